@@ -1,0 +1,40 @@
+package io.memreason.cli;
+
+import io.memreason.llm.DjlEnvironment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The memreason command line: {@code memreason <command> [options]}. */
+@Command(name = "memreason", mixinStandardHelpOptions = true, version = "memreason 0.1.0",
+    description = "Streaming question answering with a memory/reason step-token LLM on Kafka.",
+    subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    // Before any DJL class loads: offline, no telemetry, one torch thread per worker thread.
+    DjlEnvironment.configure(1);
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command tree with memreason's error handling: a failure is one line on stderr, not a stack trace. */
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("memreason " + cmd.getCommandName() + ": " + OneLineError.describe(e));
+      if (System.getenv("MEMREASON_DEBUG") != null) {
+        e.printStackTrace(cmd.getErr());
+      }
+      return 1;
+    });
+    cl.setParameterExceptionHandler((e, args) -> {
+      e.getCommandLine().getErr().println("memreason: " + e.getMessage() + " (see --help)");
+      return 2;
+    });
+    return cl;
+  }
+
+  @Override
+  public void run() {
+    CommandLine.usage(this, System.out);
+  }
+}
