@@ -43,7 +43,7 @@ public final class TraceParser {
   private final StringBuilder stepText = new StringBuilder();
   private State state;
   private StepKind stepKind;
-  private StepKind lastKind;
+  private StepKind lastCompletedKind;
 
   private TraceParser(State start) {
     this.state = start;
@@ -103,7 +103,7 @@ public final class TraceParser {
       last = Optional.of(completeStep());
     }
     state = State.FINISHED;
-    return new Ending(last, lastKind != StepKind.ANSWER);
+    return new Ending(last, lastCompletedKind != StepKind.ANSWER);
   }
 
   /**
@@ -149,7 +149,7 @@ public final class TraceParser {
   }
 
   private StepText completeStep() {
-    lastKind = stepKind;
+    lastCompletedKind = stepKind;
     return new StepText(stepKind, stepText.toString().strip());
   }
 
