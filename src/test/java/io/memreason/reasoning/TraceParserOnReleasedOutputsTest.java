@@ -14,6 +14,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,18 @@ class TraceParserOnReleasedOutputsTest {
     assertTrue(llama ? answersPerItem > 0.99 : answersPerItem == 0, "answers per item " + answersPerItem);
   }
 
+  @ParameterizedTest
+  @MethodSource("outputFiles")
+  void readsTheGenerationAfterThePromptAsItReadsTheWholeText(Path file) throws IOException {
+    Pattern promptPrefixGroup = Pattern.compile("<prefix_\\d+>(?:\\s*<prefix_\\d+>)*");
+    for (String text : generatedTexts(file)) {
+      Matcher prompt = promptPrefixGroup.matcher(text);
+      assertTrue(prompt.find(), "every released prompt ends with the prefix group");
+      String generation = text.substring(prompt.end());
+      assertEquals(parse(TraceParser.forFullText(), text), parse(TraceParser.forGeneration(), generation));
+    }
+  }
+
   @Test
   void llama31AveragesMatchThePublishedStepStatistics() throws IOException {
     // seed-reference.md §6.1: Llama-3.1 writes 2.1 memory + 2.3 reason steps on StrategyQA, 0.9 + 4.3 on
@@ -89,6 +102,12 @@ class TraceParserOnReleasedOutputsTest {
       steps.addAll(parser.accept(text.substring(at, end)));
       at = end;
     }
+    parser.finish().lastStep().ifPresent(steps::add);
+    return steps;
+  }
+
+  private static List<StepText> parse(TraceParser parser, String text) {
+    List<StepText> steps = new ArrayList<>(parser.accept(text));
     parser.finish().lastStep().ifPresent(steps::add);
     return steps;
   }
