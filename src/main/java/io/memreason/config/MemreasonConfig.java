@@ -22,7 +22,7 @@ public record MemreasonConfig(
                        int partitions, short replicationFactor, boolean create) {}
 
   /** The inference processor. */
-  public record Pipeline(long punctuateIntervalMs, int maxQuestionChars) {}
+  public record Pipeline(long punctuateIntervalMs, int maxQuestionChars, long answerTimeoutMs) {}
 
   /** Which model to serve. An empty {@code dir} means the locally built default model. */
   public record Model(Optional<Path> dir, Optional<Path> adapter, Path cacheDir, String version) {}
@@ -47,6 +47,11 @@ public record MemreasonConfig(
     return from(s.withEnvironment(env).with(overrides));
   }
 
+  /** This configuration with some keys replaced, e.g. the bootstrap servers of an embedded broker. */
+  public MemreasonConfig with(Map<String, String> overrides) {
+    return from(settings.with(overrides));
+  }
+
   public static MemreasonConfig from(Settings s) {
     Map<String, String> client = s.prefixed("kafka.");
     Map<String, String> streams = s.prefixed("streams.");
@@ -57,7 +62,7 @@ public record MemreasonConfig(
         s.string("topics.training-examples"), s.string("topics.model-versions"), s.string("topics.dead-letters"),
         positive(s, "topics.partitions"), (short) positive(s, "topics.replication-factor"), s.bool("topics.create"));
     Pipeline pipeline = new Pipeline(positive(s, "pipeline.punctuate-interval-ms"),
-        positive(s, "pipeline.max-question-chars"));
+        positive(s, "pipeline.max-question-chars"), positive(s, "pipeline.answer-timeout-ms"));
     Model model = new Model(optionalPath(s, "model.dir"), optionalPath(s, "model.adapter"),
         Path.of(s.string("model.cache-dir")), s.string("model.version"));
     Engine engine = new Engine(oneOf(s, "engine.device", "auto", "cpu", "gpu"), positive(s, "engine.workers"),
