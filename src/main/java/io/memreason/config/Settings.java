@@ -21,7 +21,8 @@ public final class Settings {
   /** Prefixes whose keys are handed to Kafka verbatim, so an environment variable may name any key under them. */
   static final String[] PASS_THROUGH_PREFIXES = {"kafka.", "streams."};
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([a-z.]+)}");
-  private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|token|jaas|credential|user\\.info).*");
+  // "token" but not "tokens": engine.max-new-tokens is a count, not a secret.
+  private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|token(?!s)|jaas|credential|user\\.info).*");
 
   private final TreeMap<String, String> values;
 

@@ -48,7 +48,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   /**
    * Formats {@code dataDir} if it is new, starts the broker and waits until it answers.
    *
-   * @param port the client port, or 0 for a free one
+   * @param port the client port (the controller listens on port + 1), or 0 for free ports
    */
   public static EmbeddedKafka start(Path dataDir, int port) {
     long started = System.nanoTime();
@@ -56,7 +56,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     // A free port found by probing can be taken by someone else before the broker binds it: try again.
     for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
       int brokerPort = port == 0 ? freePort() : port;
-      int controllerPort = freePort();
+      // A fixed client port gets the next one for the controller, so a kept data directory restarts alike.
+      int controllerPort = port == 0 ? freePort() : port + 1;
       try {
         EmbeddedKafka kafka = startOn(dataDir, brokerPort, controllerPort);
         log.info("Kafka broker ready at {} in {} ms (data in {})", kafka.bootstrapServers,
