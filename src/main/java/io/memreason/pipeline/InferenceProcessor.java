@@ -70,6 +70,9 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
     this.pending = context.getStateStore(InferenceTopology.PENDING_STORE);
+    // Streams may close and re-initialise this same instance (a corrupted task is revived), so nothing from
+    // an earlier life may count: whatever is in the store now must be submitted again.
+    this.restoredResubmitted = false;
     // Resubmitting restored questions may have to wait for room in the model's queue while forwarding
     // finished work, and forwarding is only allowed from process() and punctuators: the first punctuation does it.
     context.schedule(Duration.ofMillis(settings.punctuateIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
