@@ -3,6 +3,7 @@ package io.memreason.config;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Every setting of memreason, typed, in one tree. Built from {@link Settings}; see config/memreason.properties
@@ -11,10 +12,13 @@ import java.util.Optional;
 public record MemreasonConfig(
     Kafka kafka, Topics topics, Pipeline pipeline, Model model, Engine engine, Web web, Settings settings) {
 
-  /** Kafka connection and the properties passed verbatim to clients ({@code kafka.*}) and to Streams ({@code streams.*}). */
+  /**
+   * Kafka connection and the properties passed verbatim to clients ({@code kafka.*}), to Streams
+   * ({@code streams.*}) and to the schema registry's serdes ({@code apicurio.*}, keys kept whole).
+   */
   public record Kafka(String bootstrapServers, Map<String, String> clientProperties,
                       Map<String, String> streamsProperties, String applicationId, String serdeFormat,
-                      String registryUrl) {}
+                      String registryUrl, Map<String, String> registryProperties) {}
 
   /** Topic names, and the shape used when memreason creates them. */
   public record Topics(String questions, String memorySteps, String reasonSteps, String answers, String feedback,
@@ -56,7 +60,8 @@ public record MemreasonConfig(
     Map<String, String> client = s.prefixed("kafka.");
     Map<String, String> streams = s.prefixed("streams.");
     Kafka kafka = new Kafka(s.string("kafka.bootstrap.servers"), client, streams,
-        s.string("streams.application.id"), oneOf(s, "serde.format", "soe", "registry"), s.string("serde.registry.url"));
+        s.string("streams.application.id"), oneOf(s, "serde.format", "soe", "registry"), s.string("serde.registry.url"),
+        withPrefix("apicurio.", s.prefixed("apicurio.")));
     Topics topics = new Topics(s.string("topics.questions"), s.string("topics.memory-steps"),
         s.string("topics.reason-steps"), s.string("topics.answers"), s.string("topics.feedback"),
         s.string("topics.training-examples"), s.string("topics.model-versions"), s.string("topics.dead-letters"),
@@ -71,6 +76,12 @@ public record MemreasonConfig(
         (float) s.decimal("engine.top-p"), s.integer("engine.top-k"));
     Web web = new Web(s.string("web.host"), s.integer("web.port"));
     return new MemreasonConfig(kafka, topics, pipeline, model, engine, web, s);
+  }
+
+  private static Map<String, String> withPrefix(String prefix, Map<String, String> keys) {
+    Map<String, String> out = new TreeMap<>();
+    keys.forEach((k, v) -> out.put(prefix + k, v));
+    return out;
   }
 
   private static int positive(Settings s, String key) {

@@ -82,7 +82,7 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   @Override
   public void process(Record<byte[], byte[]> record) {
     RecordMetadata source = context.recordMetadata().orElseThrow();
-    QuestionDecoder.Result result = decoder.decode(source.topic(), record.key(), record.value());
+    QuestionDecoder.Result result = decoder.decode(source.topic(), record.headers(), record.key(), record.value());
     if (result instanceof QuestionDecoder.Rejected rejected) {
       deadLetter(source, record, rejected);
       return;

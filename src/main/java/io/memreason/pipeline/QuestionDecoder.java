@@ -3,6 +3,7 @@ package io.memreason.pipeline;
 import io.memreason.avro.Question;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
@@ -31,13 +32,14 @@ final class QuestionDecoder {
     this.maxQuestionChars = maxQuestionChars;
   }
 
-  Result decode(String topic, byte[] key, byte[] value) {
+  /** Headers matter to wire formats that carry the schema id there (a registry configured so). */
+  Result decode(String topic, Headers headers, byte[] key, byte[] value) {
     if (value == null) {
       return new Rejected(INVALID, "the record has no value (a tombstone) where a Question was expected");
     }
     Question q;
     try {
-      q = deserializer.deserialize(topic, value);
+      q = deserializer.deserialize(topic, headers, value);
     } catch (SerializationException e) {
       return new Rejected(UNDECODABLE, e.getMessage());
     }

@@ -11,7 +11,9 @@ import io.memreason.avro.TrainingExample;
 import io.memreason.config.ConfigException;
 import io.memreason.config.MemreasonConfig;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificData;
@@ -22,12 +24,15 @@ import org.apache.kafka.common.serialization.Serde;
 
 /**
  * Kafka serdes for memreason's Avro records (the classes generated into {@code io.memreason.avro}), in the
- * configured wire format.
+ * configured wire format ({@code serde.format}).
  *
- * <p>The default format is Avro single-object encoding: a 2-byte marker, the writer schema's 8-byte
- * fingerprint, then the Avro binary body. A reader resolves the writer schema by fingerprint in a
- * {@link SchemaStore.Cache} that holds the current schema of every record type plus any older versions given
- * here, so a record written by an older producer is read with the current class (schema evolution).
+ * <p>{@code soe} (default): Avro single-object encoding, a 2-byte marker, the writer schema's 8-byte fingerprint,
+ * then the Avro binary body. A reader resolves the writer schema by fingerprint in a {@link SchemaStore.Cache}
+ * that holds the current schema of every record type plus any older versions given here, so a record written by
+ * an older producer is read with the current class (schema evolution).
+ *
+ * <p>{@code registry}: Apicurio Registry serdes; the registry holds every schema version, and the value carries
+ * the writer schema's global id.
  */
 public final class AvroSerdes {
   /** Every record type that travels on a topic or in a state store. */
@@ -43,18 +48,24 @@ public final class AvroSerdes {
         type -> type.getPackageName().equals(Question.class.getPackageName())));
   }
 
-  private final SchemaStore.Cache writerSchemas = new SchemaStore.Cache();
+  /** Makes the serde of one record type in one wire format. */
+  private interface WireFormat {
+    <T extends SpecificRecord> Serde<T> serde(Class<T> type);
+  }
 
-  private AvroSerdes(Collection<Schema> olderWriterSchemas) {
-    RECORD_TYPES.forEach(type -> writerSchemas.addSchema(schemaOf(type)));
-    olderWriterSchemas.forEach(writerSchemas::addSchema);
+  private final WireFormat format;
+
+  private AvroSerdes(WireFormat format) {
+    this.format = format;
   }
 
   /** The serdes of the configured {@code serde.format}. */
   public static AvroSerdes forConfig(MemreasonConfig.Kafka kafka) {
-    if (!kafka.serdeFormat().equals("soe")) {
-      throw new ConfigException("serde.format=" + kafka.serdeFormat() + " is not available in this build: "
-          + "use serde.format=soe (Avro single-object encoding, no registry needed)");
+    if (kafka.serdeFormat().equals("registry")) {
+      if (kafka.registryUrl().isBlank()) {
+        throw new ConfigException("serde.format=registry needs serde.registry.url, e.g. http://registry:8080/apis/registry/v2");
+      }
+      return registry(kafka.registryUrl(), kafka.registryProperties());
     }
     return singleObject(List.of());
   }
@@ -64,12 +75,36 @@ public final class AvroSerdes {
    * change changes the fingerprint, so a schema that producers still write must stay known to readers.
    */
   public static AvroSerdes singleObject(Collection<Schema> olderWriterSchemas) {
-    return new AvroSerdes(olderWriterSchemas);
+    SchemaStore.Cache writerSchemas = new SchemaStore.Cache();
+    RECORD_TYPES.forEach(type -> writerSchemas.addSchema(schemaOf(type)));
+    olderWriterSchemas.forEach(writerSchemas::addSchema);
+    return new AvroSerdes(new WireFormat() {
+      @Override
+      public <T extends SpecificRecord> Serde<T> serde(Class<T> type) {
+        return new SingleObjectSerde<>(type, schemaOf(type), writerSchemas);
+      }
+    });
+  }
+
+  /**
+   * Apicurio Registry serdes against {@code url} (the registry's v2 API). memreason's defaults — register
+   * schemas on first use, one artifact per record type, schema id in the value, generated classes on read —
+   * can be overridden by {@code apicurioProperties} (any {@code apicurio.*} key).
+   */
+  public static AvroSerdes registry(String url, Map<String, String> apicurioProperties) {
+    Map<String, Object> props = new HashMap<>(RegistrySerde.defaults(url));
+    props.putAll(apicurioProperties);
+    return new AvroSerdes(new WireFormat() {
+      @Override
+      public <T extends SpecificRecord> Serde<T> serde(Class<T> type) {
+        return new RegistrySerde<>(type, props);
+      }
+    });
   }
 
   /** The serde of one record type. */
   public <T extends SpecificRecord> Serde<T> serde(Class<T> type) {
-    return new SingleObjectSerde<>(type, schemaOf(type), writerSchemas);
+    return format.serde(type);
   }
 
   static Schema schemaOf(Class<? extends SpecificRecord> type) {

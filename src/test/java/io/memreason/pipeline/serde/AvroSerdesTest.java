@@ -10,13 +10,10 @@ import io.memreason.avro.Answer;
 import io.memreason.avro.AnswerStatus;
 import io.memreason.avro.Question;
 import io.memreason.avro.Task;
-import io.memreason.config.ConfigException;
-import io.memreason.config.MemreasonConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -106,12 +103,5 @@ class AvroSerdesTest {
     Serde<Question> serde = AvroSerdes.singleObject(List.of()).serde(Question.class);
     assertNull(serde.serializer().serialize("t", null));
     assertNull(serde.deserializer().deserialize("t", null));
-  }
-
-  @Test
-  void theRegistryFormatIsRejectedWithAClearMessage() {
-    MemreasonConfig config = MemreasonConfig.defaults().with(Map.of("serde.format", "registry"));
-    ConfigException e = assertThrows(ConfigException.class, () -> AvroSerdes.forConfig(config.kafka()));
-    assertTrue(e.getMessage().contains("use serde.format=soe"), e.getMessage());
   }
 }
