@@ -13,6 +13,7 @@ import io.memreason.web.Health;
 import io.memreason.web.WebServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,9 +48,16 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (Reasoner reasoner = ReasonerFactory.create(config.load(), registry)) {
+      run(reasoner, registry, System.out, Ansi.AUTO.enabled());
+    }
+    return 0;
+  }
+
+  /** The demo with a given model, printing to {@code out}. */
+  void run(Reasoner reasoner, PrometheusMeterRegistry registry, PrintStream out, boolean colour) throws Exception {
     try (ShutdownSignal signal = new ShutdownSignal();
          TemporaryDirectory dir = new TemporaryDirectory("memreason-demo");
-         Reasoner reasoner = ReasonerFactory.create(config.load(), registry);
          EmbeddedKafka kafka = EmbeddedKafka.start(dir.path().resolve("kafka"), 0)) {
       MemreasonConfig c = config.load().with(Map.of(
           "kafka.bootstrap.servers", kafka.bootstrapServers(),
@@ -57,19 +65,20 @@ final class DemoCommand implements Callable<Integer> {
       TopicCreator.createMissing(c);
       try (InferencePipeline pipeline = InferencePipeline.start(c, reasoner, registry);
            WebServer web = WebServer.start(c.web(), registry, () -> Health.of(pipeline.state()))) {
-        System.out.println("Kafka at " + kafka.bootstrapServers() + " · model " + reasoner.modelVersion()
+        out.println("Kafka at " + kafka.bootstrapServers() + " · model " + reasoner.modelVersion()
             + " · metrics on http://localhost:" + web.port() + "/metrics · Ctrl-C stops");
         pipeline.awaitRunning(Duration.ofMinutes(2));
-        askAndFollow(c, SampleQuestions.take(count, "demo-"), signal);
+        List<Question> questions = SampleQuestions.take(count, "demo-");
+        TracePrinter printer = new TracePrinter(out, colour,
+            questions.stream().map(Question::getId).collect(Collectors.toSet()));
+        askAndFollow(c, questions, signal, printer, out);
       }
     }
-    return 0;
   }
 
   /** Sends the questions one by one while printing whatever the pipeline publishes, until all are answered. */
-  private void askAndFollow(MemreasonConfig c, List<Question> questions, ShutdownSignal signal) {
-    TracePrinter printer = new TracePrinter(System.out, Ansi.AUTO.enabled(),
-        questions.stream().map(Question::getId).collect(Collectors.toSet()));
+  private void askAndFollow(MemreasonConfig c, List<Question> questions, ShutdownSignal signal, TracePrinter printer,
+                            PrintStream out) {
     Serializer<Question> serializer = AvroSerdes.forConfig(c.kafka()).serde(Question.class).serializer();
     String topic = c.topics().questions();
     long started = System.nanoTime();
@@ -87,7 +96,7 @@ final class DemoCommand implements Callable<Integer> {
         subscription.poll(Duration.ofMillis(50), printer);
       }
     }
-    System.out.printf("%d of %d questions answered in %.1f s%n", printer.answered(), questions.size(),
+    out.printf("%d of %d questions answered in %.1f s%n", printer.answered(), questions.size(),
         (System.nanoTime() - started) / 1e9);
   }
 }

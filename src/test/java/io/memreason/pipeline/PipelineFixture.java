@@ -18,14 +18,14 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** What the pipeline's integration tests share: the model they run on, their configuration, their input. */
-final class PipelineFixture {
+public final class PipelineFixture {
   private PipelineFixture() {}
 
   /**
    * The model behind the pipeline in the integration tests. For now a scripted stand-in that writes steps with
    * a delay; replace this one method to run every pipeline IT on the real engine.
    */
-  static Reasoner reasoner() {
+  public static Reasoner reasoner() {
     return new ScriptedReasoner(4, 8, Duration.ofMillis(15));
   }
 
