@@ -3,6 +3,7 @@ package io.memreason.config;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Every setting of memreason, typed, in one tree. Built from {@link Settings}; see config/memreason.properties
@@ -11,10 +12,13 @@ import java.util.Optional;
 public record MemreasonConfig(
     Kafka kafka, Topics topics, Pipeline pipeline, Model model, Engine engine, Web web, Settings settings) {
 
-  /** Kafka connection and the properties passed verbatim to clients ({@code kafka.*}) and to Streams ({@code streams.*}). */
+  /**
+   * Kafka connection and the properties passed verbatim to clients ({@code kafka.*}), to Streams
+   * ({@code streams.*}) and to the schema registry's serdes ({@code apicurio.*}, keys kept whole).
+   */
   public record Kafka(String bootstrapServers, Map<String, String> clientProperties,
                       Map<String, String> streamsProperties, String applicationId, String serdeFormat,
-                      String registryUrl) {}
+                      String registryUrl, Map<String, String> registryProperties) {}
 
   /** Topic names, and the shape used when memreason creates them. */
   public record Topics(String questions, String memorySteps, String reasonSteps, String answers, String feedback,
@@ -22,7 +26,7 @@ public record MemreasonConfig(
                        int partitions, short replicationFactor, boolean create) {}
 
   /** The inference processor. */
-  public record Pipeline(long punctuateIntervalMs, int maxQuestionChars) {}
+  public record Pipeline(long punctuateIntervalMs, int maxQuestionChars, long answerTimeoutMs) {}
 
   /** Which model to serve. An empty {@code dir} means the locally built default model. */
   public record Model(Optional<Path> dir, Optional<Path> adapter, Path cacheDir, String version) {}
@@ -47,17 +51,23 @@ public record MemreasonConfig(
     return from(s.withEnvironment(env).with(overrides));
   }
 
+  /** This configuration with some keys replaced, e.g. the bootstrap servers of an embedded broker. */
+  public MemreasonConfig with(Map<String, String> overrides) {
+    return from(settings.with(overrides));
+  }
+
   public static MemreasonConfig from(Settings s) {
     Map<String, String> client = s.prefixed("kafka.");
     Map<String, String> streams = s.prefixed("streams.");
     Kafka kafka = new Kafka(s.string("kafka.bootstrap.servers"), client, streams,
-        s.string("streams.application.id"), oneOf(s, "serde.format", "soe", "registry"), s.string("serde.registry.url"));
+        s.string("streams.application.id"), oneOf(s, "serde.format", "soe", "registry"), s.string("serde.registry.url"),
+        withPrefix("apicurio.", s.prefixed("apicurio.")));
     Topics topics = new Topics(s.string("topics.questions"), s.string("topics.memory-steps"),
         s.string("topics.reason-steps"), s.string("topics.answers"), s.string("topics.feedback"),
         s.string("topics.training-examples"), s.string("topics.model-versions"), s.string("topics.dead-letters"),
         positive(s, "topics.partitions"), (short) positive(s, "topics.replication-factor"), s.bool("topics.create"));
     Pipeline pipeline = new Pipeline(positive(s, "pipeline.punctuate-interval-ms"),
-        positive(s, "pipeline.max-question-chars"));
+        positive(s, "pipeline.max-question-chars"), positive(s, "pipeline.answer-timeout-ms"));
     Model model = new Model(optionalPath(s, "model.dir"), optionalPath(s, "model.adapter"),
         Path.of(s.string("model.cache-dir")), s.string("model.version"));
     Engine engine = new Engine(oneOf(s, "engine.device", "auto", "cpu", "gpu"), positive(s, "engine.workers"),
@@ -66,6 +76,12 @@ public record MemreasonConfig(
         (float) s.decimal("engine.top-p"), s.integer("engine.top-k"));
     Web web = new Web(s.string("web.host"), s.integer("web.port"));
     return new MemreasonConfig(kafka, topics, pipeline, model, engine, web, s);
+  }
+
+  private static Map<String, String> withPrefix(String prefix, Map<String, String> keys) {
+    Map<String, String> out = new TreeMap<>();
+    keys.forEach((k, v) -> out.put(prefix + k, v));
+    return out;
   }
 
   private static int positive(Settings s, String key) {

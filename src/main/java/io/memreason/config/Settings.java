@@ -18,10 +18,11 @@ import java.util.regex.Pattern;
  */
 public final class Settings {
   static final String ENV_PREFIX = "MEMREASON_";
-  /** Prefixes whose keys are handed to Kafka verbatim, so an environment variable may name any key under them. */
-  static final String[] PASS_THROUGH_PREFIXES = {"kafka.", "streams."};
+  /** Prefixes whose keys are handed to a library verbatim, so an environment variable may name any key under them. */
+  static final String[] PASS_THROUGH_PREFIXES = {"kafka.", "streams.", "apicurio."};
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([a-z.]+)}");
-  private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|token|jaas|credential|user\\.info).*");
+  // "token" but not "tokens": engine.max-new-tokens is a count, not a secret.
+  private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|token(?!s)|jaas|credential|user\\.info).*");
 
   private final TreeMap<String, String> values;
 

@@ -56,6 +56,8 @@ class MemreasonConfigTest {
     assertFalse(shown.contains("p4ss"));
     assertFalse(shown.contains("hunter2"));
     assertTrue(shown.contains("kafka.ssl.truststore.password=******"));
+    assertTrue(shown.contains("engine.max-new-tokens=256"), "token counts are not secrets");
+    assertTrue(Settings.isSecret("kafka.sasl.oauthbearer.token.endpoint.url"));
   }
 
   @Test

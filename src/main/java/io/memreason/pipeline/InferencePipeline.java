@@ -1,0 +1,104 @@
+package io.memreason.pipeline;
+
+import io.memreason.config.MemreasonConfig;
+import io.memreason.kafka.ClientProperties;
+import io.memreason.pipeline.serde.AvroSerdes;
+import io.memreason.reasoning.Reasoner;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running inference pipeline: the {@link InferenceTopology} in a Kafka Streams client configured from
+ * {@code kafka.*} and {@code streams.*}, with its client metrics bound to the meter registry.
+ */
+public final class InferencePipeline implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(InferencePipeline.class);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  private final KafkaStreams streams;
+  private final KafkaStreamsMetrics streamsMetrics;
+  private final Object stateChanges = new Object();
+  private volatile Throwable failure;
+
+  private InferencePipeline(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics) {
+    this.streams = streams;
+    this.streamsMetrics = streamsMetrics;
+    streams.setStateListener((now, before) -> {
+      log.info("pipeline {} -> {}", before, now);
+      synchronized (stateChanges) {
+        stateChanges.notifyAll();
+      }
+    });
+  }
+
+  /** Builds the topology and starts processing; returns at once (see {@link #awaitRunning}). */
+  public static InferencePipeline start(MemreasonConfig config, Reasoner reasoner, MeterRegistry registry) {
+    Topology topology = InferenceTopology.build(config, reasoner, AvroSerdes.forConfig(config.kafka()),
+        new PipelineMetrics(registry), InferenceTopology.persistentPendingStore());
+    Properties props = new Properties();
+    props.putAll(ClientProperties.streams(config));
+    KafkaStreams streams = new KafkaStreams(topology, props);
+    KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(registry);
+    InferencePipeline pipeline = new InferencePipeline(streams, streamsMetrics);
+    // A failure the processor cannot turn into a dead letter or a FAILED answer is a bug or a broken
+    // cluster: stop this client (health goes down, an orchestrator restarts it) rather than loop on it.
+    streams.setUncaughtExceptionHandler(e -> {
+      log.error("the inference pipeline stops: {}", e.toString(), e);
+      pipeline.failure = e;
+      return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    });
+    log.info("starting the inference pipeline (application {}, questions from {})", config.kafka().applicationId(),
+        config.topics().questions());
+    streams.start();
+    return pipeline;
+  }
+
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  /** Why the pipeline stopped on its own, if it did. */
+  public Throwable failure() {
+    return failure;
+  }
+
+  /** Waits until the pipeline processes records; fails when it stops or does not get there in time. */
+  public void awaitRunning(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (stateChanges) {
+      while (streams.state() != KafkaStreams.State.RUNNING) {
+        KafkaStreams.State state = streams.state();
+        if (state != KafkaStreams.State.CREATED && !state.isRunningOrRebalancing()) {
+          throw new IllegalStateException("the inference pipeline stopped (" + state + ")"
+              + (failure == null ? "" : ": " + failure.getMessage()));
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new IllegalStateException("the inference pipeline is not running after " + timeout.toSeconds()
+              + " s (state " + state + "): is Kafka reachable at the configured kafka.bootstrap.servers?");
+        }
+        stateChanges.wait(Math.max(1, left / 1_000_000));
+      }
+    }
+  }
+
+  /**
+   * Commits what was forwarded and leaves the consumer group, so another instance takes the partitions at
+   * once instead of after the session timeout.
+   */
+  @Override
+  public void close() {
+    streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+        .withTimeout(CLOSE_TIMEOUT));
+    streamsMetrics.close();
+  }
+}

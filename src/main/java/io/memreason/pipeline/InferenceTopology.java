@@ -1,0 +1,58 @@
+package io.memreason.pipeline;
+
+import io.memreason.avro.Answer;
+import io.memreason.avro.DeadLetter;
+import io.memreason.avro.PendingQuestion;
+import io.memreason.avro.Question;
+import io.memreason.avro.ReasoningStep;
+import io.memreason.config.MemreasonConfig;
+import io.memreason.pipeline.serde.AvroSerdes;
+import io.memreason.reasoning.Reasoner;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.Stores;
+
+/** The inference pipeline as a Kafka Streams topology: questions in; memory steps, reason steps, answers and dead letters out. */
+public final class InferenceTopology {
+  public static final String QUESTIONS_SOURCE = "questions-source";
+  public static final String PROCESSOR = "inference";
+  public static final String MEMORY_STEPS_SINK = "memory-steps-sink";
+  public static final String REASON_STEPS_SINK = "reason-steps-sink";
+  public static final String ANSWERS_SINK = "answers-sink";
+  public static final String DEAD_LETTERS_SINK = "dead-letters-sink";
+  public static final String PENDING_STORE = "pending-questions";
+
+  private InferenceTopology() {}
+
+  /** The production store: RocksDB, changelogged. */
+  public static KeyValueBytesStoreSupplier persistentPendingStore() {
+    return Stores.persistentKeyValueStore(PENDING_STORE);
+  }
+
+  /**
+   * Questions are read as raw bytes and decoded by the processor, so a record that cannot be decoded becomes a
+   * dead letter instead of stopping the stream.
+   */
+  public static Topology build(MemreasonConfig config, Reasoner reasoner, AvroSerdes serdes, PipelineMetrics metrics,
+                               KeyValueBytesStoreSupplier pendingStore) {
+    MemreasonConfig.Topics topics = config.topics();
+    QuestionDecoder decoder = new QuestionDecoder(serdes.serde(Question.class).deserializer(),
+        config.pipeline().maxQuestionChars());
+    StringSerializer keys = new StringSerializer();
+
+    Topology topology = new Topology();
+    topology.addSource(QUESTIONS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.questions());
+    topology.addProcessor(PROCESSOR,
+        () -> new InferenceProcessor(reasoner, decoder, config.engine(), config.pipeline(), metrics), QUESTIONS_SOURCE);
+    topology.addStateStore(Stores.keyValueStoreBuilder(pendingStore, Serdes.String(), serdes.serde(PendingQuestion.class))
+        .withCachingEnabled(), PROCESSOR);
+    topology.addSink(MEMORY_STEPS_SINK, topics.memorySteps(), keys, serdes.serde(ReasoningStep.class).serializer(), PROCESSOR);
+    topology.addSink(REASON_STEPS_SINK, topics.reasonSteps(), keys, serdes.serde(ReasoningStep.class).serializer(), PROCESSOR);
+    topology.addSink(ANSWERS_SINK, topics.answers(), keys, serdes.serde(Answer.class).serializer(), PROCESSOR);
+    topology.addSink(DEAD_LETTERS_SINK, topics.deadLetters(), keys, serdes.serde(DeadLetter.class).serializer(), PROCESSOR);
+    return topology;
+  }
+}

@@ -1,0 +1,169 @@
+package io.memreason.pipeline;
+
+import com.google.gson.Gson;
+import io.memreason.avro.Answer;
+import io.memreason.avro.Question;
+import io.memreason.avro.ReasoningStep;
+import io.memreason.config.MemreasonConfig;
+import io.memreason.kafka.ClientProperties;
+import io.memreason.pipeline.serde.AvroSerdes;
+import io.memreason.reasoning.Reasoner;
+import io.memreason.reasoning.ReasoningRequest;
+import io.memreason.reasoning.Step;
+import io.memreason.reasoning.Trace;
+import io.memreason.reasoning.TraceListener;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * What the pipeline costs on top of the model: the same questions answered by the {@link Reasoner} directly
+ * (same batching, no Kafka) and end to end (produced to the questions topic, answer read back read_committed).
+ */
+public final class PipelineBenchmark {
+  private static final Gson GSON = new Gson();
+  private static final Duration SUBMIT_WAIT = Duration.ofMillis(100);
+
+  /** Throughput and latency of one way of answering the questions. */
+  public record Result(String mode, int questions, double seconds, double questionsPerSecond, long p50Ms, long p99Ms) {
+    /** One JSON line. */
+    public String json() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("bench", "pipeline");
+      m.put("mode", mode);
+      m.put("questions", questions);
+      m.put("seconds", round(seconds));
+      m.put("questions_per_s", round(questionsPerSecond));
+      m.put("p50_ms", p50Ms);
+      m.put("p99_ms", p99Ms);
+      return GSON.toJson(m);
+    }
+  }
+
+  private PipelineBenchmark() {}
+
+  /** The end-to-end throughput over the direct one, and both, as one JSON line. */
+  public static String comparison(Result direct, Result endToEnd) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("bench", "pipeline");
+    m.put("mode", "comparison");
+    m.put("questions", endToEnd.questions());
+    m.put("direct_questions_per_s", round(direct.questionsPerSecond()));
+    m.put("pipeline_questions_per_s", round(endToEnd.questionsPerSecond()));
+    m.put("ratio", round(endToEnd.questionsPerSecond() / direct.questionsPerSecond()));
+    m.put("pipeline_p50_ms", endToEnd.p50Ms());
+    m.put("pipeline_p99_ms", endToEnd.p99Ms());
+    return GSON.toJson(m);
+  }
+
+  /**
+   * Submits every question to the reasoner as fast as it accepts them; a question's latency runs from its
+   * first submission attempt (queueing included, as in the pipeline) to its finished trace.
+   */
+  public static Result direct(Reasoner reasoner, List<Question> questions, MemreasonConfig.Engine engine,
+                              Duration timeout) throws InterruptedException {
+    CountDownLatch finished = new CountDownLatch(questions.size());
+    Map<String, Long> latencies = new ConcurrentHashMap<>();
+    long start = System.nanoTime();
+    for (Question q : questions) {
+      ReasoningRequest request = ReasoningRequests.from(q, engine, reasoner.modelVersion());
+      long submitted = System.nanoTime();
+      TraceListener listener = new TraceListener() {
+        @Override
+        public void onStep(Step step) {}
+
+        @Override
+        public void onFinished(Trace trace) {
+          latencies.put(q.getId(), System.nanoTime() - submitted);
+          finished.countDown();
+        }
+      };
+      while (!reasoner.submit(request, listener, SUBMIT_WAIT)) {
+        checkDeadline(start, timeout, latencies.size(), questions.size());
+      }
+    }
+    if (!finished.await(Math.max(1, timeout.toNanos() - (System.nanoTime() - start)), TimeUnit.NANOSECONDS)) {
+      throw new IllegalStateException("the model answered " + latencies.size() + " of " + questions.size()
+          + " questions within " + timeout.toSeconds() + " s");
+    }
+    return result("direct", new ArrayList<>(latencies.values()), System.nanoTime() - start);
+  }
+
+  /**
+   * Runs the pipeline on the configured cluster (topics must exist), produces the questions and waits for all
+   * their answers; a question's latency runs from its production to its answer being readable.
+   */
+  public static Result endToEnd(MemreasonConfig config, Reasoner reasoner, List<Question> questions, Duration timeout)
+      throws InterruptedException {
+    Serializer<Question> serializer = AvroSerdes.forConfig(config.kafka()).serde(Question.class).serializer();
+    Map<String, Long> sentAt = new HashMap<>();
+    List<Long> latencies = new ArrayList<>();
+    try (InferencePipeline pipeline = InferencePipeline.start(config, reasoner, new SimpleMeterRegistry());
+         TraceSubscription subscription = TraceSubscription.fromNow(config);
+         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ClientProperties.producer(config))) {
+      pipeline.awaitRunning(timeout);
+      long start = System.nanoTime();
+      String topic = config.topics().questions();
+      for (Question q : questions) {
+        Question stamped = Question.newBuilder(q).setSubmittedAt(Instant.now()).build();
+        sentAt.put(q.getId(), System.nanoTime());
+        producer.send(new ProducerRecord<>(topic, q.getId().getBytes(StandardCharsets.UTF_8),
+            serializer.serialize(topic, stamped)));
+      }
+      producer.flush();
+      TraceSubscription.Handler collect = new TraceSubscription.Handler() {
+        @Override
+        public void onStep(ReasoningStep step) {}
+
+        @Override
+        public void onAnswer(Answer answer) {
+          Long sent = sentAt.remove(answer.getQuestionId());
+          if (sent != null) {
+            latencies.add(System.nanoTime() - sent);
+          }
+        }
+      };
+      while (!sentAt.isEmpty()) {
+        checkDeadline(start, timeout, latencies.size(), questions.size());
+        subscription.poll(Duration.ofMillis(100), collect);
+      }
+      return result("pipeline", latencies, System.nanoTime() - start);
+    }
+  }
+
+  private static void checkDeadline(long start, Duration timeout, int done, int all) {
+    if (System.nanoTime() - start > timeout.toNanos()) {
+      throw new IllegalStateException(done + " of " + all + " questions answered within " + timeout.toSeconds()
+          + " s: raise --timeout-s or lower --questions");
+    }
+  }
+
+  private static Result result(String mode, List<Long> latenciesNanos, long elapsedNanos) {
+    List<Long> sorted = latenciesNanos.stream().sorted().toList();
+    double seconds = elapsedNanos / 1e9;
+    return new Result(mode, sorted.size(), seconds, sorted.size() / seconds, percentileMs(sorted, 0.50),
+        percentileMs(sorted, 0.99));
+  }
+
+  /** Nearest-rank percentile. */
+  private static long percentileMs(List<Long> sortedNanos, double p) {
+    int rank = (int) Math.ceil(p * sortedNanos.size());
+    return TimeUnit.NANOSECONDS.toMillis(sortedNanos.get(Math.max(0, rank - 1)));
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+}

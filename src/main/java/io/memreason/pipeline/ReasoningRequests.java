@@ -1,0 +1,44 @@
+package io.memreason.pipeline;
+
+import io.memreason.avro.Question;
+import io.memreason.config.MemreasonConfig;
+import io.memreason.reasoning.Decoding;
+import io.memreason.reasoning.ReasoningRequest;
+import io.memreason.reasoning.Task;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+
+/** Builds the model's request for a question: the question's decoding overrides over the configured defaults. */
+final class ReasoningRequests {
+  private ReasoningRequests() {}
+
+  static ReasoningRequest from(Question q, MemreasonConfig.Engine defaults, String modelVersion) {
+    io.memreason.avro.Decoding o = q.getDecoding();
+    Decoding decoding = new Decoding(
+        o != null && o.getTemperature() != null ? o.getTemperature() : defaults.temperature(),
+        o != null && o.getTopP() != null ? o.getTopP() : defaults.topP(),
+        o != null && o.getTopK() != null ? o.getTopK() : defaults.topK(),
+        o != null && o.getMaxNewTokens() != null ? o.getMaxNewTokens() : defaults.maxNewTokens(),
+        o != null && o.getSeed() != null ? o.getSeed() : seed(q.getId(), modelVersion));
+    Task task = q.getTask() == null ? Task.OPEN : Task.valueOf(q.getTask().name());
+    List<String> options = q.getOptions() == null ? List.of() : List.copyOf(q.getOptions());
+    return new ReasoningRequest(q.getId(), q.getText(), task, options, decoding);
+  }
+
+  /**
+   * The sampling seed of a question under a model version. Derived from both, so a question regenerated
+   * after a crash samples the same tokens, and a new model version samples afresh.
+   */
+  static long seed(String questionId, String modelVersion) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      byte[] digest = sha.digest((questionId + "\n" + modelVersion).getBytes(StandardCharsets.UTF_8));
+      return ByteBuffer.wrap(digest).getLong();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package io.memreason.pipeline;
+
+import io.memreason.avro.Answer;
+import io.memreason.avro.AnswerStatus;
+import io.memreason.avro.DeadLetter;
+import io.memreason.avro.Question;
+import io.memreason.avro.ReasoningStep;
+import io.memreason.reasoning.Step;
+import io.memreason.reasoning.StepKind;
+import io.memreason.reasoning.Trace;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/** The records the inference processor publishes, built from the model's steps and traces. */
+final class TraceRecords {
+  private TraceRecords() {}
+
+  /** A memory, reason or assignment step (answer steps travel in the {@link Answer}). */
+  static ReasoningStep step(String questionId, Step step, String modelVersion) {
+    return ReasoningStep.newBuilder()
+        .setQuestionId(questionId)
+        .setIndex(step.index())
+        .setKind(io.memreason.avro.StepKind.valueOf(step.kind().name()))
+        .setText(step.text())
+        .setModelVersion(modelVersion)
+        .setTokenCount(step.tokenCount())
+        .setStartedAt(step.startedAt())
+        .setCompletedAt(step.completedAt())
+        .build();
+  }
+
+  static Answer answer(Question q, Trace trace) {
+    List<ReasoningStep> steps = trace.steps().stream()
+        .filter(s -> s.kind() != StepKind.ANSWER)
+        .map(s -> step(q.getId(), s, trace.modelVersion()))
+        .toList();
+    return base(q, trace.modelVersion(), trace.finishedAt())
+        .setAnswerText(trace.answer().map(Step::text).orElse(""))
+        .setLabel(trace.label().orElse(null))
+        .setSteps(steps)
+        .setStatus(AnswerStatus.valueOf(trace.status().name()))
+        .setError(trace.error().orElse(null))
+        .setPromptTokens(trace.promptTokens())
+        .setGeneratedTokens(trace.generatedTokens())
+        .build();
+  }
+
+  /** The answer to a question the model could not answer, so that no question goes unanswered. */
+  static Answer failed(Question q, String modelVersion, String error, Instant at) {
+    return base(q, modelVersion, at)
+        .setAnswerText("")
+        .setSteps(List.of())
+        .setStatus(AnswerStatus.FAILED)
+        .setError(error)
+        .setPromptTokens(0)
+        .setGeneratedTokens(0)
+        .build();
+  }
+
+  private static Answer.Builder base(Question q, String modelVersion, Instant answeredAt) {
+    return Answer.newBuilder()
+        .setQuestionId(q.getId())
+        .setQuestion(q.getText())
+        .setTask(q.getTask() == null ? io.memreason.avro.Task.OPEN : q.getTask())
+        .setModelVersion(modelVersion)
+        .setSubmittedAt(q.getSubmittedAt())
+        .setAnsweredAt(answeredAt)
+        .setLatencyMs(Duration.between(q.getSubmittedAt(), answeredAt).toMillis());
+  }
+
+  static DeadLetter deadLetter(RecordMetadata source, byte[] key, byte[] value, QuestionDecoder.Rejected why,
+                               String processor, Instant at) {
+    return DeadLetter.newBuilder()
+        .setSourceTopic(source.topic())
+        .setSourcePartition(source.partition())
+        .setSourceOffset(source.offset())
+        .setKey(key == null ? null : ByteBuffer.wrap(key))
+        .setValue(value == null ? null : ByteBuffer.wrap(value))
+        .setError(why.reason())
+        .setErrorType(why.errorType())
+        .setProcessor(processor)
+        .setFailedAt(at)
+        .build();
+  }
+}

@@ -1,0 +1,78 @@
+package io.memreason.web;
+
+import com.google.gson.Gson;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.memreason.config.MemreasonConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * memreason's HTTP server: Prometheus metrics on {@code /metrics}; liveness on {@code /health/live}, readiness on
+ * {@code /health/ready} (200 or 503, for Kubernetes probes) and both with the pipeline state on {@code /health}.
+ */
+public final class WebServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(WebServer.class);
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+  private static final Gson GSON = new Gson();
+
+  private final Javalin app;
+
+  private WebServer(Javalin app) {
+    this.app = app;
+  }
+
+  /** Starts serving on {@code web.host}:{@code web.port} (port 0: any free port, see {@link #port()}). */
+  public static WebServer start(MemreasonConfig.Web config, PrometheusMeterRegistry registry, Supplier<Health> health) {
+    Javalin app = Javalin.create(c -> {
+      c.jetty.host = config.host();
+      c.jetty.port = config.port();
+      c.startup.showJavalinBanner = false;
+      c.routes.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape()));
+      c.routes.get("/health", ctx -> respond(ctx, health.get(), true));
+      c.routes.get("/health/live", ctx -> respond(ctx, health.get(), false));
+      c.routes.get("/health/ready", ctx -> {
+        Health h = health.get();
+        json(ctx, h.ready() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, Map.of("ready", h.ready(), "state", h.state()));
+      });
+    });
+    try {
+      app.start();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("cannot serve HTTP on " + config.host() + ":" + config.port()
+          + " (" + e.getMessage() + "): choose another port with --set web.port=N", e);
+    }
+    log.info("HTTP on http://{}:{} (/metrics, /health)", config.host(), app.port());
+    return new WebServer(app);
+  }
+
+  private static void respond(Context ctx, Health h, boolean full) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    if (full) {
+      body.put("status", h.status());
+      body.put("ready", h.ready());
+    }
+    body.put("live", h.live());
+    body.put("state", h.state());
+    json(ctx, h.live() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, body);
+  }
+
+  private static void json(Context ctx, HttpStatus status, Map<String, Object> body) {
+    ctx.status(status).contentType("application/json").result(GSON.toJson(body));
+  }
+
+  /** The port actually bound. */
+  public int port() {
+    return app.port();
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+}

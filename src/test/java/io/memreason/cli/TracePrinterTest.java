@@ -1,0 +1,67 @@
+package io.memreason.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.memreason.avro.Answer;
+import io.memreason.avro.AnswerStatus;
+import io.memreason.avro.ReasoningStep;
+import io.memreason.avro.StepKind;
+import io.memreason.avro.Task;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class TracePrinterTest {
+  private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+  private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+  private static ReasoningStep step(String id, int index, StepKind kind) {
+    return new ReasoningStep(id, index, kind, kind + " text " + index, "v1", 3, T, T);
+  }
+
+  private static Answer answer(String id, List<ReasoningStep> steps) {
+    return Answer.newBuilder().setQuestionId(id).setQuestion("?").setTask(Task.STRATEGYQA)
+        .setAnswerText("The answer is: True").setLabel("True").setSteps(steps).setModelVersion("v1")
+        .setStatus(AnswerStatus.OK).setPromptTokens(5).setGeneratedTokens(17).setSubmittedAt(T)
+        .setAnsweredAt(T.plusMillis(1234)).setLatencyMs(1234).build();
+  }
+
+  private List<String> lines() {
+    return bytes.toString(StandardCharsets.UTF_8).lines().toList();
+  }
+
+  @Test
+  void printsStepsInTraceOrderWithKindLabelsThenTheAnswer() {
+    TracePrinter printer = new TracePrinter(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, Set.of("q"));
+    // The reason step's topic delivered first: it waits for the memory step before it.
+    printer.onStep(step("q", 1, StepKind.REASON));
+    assertTrue(lines().isEmpty());
+    printer.onStep(step("q", 0, StepKind.MEMORY));
+    printer.onStep(step("other", 0, StepKind.MEMORY));
+    // Step 2 is still on its way when the answer arrives: the answer's trace supplies it.
+    printer.onAnswer(answer("q", List.of(step("q", 0, StepKind.MEMORY), step("q", 1, StepKind.REASON),
+        step("q", 2, StepKind.ASSIGNMENT))));
+
+    assertEquals(List.of(
+        "[memory] q #0  MEMORY text 0",
+        "[reason] q #1  REASON text 1",
+        "[step]   q #2  ASSIGNMENT text 2",
+        "[answer] q  The answer is: True  label True · OK · model v1 · 1234 ms · 17 tokens"), lines());
+    assertEquals(1, printer.answered());
+  }
+
+  @Test
+  void coloursMemoryAndReasonDifferentlyWhenColourIsOn() {
+    TracePrinter printer = new TracePrinter(new PrintStream(bytes, true, StandardCharsets.UTF_8), true, Set.of("q"));
+    printer.onStep(step("q", 0, StepKind.MEMORY));
+    printer.onStep(step("q", 1, StepKind.REASON));
+    List<String> lines = lines();
+    assertTrue(lines.get(0).startsWith("\u001B[36m[memory]\u001B[0m"), lines.get(0));
+    assertTrue(lines.get(1).startsWith("\u001B[33m[reason]\u001B[0m"), lines.get(1));
+  }
+}

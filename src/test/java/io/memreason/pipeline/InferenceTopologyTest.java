@@ -1,0 +1,315 @@
+package io.memreason.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.memreason.avro.Answer;
+import io.memreason.avro.AnswerStatus;
+import io.memreason.avro.DeadLetter;
+import io.memreason.avro.PendingQuestion;
+import io.memreason.avro.Question;
+import io.memreason.avro.ReasoningStep;
+import io.memreason.avro.StepKind;
+import io.memreason.avro.Task;
+import io.memreason.config.MemreasonConfig;
+import io.memreason.pipeline.serde.AvroSerdes;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class InferenceTopologyTest {
+  private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+  private static final MemreasonConfig CONFIG = MemreasonConfig.defaults().with(Map.of(
+      "pipeline.max-question-chars", "100", "pipeline.answer-timeout-ms", "60000"));
+  private static final Duration TICK = Duration.ofMillis(CONFIG.pipeline().punctuateIntervalMs());
+  private final AvroSerdes serdes = AvroSerdes.singleObject(List.of());
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final List<TopologyTestDriver> drivers = new ArrayList<>();
+
+  private ManualReasoner reasoner;
+  private TopologyTestDriver driver;
+  private TestInputTopic<byte[], byte[]> questions;
+  private TestOutputTopic<String, ReasoningStep> memory;
+  private TestOutputTopic<String, ReasoningStep> reason;
+  private TestOutputTopic<String, Answer> answers;
+  private TestOutputTopic<String, DeadLetter> deadLetters;
+
+  private void start() {
+    reasoner = new ManualReasoner();
+    PipelineMetrics metrics = new PipelineMetrics(registry);
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "inference-test");
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    driver = new TopologyTestDriver(InferenceTopology.build(CONFIG, reasoner, serdes, metrics,
+        Stores.inMemoryKeyValueStore(InferenceTopology.PENDING_STORE)), props, START);
+    drivers.add(driver);
+    MemreasonConfig.Topics t = CONFIG.topics();
+    questions = driver.createInputTopic(t.questions(), new ByteArraySerializer(), new ByteArraySerializer());
+    StringDeserializer keys = new StringDeserializer();
+    memory = driver.createOutputTopic(t.memorySteps(), keys, serdes.serde(ReasoningStep.class).deserializer());
+    reason = driver.createOutputTopic(t.reasonSteps(), keys, serdes.serde(ReasoningStep.class).deserializer());
+    answers = driver.createOutputTopic(t.answers(), keys, serdes.serde(Answer.class).deserializer());
+    deadLetters = driver.createOutputTopic(t.deadLetters(), keys, serdes.serde(DeadLetter.class).deserializer());
+  }
+
+  @AfterEach
+  void closeDrivers() {
+    drivers.forEach(TopologyTestDriver::close);
+  }
+
+  private static Question question(String id, String text) {
+    return Question.newBuilder().setId(id).setText(text).setTask(Task.STRATEGYQA).setSubmittedAt(START).build();
+  }
+
+  private void send(Question q) {
+    questions.pipeInput(q.getId().getBytes(StandardCharsets.UTF_8),
+        serdes.serde(Question.class).serializer().serialize("questions", q));
+  }
+
+  private void tick() {
+    driver.advanceWallClockTime(TICK);
+  }
+
+  private KeyValueStore<String, PendingQuestion> pendingStore() {
+    return driver.getKeyValueStore(InferenceTopology.PENDING_STORE);
+  }
+
+  @Test
+  void publishesEachStepOnItsKindsTopicAsSoonAsItIsWrittenThenTheAnswer() {
+    start();
+    send(question("q1", "Is water wet?"));
+    assertEquals(1, reasoner.submitted.size());
+    assertEquals("Is water wet?", reasoner.submitted.get(0).question());
+
+    reasoner.write("q1", 1);
+    tick();
+    assertEquals(List.of(0), memory.readValuesToList().stream().map(ReasoningStep::getIndex).toList());
+    assertTrue(reason.isEmpty());
+    assertTrue(answers.isEmpty());
+
+    reasoner.write("q1", 2);
+    tick();
+    assertEquals(List.of(2), memory.readValuesToList().stream().map(ReasoningStep::getIndex).toList());
+    assertEquals(List.of(1), reason.readValuesToList().stream().map(ReasoningStep::getIndex).toList());
+
+    reasoner.finish("q1");
+    tick();
+    List<KeyValue<String, ReasoningStep>> assignment = reason.readKeyValuesToList();
+    assertEquals(1, assignment.size(), "the unlabelled step goes with the reasoning");
+    assertEquals(StepKind.ASSIGNMENT, assignment.get(0).value.getKind());
+    assertEquals("q1", assignment.get(0).key);
+    assertTrue(memory.isEmpty());
+
+    KeyValue<String, Answer> answer = answers.readKeyValue();
+    assertEquals("q1", answer.key);
+    assertEquals(AnswerStatus.OK, answer.value.getStatus());
+    assertEquals("True", answer.value.getLabel());
+    assertEquals("The answer is: True", answer.value.getAnswerText());
+    assertEquals(4, answer.value.getSteps().size());
+    assertEquals(ManualReasoner.VERSION, answer.value.getModelVersion());
+    assertEquals(42, answer.value.getGeneratedTokens());
+    assertEquals(60, answer.value.getLatencyMs());
+    assertNull(pendingStore().get("q1"), "an answered question is no longer pending");
+    assertEquals(2.0, registry.get("memreason.steps").tag("kind", "memory").counter().count());
+    assertEquals(1.0, registry.get("memreason.questions").tag("outcome", "ok").counter().count());
+  }
+
+  @Test
+  void recordsHowManyStepsWentOutInThePendingStore() {
+    start();
+    send(question("q1", "Is water wet?"));
+    assertEquals(0, pendingStore().get("q1").getEmittedSteps());
+    reasoner.write("q1", 3);
+    tick();
+    PendingQuestion entry = pendingStore().get("q1");
+    assertEquals(3, entry.getEmittedSteps());
+    assertEquals(ManualReasoner.VERSION, entry.getModelVersion());
+  }
+
+  @Test
+  void resubmitsPendingQuestionsAfterRestartWithoutDuplicateSteps() {
+    start();
+    send(question("q1", "Is water wet?"));
+    send(question("q2", "Is fire cold?"));
+    reasoner.write("q1", 2);
+    reasoner.write("q2", 1);
+    tick();
+    List<ReasoningStep> before = new ArrayList<>(memory.readValuesToList());
+    before.addAll(reason.readValuesToList());
+    // Written by the model but not yet forwarded when the process dies: lost with the outbox.
+    reasoner.write("q1", 1);
+    List<KeyValue<String, PendingQuestion>> state = new ArrayList<>();
+    pendingStore().all().forEachRemaining(state::add);
+    ManualReasoner crashed = reasoner;
+    driver.close();
+    drivers.remove(driver);
+    assertEquals(java.util.Set.of("q1", "q2"), crashed.cancelled, "closing a task cancels its questions");
+
+    start(); // a new owner with the changelog's state and a fresh model
+    state.forEach(kv -> pendingStore().put(kv.key, kv.value));
+    tick();
+    assertEquals(List.of("q1", "q2"), reasoner.submitted.stream().map(r -> r.id()).sorted().toList());
+    reasoner.finish("q1");
+    reasoner.finish("q2");
+    tick();
+    List<ReasoningStep> after = new ArrayList<>(memory.readValuesToList());
+    after.addAll(reason.readValuesToList());
+
+    for (String id : List.of("q1", "q2")) {
+      List<Integer> indexes = new ArrayList<>();
+      before.stream().filter(s -> s.getQuestionId().equals(id)).forEach(s -> indexes.add(s.getIndex()));
+      after.stream().filter(s -> s.getQuestionId().equals(id)).forEach(s -> indexes.add(s.getIndex()));
+      assertEquals(List.of(0, 1, 2, 3), indexes.stream().sorted().toList(), "every step of " + id + " exactly once");
+    }
+    Map<String, Answer> byId = answers.readKeyValuesToMap();
+    assertEquals(2, byId.size());
+    assertEquals(4, byId.get("q1").getSteps().size());
+  }
+
+  @Test
+  void deadLettersUndecodableBytesWithTheirSourceAndKeepsGoing() {
+    start();
+    byte[] junk = {1, 2, 3, 4};
+    questions.pipeInput("k".getBytes(StandardCharsets.UTF_8), junk);
+    send(question("good", "Is water wet?"));
+
+    KeyValue<String, DeadLetter> dead = deadLetters.readKeyValue();
+    assertEquals("k", dead.key);
+    assertEquals("UNDECODABLE", dead.value.getErrorType());
+    assertEquals(CONFIG.topics().questions(), dead.value.getSourceTopic());
+    assertEquals(0, dead.value.getSourcePartition());
+    assertEquals(0L, dead.value.getSourceOffset());
+    assertEquals(ByteBuffer.wrap(junk), dead.value.getValue());
+    assertEquals(ByteBuffer.wrap("k".getBytes(StandardCharsets.UTF_8)), dead.value.getKey());
+    assertTrue(dead.value.getError().startsWith("not an Avro single-object-encoded Question"), dead.value.getError());
+    assertEquals("inference", dead.value.getProcessor());
+    assertEquals(List.of("good"), reasoner.submitted.stream().map(r -> r.id()).toList());
+    assertEquals(1.0, registry.get("memreason.dead.letters").tag("type", "UNDECODABLE").counter().count());
+  }
+
+  @Test
+  void deadLettersEmptyAndOverLongQuestions() {
+    start();
+    send(question("empty", "   "));
+    send(question("long", "x".repeat(101)));
+    send(question("fits", "x".repeat(100)));
+
+    List<DeadLetter> dead = deadLetters.readValuesToList();
+    assertEquals(2, dead.size());
+    assertEquals("INVALID", dead.get(0).getErrorType());
+    assertEquals("question empty has no text", dead.get(0).getError());
+    assertEquals(1L, dead.get(1).getSourceOffset());
+    assertEquals("question long has 101 characters, more than pipeline.max-question-chars=100", dead.get(1).getError());
+    assertEquals(List.of("fits"), reasoner.submitted.stream().map(r -> r.id()).toList());
+  }
+
+  @Test
+  void deadLettersARecordOfAnotherTypeAndAQuestionKeyedByAnotherId() {
+    start();
+    questions.pipeInput("a1".getBytes(StandardCharsets.UTF_8), serdes.serde(Answer.class).serializer().serialize("x",
+        TraceRecords.failed(question("a1", "?"), "v", "e", START)));
+    Question q = question("q1", "Is water wet?");
+    questions.pipeInput("other".getBytes(StandardCharsets.UTF_8),
+        serdes.serde(Question.class).serializer().serialize("questions", q));
+
+    List<DeadLetter> dead = deadLetters.readValuesToList();
+    assertEquals("UNDECODABLE", dead.get(0).getErrorType());
+    assertEquals("the record key 'other' is not the question id 'q1': key questions by their id", dead.get(1).getError());
+    assertTrue(reasoner.submitted.isEmpty());
+  }
+
+  @Test
+  void deadLettersASecondQuestionWithTheIdOfOneBeingAnswered() {
+    start();
+    send(question("q1", "Is water wet?"));
+    send(question("q1", "Is fire cold?"));
+    DeadLetter dead = deadLetters.readValue();
+    assertEquals("DUPLICATE", dead.getErrorType());
+    assertEquals(1, reasoner.submitted.size());
+  }
+
+  @Test
+  void aFailedGenerationIsAnsweredFailedWithTheError() {
+    start();
+    send(question("q1", "Is water wet?"));
+    reasoner.write("q1", 1);
+    reasoner.fail("q1", "CUDA out of memory");
+    tick();
+    Answer answer = answers.readValue();
+    assertEquals(AnswerStatus.FAILED, answer.getStatus());
+    assertEquals("CUDA out of memory", answer.getError());
+    assertEquals(1, memory.readValuesToList().size());
+    assertNull(pendingStore().get("q1"));
+    assertEquals(1.0, registry.get("memreason.questions").tag("outcome", "failed").counter().count());
+  }
+
+  @Test
+  void aQuestionTheModelRefusesIsAnsweredFailedAndTheNextOneStillGoesIn() {
+    start();
+    reasoner.failEverySubmission(new IllegalArgumentException("prompt longer than engine.max-total-tokens"));
+    send(question("q1", "Is water wet?"));
+    Answer answer = answers.readValue();
+    assertEquals(AnswerStatus.FAILED, answer.getStatus());
+    assertTrue(answer.getError().contains("prompt longer than engine.max-total-tokens"), answer.getError());
+    assertNull(pendingStore().get("q1"));
+  }
+
+  @Test
+  void keepsPublishingFinishedWorkWhileTheModelsQueueIsFull() {
+    start();
+    send(question("q1", "Is water wet?"));
+    reasoner.write("q1", 2);
+    // q2 waits for room; meanwhile the model finishes q1, and q1's answer goes out before q2 is accepted.
+    AtomicBoolean finished = new AtomicBoolean();
+    reasoner.refuse(3, () -> {
+      if (!finished.getAndSet(true)) {
+        reasoner.finish("q1");
+      }
+    });
+    send(question("q2", "Is fire cold?"));
+    assertEquals("q1", answers.readValue().getQuestionId());
+    assertEquals(4, memory.readValuesToList().size() + reason.readValuesToList().size());
+    assertEquals(List.of("q1", "q2"), reasoner.submitted.stream().map(r -> r.id()).toList());
+  }
+
+  @Test
+  void aQuestionWithoutAnAnswerInTimeIsCancelledAndAnsweredFailed() {
+    start();
+    send(question("q1", "Is water wet?"));
+    driver.advanceWallClockTime(Duration.ofMillis(CONFIG.pipeline().answerTimeoutMs() + 1));
+    Answer answer = answers.readValue();
+    assertEquals(AnswerStatus.FAILED, answer.getStatus());
+    assertEquals("no answer within pipeline.answer-timeout-ms=60000", answer.getError());
+    assertTrue(reasoner.cancelled.contains("q1"));
+    assertNull(pendingStore().get("q1"));
+  }
+
+  @Test
+  void theSeedComesFromTheQuestionAndTheModelVersion() {
+    start();
+    send(question("q1", "Is water wet?"));
+    long seed = reasoner.submitted.get(0).decoding().seed();
+    assertEquals(ReasoningRequests.seed("q1", ManualReasoner.VERSION), seed);
+    assertTrue(seed != ReasoningRequests.seed("q1", "another-version"));
+    assertTrue(seed != ReasoningRequests.seed("q2", ManualReasoner.VERSION));
+  }
+}

@@ -1,0 +1,121 @@
+package io.memreason.pipeline;
+
+import io.memreason.reasoning.Reasoner;
+import io.memreason.reasoning.ReasoningRequest;
+import io.memreason.reasoning.Step;
+import io.memreason.reasoning.StepKind;
+import io.memreason.reasoning.Trace;
+import io.memreason.reasoning.TraceListener;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A stand-in model driven by the test, on the test's thread: every question has a fixed script of steps
+ * (so a resubmitted question replays the same trace, as the real model does), and the test decides when the
+ * next steps and the end are written.
+ */
+final class ManualReasoner implements Reasoner {
+  static final String VERSION = "test-v1";
+  private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+
+  /** The script every question follows: memory, reason, memory, assignment, then the answer. */
+  static final List<StepKind> SCRIPT = List.of(StepKind.MEMORY, StepKind.REASON, StepKind.MEMORY, StepKind.ASSIGNMENT);
+
+  private final Map<String, TraceListener> running = new LinkedHashMap<>();
+  private final Map<String, Integer> written = new LinkedHashMap<>();
+  final List<ReasoningRequest> submitted = new ArrayList<>();
+  final Set<String> cancelled = new HashSet<>();
+  private int refusalsLeft;
+  private Runnable whileRefusing = () -> {};
+  private RuntimeException failure;
+
+  @Override
+  public boolean submit(ReasoningRequest request, TraceListener listener, Duration timeout) {
+    if (failure != null) {
+      throw failure;
+    }
+    if (refusalsLeft > 0) {
+      refusalsLeft--;
+      whileRefusing.run();
+      return false;
+    }
+    submitted.add(request);
+    running.put(request.id(), listener);
+    written.put(request.id(), 0);
+    return true;
+  }
+
+  /** The next {@code n} submissions find the queue full; {@code meanwhile} runs at each refusal. */
+  void refuse(int n, Runnable meanwhile) {
+    refusalsLeft = n;
+    whileRefusing = meanwhile;
+  }
+
+  void failEverySubmission(RuntimeException e) {
+    failure = e;
+  }
+
+  /** The model writes the next {@code n} steps of a question's script. */
+  void write(String id, int n) {
+    TraceListener l = listener(id);
+    int from = written.get(id);
+    for (int i = from; i < from + n; i++) {
+      l.onStep(step(id, i));
+    }
+    written.put(id, from + n);
+  }
+
+  /** The model writes the rest of the script and the answer. */
+  void finish(String id) {
+    write(id, SCRIPT.size() - written.get(id));
+    List<Step> steps = new ArrayList<>();
+    for (int i = 0; i < SCRIPT.size(); i++) {
+      steps.add(step(id, i));
+    }
+    steps.add(new Step(SCRIPT.size(), StepKind.ANSWER, "The answer is: True", 5, T, T.plusMillis(50)));
+    listener(id).onFinished(new Trace(id, steps, Optional.of("True"), Trace.Status.OK, Optional.empty(), 12, 42,
+        VERSION, T.plusMillis(60)));
+    running.remove(id);
+  }
+
+  /** The model fails half-way through a question. */
+  void fail(String id, String error) {
+    listener(id).onFinished(new Trace(id, List.of(), Optional.empty(), Trace.Status.FAILED, Optional.of(error), 12, 0,
+        VERSION, T.plusMillis(60)));
+    running.remove(id);
+  }
+
+  static Step step(String id, int index) {
+    return new Step(index, SCRIPT.get(index), SCRIPT.get(index).name().toLowerCase() + " " + index + " of " + id,
+        7, T.plusMillis(10L * index), T.plusMillis(10L * index + 9));
+  }
+
+  private TraceListener listener(String id) {
+    TraceListener l = running.get(id);
+    if (l == null) {
+      throw new IllegalStateException("question " + id + " is not running");
+    }
+    return l;
+  }
+
+  @Override
+  public void cancel(String requestId) {
+    cancelled.add(requestId);
+    running.remove(requestId);
+  }
+
+  @Override
+  public String modelVersion() {
+    return VERSION;
+  }
+
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,83 @@
+package io.memreason.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.memreason.avro.Answer;
+import io.memreason.avro.AnswerStatus;
+import io.memreason.avro.DeadLetter;
+import io.memreason.avro.Question;
+import io.memreason.config.MemreasonConfig;
+import io.memreason.kafka.EmbeddedKafka;
+import io.memreason.kafka.EmbeddedKafkaExtension;
+import io.memreason.reasoning.Reasoner;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The pipeline on a real broker, exactly-once, read back with read_committed consumers. */
+@ExtendWith(EmbeddedKafkaExtension.class)
+class PipelineIT {
+  private static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+  @Test
+  void answersEveryQuestionOnceWithEachStepOnceOnTheTopicOfItsKind(EmbeddedKafka kafka) throws Exception {
+    MemreasonConfig config = PipelineFixture.withTopics(PipelineFixture.config(kafka.bootstrapServers(), "flow"));
+    List<Question> questions = IntStream.range(0, 200)
+        .mapToObj(i -> PipelineFixture.question("q" + i, "Is " + i + " an even number?")).toList();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (Reasoner reasoner = PipelineFixture.reasoner();
+         InferencePipeline pipeline = InferencePipeline.start(config, reasoner, registry);
+         PublishedRecords published = new PublishedRecords(config)) {
+      pipeline.awaitRunning(TIMEOUT);
+      long started = System.nanoTime();
+      PipelineFixture.produce(config, questions, List.of());
+      published.pollUntil(() -> published.answers.size() >= questions.size(), TIMEOUT, "200 answers");
+      System.out.printf("PipelineIT: 200 questions answered in %d ms%n", (System.nanoTime() - started) / 1_000_000);
+      published.drainFor(Duration.ofMillis(500));
+
+      published.assertEachAnsweredOnceWithEachStepOnce(questions.stream().map(Question::getId).toList());
+      assertTrue(published.answers.stream().allMatch(a -> a.value().getStatus() == AnswerStatus.OK));
+      assertTrue(published.deadLetters.isEmpty());
+      assertEquals(200.0, registry.get("memreason.questions").tag("outcome", "ok").counter().count());
+    }
+  }
+
+  @Test
+  void poisonRecordsLandInDeadLettersWhileGoodQuestionsAreAnswered(EmbeddedKafka kafka) throws Exception {
+    MemreasonConfig config = PipelineFixture.withTopics(PipelineFixture.config(kafka.bootstrapServers(), "poison"));
+    List<Question> good = IntStream.range(0, 10).mapToObj(i -> PipelineFixture.question("g" + i, "Good question " + i + "?")).toList();
+    List<Question> bad = List.of(PipelineFixture.question("empty", " "), PipelineFixture.question("long", "?".repeat(201)),
+        PipelineFixture.question("fails", "FAIL on purpose"));
+    byte[][] junk = {"junk".getBytes(StandardCharsets.UTF_8), {0x00, 0x01, 0x02}};
+    byte[][] tombstone = {"t".getBytes(StandardCharsets.UTF_8), null};
+    try (Reasoner reasoner = PipelineFixture.reasoner();
+         InferencePipeline pipeline = InferencePipeline.start(config, reasoner, new SimpleMeterRegistry());
+         PublishedRecords published = new PublishedRecords(config)) {
+      pipeline.awaitRunning(TIMEOUT);
+      PipelineFixture.produce(config, bad.subList(0, 2), List.of(junk, tombstone));
+      PipelineFixture.produce(config, good, List.of());
+      PipelineFixture.produce(config, bad.subList(2, 3), List.of());
+      published.pollUntil(() -> published.answers.size() >= 11 && published.deadLetters.size() >= 4, TIMEOUT,
+          "11 answers and 4 dead letters");
+      published.drainFor(Duration.ofMillis(500));
+
+      Map<String, DeadLetter> dead = published.deadLetters.stream()
+          .collect(Collectors.toMap(r -> r.key(), r -> r.value()));
+      assertEquals(Map.of("empty", "INVALID", "long", "INVALID", "junk", "UNDECODABLE", "t", "INVALID"),
+          dead.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().getErrorType())));
+      assertEquals(config.topics().questions(), dead.get("junk").getSourceTopic());
+      assertEquals(java.nio.ByteBuffer.wrap(junk[1]), dead.get("junk").getValue());
+      Map<String, Answer> answers = published.answers.stream().collect(Collectors.toMap(r -> r.key(), r -> r.value()));
+      assertEquals(AnswerStatus.FAILED, answers.get("fails").getStatus());
+      assertEquals("scripted failure", answers.get("fails").getError());
+      good.forEach(q -> assertEquals(AnswerStatus.OK, answers.get(q.getId()).getStatus()));
+    }
+  }
+}

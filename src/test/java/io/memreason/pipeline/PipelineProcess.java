@@ -1,0 +1,26 @@
+package io.memreason.pipeline;
+
+import io.memreason.config.MemreasonConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The pipeline in a process of its own, for the crash test: {@code PipelineProcess BOOTSTRAP NAME} runs until it
+ * is killed. Restarted with the same NAME it is the same instance: same state directory (hence the same
+ * transactional id, which fences the dead one's open transaction at once) and the same static group member
+ * id (so it gets its partitions back without waiting for the session timeout).
+ */
+public final class PipelineProcess {
+  private PipelineProcess() {}
+
+  public static void main(String[] args) throws Exception {
+    MemreasonConfig config = PipelineFixture.configNamed(args[0], args[1])
+        .with(Map.of("streams.group.instance.id", args[1]));
+    InferencePipeline pipeline = InferencePipeline.start(config, PipelineFixture.reasoner(), new SimpleMeterRegistry());
+    pipeline.awaitRunning(Duration.ofSeconds(120));
+    System.out.println("pipeline process running");
+    new CountDownLatch(1).await();
+  }
+}
