@@ -22,7 +22,7 @@ public record MemreasonConfig(
 
   /** Topic names, and the shape used when memreason creates them. */
   public record Topics(String questions, String memorySteps, String reasonSteps, String answers, String feedback,
-                       String trainingExamples, String modelVersions, String deadLetters,
+                       String trainingExamples, String modelVersions, String deadLetters, String feedbackStats,
                        int partitions, short replicationFactor, boolean create) {}
 
   /** The inference processor. */
@@ -65,6 +65,7 @@ public record MemreasonConfig(
     Topics topics = new Topics(s.string("topics.questions"), s.string("topics.memory-steps"),
         s.string("topics.reason-steps"), s.string("topics.answers"), s.string("topics.feedback"),
         s.string("topics.training-examples"), s.string("topics.model-versions"), s.string("topics.dead-letters"),
+        s.string("topics.feedback-stats"),
         positive(s, "topics.partitions"), (short) positive(s, "topics.replication-factor"), s.bool("topics.create"));
     Pipeline pipeline = new Pipeline(positive(s, "pipeline.punctuate-interval-ms"),
         positive(s, "pipeline.max-question-chars"), positive(s, "pipeline.answer-timeout-ms"));

@@ -50,6 +50,7 @@ public final class PipelineFixture {
         Map.entry("topics.training-examples", unique + ".training-examples"),
         Map.entry("topics.model-versions", unique + ".model-versions"),
         Map.entry("topics.dead-letters", unique + ".dead-letters"),
+        Map.entry("topics.feedback-stats", unique + ".feedback-stats"),
         Map.entry("topics.partitions", "3"),
         Map.entry("pipeline.max-question-chars", "200")));
   }
