@@ -22,6 +22,10 @@ class DeploymentFilesTest {
         .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"));
   }
 
+  static Stream<Path> kubernetesFiles() {
+    return yamlFiles().filter(p -> Repository.ROOT.relativize(p).startsWith("k8s"));
+  }
+
   static Stream<Path> jsonFiles() {
     return Stream.concat(Repository.files("docker").stream(), Repository.files("k8s").stream())
         .filter(p -> p.toString().endsWith(".json"));
@@ -36,11 +40,8 @@ class DeploymentFilesTest {
   }
 
   @ParameterizedTest
-  @MethodSource("yamlFiles")
+  @MethodSource("kubernetesFiles")
   void kubernetesDocumentsNameTheirApiKindAndName(Path file) throws IOException {
-    if (!Repository.ROOT.relativize(file).startsWith("k8s")) {
-      return;
-    }
     for (Object doc : Repository.yamlDocuments(Files.readString(file), file.toString())) {
       for (String field : List.of("apiVersion", "kind")) {
         assertTrue(Tree.find(doc, field).isPresent(), file + ": a document has no " + field);
