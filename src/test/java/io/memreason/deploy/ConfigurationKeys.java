@@ -23,8 +23,8 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 final class ConfigurationKeys {
   private static final Set<String> OWN = Settings.defaults().prefixed("").keySet();
-  private static final Set<String> CLIENT = union(ConsumerConfig.configNames(), ProducerConfig.configNames(),
-      AdminClientConfig.configNames());
+  private static final Set<String> CLIENT = union(List.of(ConsumerConfig.configNames(), ProducerConfig.configNames(),
+      AdminClientConfig.configNames()));
   private static final Map<String, Set<String>> STREAMS_PREFIXES = Map.of(
       StreamsConfig.CONSUMER_PREFIX, ConsumerConfig.configNames(),
       StreamsConfig.MAIN_CONSUMER_PREFIX, ConsumerConfig.configNames(),
@@ -33,9 +33,9 @@ final class ConfigurationKeys {
       StreamsConfig.PRODUCER_PREFIX, ProducerConfig.configNames(),
       StreamsConfig.ADMIN_CLIENT_PREFIX, AdminClientConfig.configNames(),
       StreamsConfig.TOPIC_PREFIX, stringConstants(TopicConfig.class, "_CONFIG", ""));
-  private static final Set<String> APICURIO = union(
+  private static final Set<String> APICURIO = union(List.of(
       stringConstants(io.apicurio.registry.serde.SerdeConfig.class, "", "apicurio."),
-      stringConstants(io.apicurio.registry.serde.avro.AvroKafkaSerdeConfig.class, "", "apicurio."));
+      stringConstants(io.apicurio.registry.serde.avro.AvroKafkaSerdeConfig.class, "", "apicurio.")));
 
   private ConfigurationKeys() {}
 
@@ -87,10 +87,9 @@ final class ConfigurationKeys {
     return out;
   }
 
-  @SafeVarargs
-  private static Set<String> union(Set<String>... sets) {
+  private static Set<String> union(List<Set<String>> sets) {
     Set<String> out = new HashSet<>();
-    List.of(sets).forEach(out::addAll);
+    sets.forEach(out::addAll);
     return out;
   }
 }

@@ -56,7 +56,7 @@ record Manifests(Path folder, List<Map<String, Object>> resources) {
         .orElseThrow(() -> new AssertionError(string(workload, "metadata", "name") + " has no container " + name));
   }
 
-  /** Where a container mounts the volume a predicate picks, if it does. */
+  /** Where a container mounts the volume (pod volume or volume claim template) a predicate picks, if it does. */
   static Optional<String> mountPath(Map<String, Object> workload, String container,
                                     Predicate<Map<String, Object>> volume) {
     Set<String> names = new HashSet<>();
