@@ -319,14 +319,17 @@ function updateLabelling(trace) {
     button.setAttribute('aria-pressed', draft.verdict === button.dataset.verdict ? 'true' : 'false');
   }
   $('save-correction').disabled = !trace.answer;
-  const label = trace.label;
-  $('current-label').textContent = !trace.answer
-    ? 'Labelling opens when the answer arrives.'
-    : label
-      ? `On the feedback topic: ${label.verdict.toLowerCase()}${label.correctedAnswer ? `, corrected to “${label.correctedAnswer}”` : ''}`
-        + `${label.stepVerdicts.some((v) => !v.correct) ? `, wrong steps ${label.stepVerdicts.filter((v) => !v.correct).map((v) => v.index).join(', ')}` : ''}`
-        + ` (by ${label.labeller}, ${clock(label.labelledAt)})`
-      : 'Not labelled yet.';
+  $('current-label').textContent = !trace.answer ? 'Labelling opens when the answer arrives.'
+    : trace.label ? `On the feedback topic: ${describeLabel(trace.label)}.` : 'Not labelled yet.';
+}
+
+function describeLabel(label) {
+  const parts = [label.verdict.toLowerCase()];
+  if (label.correctedAnswer) parts.push(`corrected to “${label.correctedAnswer}”`);
+  const wrong = label.stepVerdicts.filter((v) => !v.correct).map((v) => v.index);
+  if (wrong.length) parts.push(`step${wrong.length === 1 ? '' : 's'} ${wrong.join(', ')} marked wrong`);
+  parts.push(`by ${label.labeller} at ${clock(label.labelledAt)}`);
+  return parts.join('; ');
 }
 
 function toggleWrongStep(id, index) {
@@ -415,7 +418,9 @@ function renderFigures(f) {
     $('fig-latency').textContent = '–';
     $('fig-latency-note').textContent = 'no answers yet';
   } else {
-    $('fig-latency').textContent = `${seconds(f.latencyP50Ms)} · ${seconds(f.latencyP99Ms)}`;
+    $('fig-latency').textContent = f.latencyP99Ms < 1000
+      ? `${f.latencyP50Ms} · ${f.latencyP99Ms} ms`
+      : `${(f.latencyP50Ms / 1000).toFixed(1)} · ${(f.latencyP99Ms / 1000).toFixed(1)} s`;
     $('fig-latency-note').textContent = `last ${f.latencySample} answer${f.latencySample === 1 ? '' : 's'}`;
   }
   const labelled = f.accuracy.filter((v) => v.labelled > 0);
@@ -444,9 +449,18 @@ function renderFigures(f) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function start() {
+/** An address ending in #q=<question id> selects that question, now or as soon as it arrives. */
+function selectFromAddress() {
   const fromAddress = /^#q=(.+)$/.exec(location.hash);
-  if (fromAddress) state.wanted = decodeURIComponent(fromAddress[1]);
+  if (!fromAddress) return;
+  const id = decodeURIComponent(fromAddress[1]);
+  if (id === state.selected) return;
+  if (state.traces.has(id)) select(id); else state.wanted = id;
+}
+
+function start() {
+  selectFromAddress();
+  window.addEventListener('hashchange', selectFromAddress);
   for (const id of ['filter-version', 'filter-task', 'filter-status']) $(id).addEventListener('change', applyFilters);
   $('ask').addEventListener('submit', ask);
   connect();

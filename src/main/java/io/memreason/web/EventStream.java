@@ -4,6 +4,7 @@ import io.javalin.http.sse.SseClient;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -27,6 +28,7 @@ final class EventStream implements AutoCloseable {
   record Event(String name, String json) {}
 
   private final Set<Page> pages = ConcurrentHashMap.newKeySet();
+  private boolean closed;
   private final AtomicInteger pageNumbers = new AtomicInteger();
 
   /** A connected page and the thread that writes to it. */
@@ -59,10 +61,26 @@ final class EventStream implements AutoCloseable {
       }
     }
 
+    /**
+     * Ending the request lets Javalin finish the response on the calling thread; that thread may hold the live
+     * state's lock, so the ending happens elsewhere.
+     */
     void disconnect() {
       if (pages.remove(this)) {
         sender.shutdownNow();
-        client.close();
+        CompletableFuture.runAsync(this::end);
+      }
+    }
+
+    /**
+     * Javalin (7.2) loops forever when a stream is ended after its server stopped, so streams are ended only while
+     * this stream is open, and {@link EventStream#close} (before the server stops) ends them all.
+     */
+    void end() {
+      synchronized (EventStream.this) {
+        if (!closed && !client.terminated()) {
+          client.close();
+        }
       }
     }
   }
@@ -71,7 +89,10 @@ final class EventStream implements AutoCloseable {
    * Adds a page and queues its replay. Callers serialize this with {@link #publish}, so a page sees each change
    * exactly once: either in its replay or as an event.
    */
-  void subscribe(SseClient client, List<Event> replay) {
+  synchronized void subscribe(SseClient client, List<Event> replay) {
+    if (closed) {
+      return;
+    }
     if (pages.size() >= MAX_PAGES) {
       client.sendEvent("refused", "{\"error\":\"more than " + MAX_PAGES + " live pages are open on this server\"}");
       client.close();
@@ -87,12 +108,14 @@ final class EventStream implements AutoCloseable {
     pages.forEach(p -> p.send(event));
   }
 
-  int pages() {
-    return pages.size();
-  }
-
+  /** Ends every page's stream; call it before the server stops. */
   @Override
-  public void close() {
-    pages.forEach(Page::disconnect);
+  public synchronized void close() {
+    for (Page page : pages) {
+      pages.remove(page);
+      page.sender.shutdownNow();
+      page.end();
+    }
+    closed = true;
   }
 }

@@ -203,6 +203,21 @@ class MonitorApiTest {
     });
   }
 
+  @Test
+  void stoppingTheServerEndsTheLiveStreams() throws Exception {
+    HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri("/api/stream"))
+        .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
+    assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+      try (BufferedReader events = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+        nextEvent(events, "figures");
+        server.close();
+        while (events.readLine() != null) {
+          // Whatever was still on its way; the stream must end.
+        }
+      }
+    });
+  }
+
   /** Reads server-sent events until one with this name; returns its data. */
   private static JsonObject nextEvent(BufferedReader events, String name) throws Exception {
     String event = null;
