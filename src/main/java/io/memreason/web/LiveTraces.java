@@ -21,8 +21,8 @@ import java.util.function.UnaryOperator;
  * a question's whole {@link TraceView} whenever it changes, a {@code figures} event every second.
  */
 final class LiveTraces implements TopicFollower.Listener {
-  static final String TRACE_EVENT = "trace";
-  static final String FIGURES_EVENT = "figures";
+  private static final String TRACE_EVENT = "trace";
+  private static final String FIGURES_EVENT = "figures";
   private static final Duration FIGURES_INTERVAL = Duration.ofSeconds(1);
   private static final Gson GSON = new Gson();
 
@@ -105,10 +105,6 @@ final class LiveTraces implements TopicFollower.Listener {
   /** See {@link RecentTraces#answered}. */
   CompletableFuture<Optional<TraceView>> answered(String id, Duration timeout) {
     return traces.answered(id, timeout);
-  }
-
-  LiveFigures.Figures figures() {
-    return figures.now();
   }
 
   void disconnectPages() {
