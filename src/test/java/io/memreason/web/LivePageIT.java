@@ -59,6 +59,7 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -125,7 +126,11 @@ class LivePageIT {
     // when it decodes greedily.
     String id = ask("Is the Eiffel Tower in Paris?", 1);
     ask("Can a penguin fly?", 2);
-    ask("Is water wet?", 3);
+    // The page's own form asks too, and shows the question it asked as soon as it arrives.
+    page.findElement(By.id("ask-text")).sendKeys("Is water wet?");
+    new Select(page.findElement(By.id("ask-task"))).selectByValue("STRATEGYQA");
+    page.findElement(By.cssSelector("#ask button[type='submit']")).click();
+    waitFor(page, d -> d.findElement(By.id("detail-question")).getText().equals("Is water wet?"));
 
     // The card appears and grows on this page without a reload, until the answer arrives.
     WebElement card = waitFor(page, d -> d.findElement(By.cssSelector(card(id))));
@@ -173,6 +178,12 @@ class LivePageIT {
     waitFor(page, d -> d.findElements(By.cssSelector(".card .status")).stream().filter(s -> s.getText().equals("ok"))
         .count() == 3);
     assertTrue(page.findElement(By.id("cards")).getText().contains("Can a penguin fly?"));
+    Select status = new Select(page.findElement(By.id("filter-status")));
+    status.selectByValue("FAILED");
+    assertEquals("0 of 3 shown", page.findElement(By.id("shown-count")).getText());
+    status.selectByValue("");
+    new Select(page.findElement(By.id("filter-version"))).selectByValue(reasoner.modelVersion());
+    assertEquals("3 questions", page.findElement(By.id("shown-count")).getText());
     assertEquals(Boolean.TRUE, script(page, "return window.sameDocument === true"), "updated live, never reloaded");
     Files.createDirectories(SCREENSHOT.getParent());
     Files.write(SCREENSHOT, chromium.driver.getScreenshotAs(OutputType.BYTES));
