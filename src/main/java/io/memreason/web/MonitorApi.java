@@ -44,11 +44,8 @@ final class MonitorApi {
   private void ask(Context ctx) {
     QuestionRequest request = QuestionRequest.parse(jsonBody(ctx), monitor.config);
     Question q = request.toQuestion(UUID.randomUUID().toString(), monitor.clock.instant());
-    whenAcknowledged(ctx, monitor.submissions.ask(q), monitor.config.topics().questions(), metadata -> {
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("id", q.getId());
-      ctx.status(HttpStatus.ACCEPTED).json(body);
-    });
+    whenAcknowledged(ctx, monitor.submissions.ask(q), monitor.config.topics().questions(),
+        metadata -> ctx.status(HttpStatus.ACCEPTED).json(Map.of("id", q.getId())));
   }
 
   /**
