@@ -53,6 +53,7 @@ public final class LanguageModel implements AutoCloseable {
   private final Optional<TextTokenizer> tokenizer;
   private final Optional<StepTokenVocabulary> stepTokens;
   private final String description;
+  private final Device device;
 
   private LanguageModel(NDManager manager, LlamaModel model, GenerationDefaults defaults,
                         Optional<TextTokenizer> tokenizer, Optional<StepTokenVocabulary> stepTokens,
@@ -63,6 +64,7 @@ public final class LanguageModel implements AutoCloseable {
     this.tokenizer = tokenizer;
     this.stepTokens = stepTokens;
     this.description = description;
+    this.device = manager.getDevice();
   }
 
   /**
@@ -136,6 +138,11 @@ public final class LanguageModel implements AutoCloseable {
 
   public LlamaModel model() {
     return model;
+  }
+
+  /** Where the weights live. */
+  public Device device() {
+    return device;
   }
 
   public LlamaConfig config() {

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * A golden checkpoint folder (config.json, model.safetensors, optional adapter/, inputs.json, expected.json):
  * the reference's inputs and the logits, argmax and greedy generation it computed.
  */
-record GoldenCase(Path dir, JsonObject inputs, JsonObject expected) {
+public record GoldenCase(Path dir, JsonObject inputs, JsonObject expected) {
 
   /** The shared cases plus every folder named in {@code -Dmemreason.golden.dirs=a,b,...}. */
   static List<Path> all() {
@@ -35,7 +35,7 @@ record GoldenCase(Path dir, JsonObject inputs, JsonObject expected) {
     return dirs;
   }
 
-  static GoldenCase read(Path dir) {
+  public static GoldenCase read(Path dir) {
     if (!Files.isRegularFile(dir.resolve("expected.json")) || !Files.isRegularFile(dir.resolve("inputs.json"))) {
       throw new IllegalArgumentException("golden case folder " + dir + " has no inputs.json / expected.json");
     }
@@ -74,6 +74,21 @@ record GoldenCase(Path dir, JsonObject inputs, JsonObject expected) {
     return ints(inputs.getAsJsonObject("generation").getAsJsonArray("attention_mask"));
   }
 
+  /** The generation prompts without their left padding. */
+  public int[][] unpaddedGenerationPrompts() {
+    int[][] ids = generationIds();
+    int[][] mask = generationMask();
+    int[][] prompts = new int[ids.length][];
+    for (int b = 0; b < ids.length; b++) {
+      int start = 0;
+      while (mask[b][start] == 0) {
+        start++;
+      }
+      prompts[b] = Arrays.copyOfRange(ids[b], start, ids[b].length);
+    }
+    return prompts;
+  }
+
   /** Expected logits [B][T][V], null rows at padding; {@code prefix} "" or "base_". */
   float[][][] logits(String prefix) {
     JsonArray batch = expected.getAsJsonArray(prefix + "logits");
@@ -101,7 +116,7 @@ record GoldenCase(Path dir, JsonObject inputs, JsonObject expected) {
     return out;
   }
 
-  int[][] newTokens(String prefix) {
+  public int[][] newTokens(String prefix) {
     return ints(generation(prefix).getAsJsonArray("new_tokens"));
   }
 

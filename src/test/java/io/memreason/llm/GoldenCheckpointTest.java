@@ -94,18 +94,10 @@ class GoldenCheckpointTest {
 
   private static double checkGreedyGeneration(GoldenCase c, LlamaModel model, String prefix, String variant) {
     int[][] ids = c.generationIds();
-    int[][] mask = c.generationMask();
     int[][] expectedTokens = c.newTokens(prefix);
     float[][][] expectedLogits = c.stepLogits(prefix);
     int steps = expectedTokens[0].length;
-    int[][] prompts = new int[ids.length][];
-    for (int b = 0; b < ids.length; b++) {
-      int start = 0;
-      while (mask[b][start] == 0) {
-        start++;
-      }
-      prompts[b] = Arrays.copyOfRange(ids[b], start, ids[b].length);
-    }
+    int[][] prompts = c.unpaddedGenerationPrompts();
     int[][] generated = new int[ids.length][steps];
     double worst = 0;
     try (NDManager m = NDManager.newBaseManager();
