@@ -172,6 +172,11 @@ public final class LanguageModel implements AutoCloseable {
     return model.weights().tokens().baseRows();
   }
 
+  /** Native arrays the model holds (its weights and tables): constant once loaded; for monitoring leaks. */
+  public int nativeArrayCount() {
+    return manager.getManagedArrays().size();
+  }
+
   @Override
   public String toString() {
     return description;

@@ -127,7 +127,7 @@ public final class Generator implements AutoCloseable {
   }
 
   public GeneratorStats stats() {
-    int arrays = workers.stream().mapToInt(Worker::liveArrays).sum();
+    int arrays = model.nativeArrayCount() + workers.stream().mapToInt(Worker::liveArrays).sum();
     return new GeneratorStats(prefillTokens.sum(), prefillNanos.sum(), decodeTokens.sum(), decodeNanos.sum(),
         decodeSteps.sum(), finished.sum(), failed.sum(), arrays);
   }
