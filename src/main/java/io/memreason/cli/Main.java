@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The memreason command line: {@code memreason <command> [options]}. */
 @Command(name = "memreason", mixinStandardHelpOptions = true, version = "memreason 0.1.0",
     description = "Streaming question answering with a memory/reason step-token LLM on Kafka.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
