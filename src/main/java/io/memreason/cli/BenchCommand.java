@@ -7,10 +7,13 @@ import io.memreason.llm.random.ModelShape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code memreason bench ...}: performance figures printed as JSON lines. */
 @Command(name = "bench", description = "Measure performance; prints JSON lines.",
@@ -26,6 +29,9 @@ final class BenchCommand implements Runnable {
   @Command(name = "generate", mixinStandardHelpOptions = true,
       description = "Prefill and decode tokens/s of a random model of a named shape, per batch size.")
   static final class Generate implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--shape", defaultValue = "smollm2-135m",
         description = "Model shape: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).",
         completionCandidates = Shapes.class)
@@ -58,8 +64,8 @@ final class BenchCommand implements Runnable {
         line.addProperty("cores", Runtime.getRuntime().availableProcessors());
         line.addProperty("loadAverage1m", loadAverage());
         line.addProperty("peakResidentMb", peakResidentMegabytes());
-        System.out.println(gson.toJson(line));
-        System.out.flush();
+        spec.commandLine().getOut().println(gson.toJson(line));
+        spec.commandLine().getOut().flush();
       });
       return 0;
     }
@@ -91,7 +97,7 @@ final class BenchCommand implements Runnable {
   /** The shape names for picocli's help. */
   static final class Shapes implements Iterable<String> {
     @Override
-    public java.util.Iterator<String> iterator() {
+    public Iterator<String> iterator() {
       return ModelShape.names().iterator();
     }
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.memreason.llm.LanguageModel.LoadOptions;
 import io.memreason.llm.adapter.LoraAdapter;
@@ -240,6 +241,49 @@ class CheckpointFeaturesTest {
       assertTrue(java.util.Arrays.stream(ids).filter(id -> id == v).count() == 2, "<prefix_0> twice");
       assertEquals(text, lm.tokenizer().decode(java.util.Arrays.copyOfRange(ids, 1, ids.length)));
     }
+  }
+
+  /**
+   * The GPU configuration's arithmetic (float16 weights, activations and KV cache, float32 norms, softmax and
+   * logits), run on the CPU: close to float32 and the same greedy choices on a fixture with clear margins.
+   */
+  @Test
+  void halfPrecisionFollowsTheFloat32Model() {
+    Path golden = Path.of(System.getProperty("memreason.shared"), "golden", "llama-basic");
+    GoldenCase c = GoldenCase.read(golden);
+    int[] prompt = c.unpaddedGenerationPrompts()[0];
+    try (LanguageModel full = LanguageModel.load(golden, LoadOptions.cpu(64));
+         LanguageModel half = LanguageModel.load(golden, LoadOptions.cpu(64).withDtype(DataType.FLOAT16))) {
+      assertEquals(DataType.FLOAT16, half.model().weights().dtype());
+      double[][] expected = logits(full.model(), prompt);
+      double[][] actual = logits(half.model(), prompt);
+      assertTrue(maxDiff(actual, expected) < 0.01, "float16 logits differ by " + maxDiff(actual, expected));
+      ReferenceLlama reference = ReferenceLlama.of(LlamaConfig.read(golden), read(golden));
+      try (NDManager m = NDManager.newBaseManager();
+           KvCache cache = new KvCache(half.config(), m, 1, prompt.length + 4, DataType.FLOAT16)) {
+        float[] first;
+        try (NDScope scope = new NDScope()) {
+          first = half.model().prefill(cache, 0, new int[][] {prompt}).toFloatArray();
+        }
+        int token = GoldenCheckpointTest.argmax(first);
+        assertEquals(c.newTokens("")[0][0], token);
+        double[] next = reference.logits(append(prompt, token))[prompt.length];
+        try (NDScope scope = new NDScope()) {
+          float[] decoded = half.model().decode(cache, new int[] {token}).toFloatArray();
+          double worst = 0;
+          for (int v = 0; v < decoded.length; v++) {
+            worst = Math.max(worst, Math.abs(decoded[v] - next[v]));
+          }
+          assertTrue(worst < 0.01, "float16 cached step differs by " + worst);
+        }
+      }
+    }
+  }
+
+  private static int[] append(int[] ids, int token) {
+    int[] out = java.util.Arrays.copyOf(ids, ids.length + 1);
+    out[ids.length] = token;
+    return out;
   }
 
   static float[] gaussian(SplittableRandom random, int n, double std) {
