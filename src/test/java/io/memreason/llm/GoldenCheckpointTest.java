@@ -40,22 +40,20 @@ class GoldenCheckpointTest {
 
   private static void checkCase(Path dir) {
     GoldenCase c = GoldenCase.read(dir);
+    LoadOptions options = LoadOptions.cpu(c.inputIds()[0].length + c.generationIds()[0].length
+        + c.newTokens("")[0].length);
     List<Executable> variants = new ArrayList<>();
     if (c.hasAdapter()) {
       Path adapter = dir.resolve("adapter");
-      variants.add(() -> check(c, options().withAdapter(adapter, LoraMode.MERGED), "", "adapter merged"));
-      variants.add(() -> check(c, options().withAdapter(adapter, LoraMode.UNMERGED), "", "adapter unmerged"));
+      variants.add(() -> check(c, options.withAdapter(adapter, LoraMode.MERGED), "", "adapter merged"));
+      variants.add(() -> check(c, options.withAdapter(adapter, LoraMode.UNMERGED), "", "adapter unmerged"));
       if (c.hasBaseExpectations()) {
-        variants.add(() -> check(c, options(), "base_", "base model"));
+        variants.add(() -> check(c, options, "base_", "base model"));
       }
     } else {
-      variants.add(() -> check(c, options(), "", "model"));
+      variants.add(() -> check(c, options, "", "model"));
     }
     assertAll(dir.getFileName().toString(), variants);
-  }
-
-  private static LoadOptions options() {
-    return LoadOptions.cpu(64);
   }
 
   private static void check(GoldenCase c, LoadOptions options, String prefix, String variant) {
