@@ -55,6 +55,7 @@ class CheckpointFeaturesTest {
 
   private static double[][] logits(LlamaModel model, int[] ids) {
     try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       int[] ones = new int[ids.length];
       java.util.Arrays.fill(ones, 1);
       float[] flat = model.forward(m, new int[][] {ids}, new int[][] {ones}).toFloatArray();
@@ -94,6 +95,7 @@ class CheckpointFeaturesTest {
       int vocab = model.vocabularySize();
       float[] flat;
       try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
         flat = model.prefill(cache, 0, new int[][] {prompt, other}).toFloatArray();
       }
       int[] sequence = java.util.Arrays.copyOf(prompt, prompt.length + steps);
@@ -106,6 +108,7 @@ class CheckpointFeaturesTest {
         sequence[length] = GoldenCheckpointTest.argmax(java.util.Arrays.copyOfRange(flat, 0, vocab));
         otherNext[0] = GoldenCheckpointTest.argmax(java.util.Arrays.copyOfRange(flat, vocab, 2 * vocab));
         try (NDScope scope = new NDScope()) {
+          scope.suppressNotUsedWarning();
           flat = model.decode(cache, new int[] {sequence[length], otherNext[0]}).toFloatArray();
         }
       }
@@ -263,12 +266,14 @@ class CheckpointFeaturesTest {
            KvCache cache = new KvCache(half.config(), m, 1, prompt.length + 4, DataType.FLOAT16)) {
         float[] first;
         try (NDScope scope = new NDScope()) {
+          scope.suppressNotUsedWarning();
           first = half.model().prefill(cache, 0, new int[][] {prompt}).toFloatArray();
         }
         int token = GoldenCheckpointTest.argmax(first);
         assertEquals(c.newTokens("")[0][0], token);
         double[] next = reference.logits(append(prompt, token))[prompt.length];
         try (NDScope scope = new NDScope()) {
+          scope.suppressNotUsedWarning();
           float[] decoded = half.model().decode(cache, new int[] {token}).toFloatArray();
           double worst = 0;
           for (int v = 0; v < decoded.length; v++) {

@@ -72,6 +72,7 @@ class GoldenCheckpointTest {
     int vocab = model.vocabularySize();
     float[] actual;
     try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       actual = model.forward(m, ids, c.attentionMask()).toFloatArray();
     }
     int t = ids[0].length;
@@ -103,6 +104,7 @@ class GoldenCheckpointTest {
              model.weights().dtype())) {
       float[] logits;
       try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
         logits = model.prefill(cache, 0, prompts).toFloatArray();
       }
       for (int s = 0; s < steps; s++) {
@@ -115,6 +117,7 @@ class GoldenCheckpointTest {
         }
         if (s + 1 < steps) {
           try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
             logits = model.decode(cache, next).toFloatArray();
           }
         }

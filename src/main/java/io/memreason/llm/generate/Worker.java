@@ -130,6 +130,7 @@ final class Worker implements Runnable {
     long start = System.nanoTime();
     int[] next;
     try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       next = choose(model.prefill(cache, first, prompts), joining);
     } catch (RuntimeException e) {
       for (int i = 0; i < joining.size(); i++) {
@@ -152,6 +153,7 @@ final class Worker implements Runnable {
     long start = System.nanoTime();
     int[] next;
     try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       next = choose(model.decode(cache, inputs), active);
     } catch (RuntimeException e) {
       failActive(e);

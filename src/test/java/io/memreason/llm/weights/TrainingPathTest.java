@@ -83,6 +83,7 @@ class TrainingPathTest {
       float[] serving;
       try (LanguageModel lm = LanguageModel.load(model, LoadOptions.cpu(32).withAdapter(adapterDir,
           WeightLoader.LoraMode.MERGED)); NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
         serving = lm.model().forward(m, ids, mask).toFloatArray();
       }
 
@@ -98,6 +99,7 @@ class TrainingPathTest {
         float[] training;
         try (NDManager step = NDManager.newBaseManager(); NDScope scope = new NDScope();
              GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          scope.suppressNotUsedWarning();
           List<LayerWeights> layers = LoraFolding.attach(weights, adapter, step);
           TrainableTokenTables rows = new TrainableTokenTables(tables.input().get("0:" + v), tables.output(),
               stepTokens.newIn(), stepTokens.newOutWeight(), stepTokens.newOutBias(), weights.layout());
