@@ -37,10 +37,13 @@ public final class GenerateBenchmark {
    * @param decodeTokensPerSecond tokens generated per second by decode steps, all workers together
    * @param decodeMillisPerStep mean time of one decode step of one worker
    * @param wallTokensPerSecond generated tokens (first ones included) over the wall time of the run
+   * @param decodeTokensPerCpuSecond decode rate if every worker had a core to itself: tokens over the worker
+   *     threads' CPU time (a noisy machine slows wall time much more than CPU time)
+   * @param decodeCpuMillisPerStep CPU time of one decode step of one worker
    */
   public record Result(String shape, int workers, int batch, int promptTokens, int newTokens,
                        double prefillTokensPerSecond, double decodeTokensPerSecond, double decodeMillisPerStep,
-                       double wallTokensPerSecond) {}
+                       double wallTokensPerSecond, double decodeTokensPerCpuSecond, double decodeCpuMillisPerStep) {}
 
   private GenerateBenchmark() {}
 
@@ -75,12 +78,13 @@ public final class GenerateBenchmark {
                                long wallNanos) {
     double prefillSeconds = (after.prefillNanos() - before.prefillNanos()) / 1e9 / plan.workers();
     double decodeSeconds = (after.decodeNanos() - before.decodeNanos()) / 1e9 / plan.workers();
+    double decodeCpuSeconds = (after.decodeCpuNanos() - before.decodeCpuNanos()) / 1e9 / plan.workers();
     long steps = after.decodeSteps() - before.decodeSteps();
+    long decoded = after.decodeTokens() - before.decodeTokens();
     return new Result(plan.shape(), plan.workers(), batch, plan.promptTokens(), plan.newTokens(),
-        (after.prefillTokens() - before.prefillTokens()) / prefillSeconds,
-        (after.decodeTokens() - before.decodeTokens()) / decodeSeconds,
-        steps == 0 ? 0 : (after.decodeNanos() - before.decodeNanos()) / 1e6 / steps,
-        generated / (wallNanos / 1e9));
+        (after.prefillTokens() - before.prefillTokens()) / prefillSeconds, decoded / decodeSeconds,
+        (after.decodeNanos() - before.decodeNanos()) / 1e6 / steps, generated / (wallNanos / 1e9),
+        decoded / decodeCpuSeconds, (after.decodeCpuNanos() - before.decodeCpuNanos()) / 1e6 / steps);
   }
 
   /** Submits {@code requests} random prompts at once and waits for all; returns the tokens generated. */
