@@ -24,6 +24,8 @@ import io.memreason.llm.safetensors.SafetensorsCheckpoint;
 import io.memreason.llm.weights.WeightLoader.LoraMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -57,7 +59,7 @@ class CheckpointFeaturesTest {
     try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       int[] ones = new int[ids.length];
-      java.util.Arrays.fill(ones, 1);
+      Arrays.fill(ones, 1);
       float[] flat = model.forward(m, new int[][] {ids}, new int[][] {ones}).toFloatArray();
       return rows(flat, ids.length, model.vocabularySize());
     }
@@ -89,7 +91,7 @@ class CheckpointFeaturesTest {
    * against the reference on the whole sequence so far.
    */
   private static void assertCachedGenerationMatches(LlamaModel model, ReferenceLlama reference, int[] prompt, int steps) {
-    int[] other = java.util.Arrays.copyOf(prompt, Math.max(1, prompt.length / 2));
+    int[] other = Arrays.copyOf(prompt, Math.max(1, prompt.length / 2));
     try (NDManager m = NDManager.newBaseManager();
          KvCache cache = new KvCache(model.config(), m, 2, prompt.length + steps + 1, model.weights().dtype())) {
       int vocab = model.vocabularySize();
@@ -98,15 +100,15 @@ class CheckpointFeaturesTest {
         scope.suppressNotUsedWarning();
         flat = model.prefill(cache, 0, new int[][] {prompt, other}).toFloatArray();
       }
-      int[] sequence = java.util.Arrays.copyOf(prompt, prompt.length + steps);
+      int[] sequence = Arrays.copyOf(prompt, prompt.length + steps);
       int[] otherNext = new int[1];
       for (int s = 0; s < steps; s++) {
         int length = prompt.length + s;
-        double[] expected = reference.logits(java.util.Arrays.copyOf(sequence, length))[length - 1];
+        double[] expected = reference.logits(Arrays.copyOf(sequence, length))[length - 1];
         double[] actual = rows(flat, 2, vocab)[0];
         assertTrue(maxDiff(new double[][] {actual}, new double[][] {expected}) <= TOLERANCE, "step " + s);
-        sequence[length] = GoldenCheckpointTest.argmax(java.util.Arrays.copyOfRange(flat, 0, vocab));
-        otherNext[0] = GoldenCheckpointTest.argmax(java.util.Arrays.copyOfRange(flat, vocab, 2 * vocab));
+        sequence[length] = GoldenCheckpointTest.argmax(Arrays.copyOfRange(flat, 0, vocab));
+        otherNext[0] = GoldenCheckpointTest.argmax(Arrays.copyOfRange(flat, vocab, 2 * vocab));
         try (NDScope scope = new NDScope()) {
           scope.suppressNotUsedWarning();
           flat = model.decode(cache, new int[] {sequence[length], otherNext[0]}).toFloatArray();
@@ -166,7 +168,7 @@ class CheckpointFeaturesTest {
     SplittableRandom random = new SplittableRandom(9);
     Path adapterDir = dir.resolve("adapter");
     try (NDManager m = NDManager.newBaseManager()) {
-      List<Map<LoraTarget, LoraPair>> layers = new java.util.ArrayList<>();
+      List<Map<LoraTarget, LoraPair>> layers = new ArrayList<>();
       for (int l = 0; l < config.layers(); l++) {
         Map<LoraTarget, LoraPair> factors = new EnumMap<>(LoraTarget.class);
         for (LoraTarget t : LoraTarget.values()) {
@@ -189,7 +191,7 @@ class CheckpointFeaturesTest {
         }
         layers.add(factors);
       }
-      List<String> names = java.util.Arrays.stream(LoraTarget.values()).map(LoraTarget::moduleName).toList();
+      List<String> names = Arrays.stream(LoraTarget.values()).map(LoraTarget::moduleName).toList();
       new LoraAdapter(new LoraAdapter.Settings(rank, alpha, true, 0.05, TargetModules.of(names)), layers)
           .write(adapterDir, "tiny");
     }
@@ -240,9 +242,9 @@ class CheckpointFeaturesTest {
       String text = "Question: é?\n <prefix_0> <memory_0> recall\n <prefix_0> <answer_0> The answer is: A";
       int[] ids = lm.tokenizer().encode(text);
       assertEquals(1, ids[0], "BOS first");
-      assertTrue(java.util.Arrays.stream(ids).anyMatch(id -> id == v + 4), "<memory_0> is one token");
-      assertTrue(java.util.Arrays.stream(ids).filter(id -> id == v).count() == 2, "<prefix_0> twice");
-      assertEquals(text, lm.tokenizer().decode(java.util.Arrays.copyOfRange(ids, 1, ids.length)));
+      assertTrue(Arrays.stream(ids).anyMatch(id -> id == v + 4), "<memory_0> is one token");
+      assertTrue(Arrays.stream(ids).filter(id -> id == v).count() == 2, "<prefix_0> twice");
+      assertEquals(text, lm.tokenizer().decode(Arrays.copyOfRange(ids, 1, ids.length)));
     }
   }
 
@@ -286,7 +288,7 @@ class CheckpointFeaturesTest {
   }
 
   private static int[] append(int[] ids, int token) {
-    int[] out = java.util.Arrays.copyOf(ids, ids.length + 1);
+    int[] out = Arrays.copyOf(ids, ids.length + 1);
     out[ids.length] = token;
     return out;
   }
@@ -300,7 +302,7 @@ class CheckpointFeaturesTest {
   }
 
   private static float[] concat(float[] a, float[] b) {
-    float[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    float[] out = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }

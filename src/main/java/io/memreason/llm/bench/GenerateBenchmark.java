@@ -16,7 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -110,7 +112,7 @@ public final class GenerateBenchmark {
           throw new IllegalStateException("generation failed: " + c.error().get().getMessage(), c.error().get());
         }
         tokens += c.generatedTokens();
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      } catch (ExecutionException | TimeoutException e) {
         throw new IllegalStateException("generation did not finish: " + e.getMessage(), e);
       }
     }

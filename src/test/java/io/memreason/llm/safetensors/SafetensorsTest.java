@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,7 +53,7 @@ class SafetensorsTest {
     new SafetensorsWriter().addFloats("b.weight", new long[] {2, 3}, a, Dtype.F32)
         .addFloats("a.bias", new long[] {4}, values(4, 1f), Dtype.F32).write(file);
     try (SafetensorsCheckpoint c = SafetensorsCheckpoint.openFile(file)) {
-      assertEquals(java.util.Set.of("a.bias", "b.weight"), c.names());
+      assertEquals(Set.of("a.bias", "b.weight"), c.names());
       NDArray loaded = c.load("b.weight", manager);
       assertEquals(new Shape(2, 3), loaded.getShape());
       assertArrayEquals(a, loaded.toFloatArray());
@@ -126,7 +127,7 @@ class SafetensorsTest {
     Files.writeString(dir.resolve(SafetensorsCheckpoint.INDEX_FILE), "{\"metadata\": {}, \"weight_map\": "
         + "{\"a\": \"model-00001-of-00002.safetensors\", \"b\": \"model-00002-of-00002.safetensors\"}}");
     try (SafetensorsCheckpoint c = SafetensorsCheckpoint.openFolder(dir)) {
-      assertEquals(java.util.Set.of("a", "b"), c.names());
+      assertEquals(Set.of("a", "b"), c.names());
       assertArrayEquals(new float[] {3}, c.load("b", manager).toFloatArray());
     }
     Files.writeString(dir.resolve(SafetensorsCheckpoint.INDEX_FILE),

@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,7 +50,7 @@ class TextTokenizerTest {
   void decodingSkipsSpecialTokensAndRendersAddedOnes() {
     String text = "Question: naïve 日本?\n <prefix_0> <memory_0> ok";
     int[] ids = tokenizer.encode(text);
-    int[] withEos = java.util.Arrays.copyOf(ids, ids.length + 1);
+    int[] withEos = Arrays.copyOf(ids, ids.length + 1);
     withEos[ids.length] = ByteLevelTokenizerJson.EOS;
     assertEquals(text, tokenizer.decode(withEos));
     assertEquals(VOCABULARY + 1, tokenizer.addedTokenId("<memory_0>").orElseThrow());
@@ -63,7 +65,7 @@ class TextTokenizerTest {
     assertEquals(3, "日".getBytes(StandardCharsets.UTF_8).length);
     IncrementalDecoder decoder = new IncrementalDecoder(tokenizer, prompt);
     StringBuilder out = new StringBuilder();
-    List<String> pieces = new java.util.ArrayList<>();
+    List<String> pieces = new ArrayList<>();
     for (int id : generated) {
       String piece = decoder.add(id);
       assertFalse(piece.contains("\uFFFD"), "piece '" + piece + "' has a broken character");
