@@ -4,7 +4,6 @@ import io.memreason.config.MemreasonConfig;
 import io.memreason.llm.LanguageModel;
 import io.memreason.llm.generate.Generator;
 import io.memreason.llm.generate.GeneratorSettings;
-import io.memreason.llm.weights.WeightLoader.LoraMode;
 import io.memreason.reasoning.LlmReasoner;
 import io.memreason.reasoning.Reasoner;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,12 +22,10 @@ final class ReasonerFactory {
   static Reasoner create(MemreasonConfig config, MeterRegistry registry) {
     Path dir = config.model().dir().orElseThrow(() -> new IllegalStateException(
         "no model configured: set model.dir (MEMREASON_MODEL_DIR) to a Hugging Face folder with step tokens"));
-    MemreasonConfig.Engine engine = config.engine();
-    LanguageModel model = LanguageModel.load(dir, new LanguageModel.LoadOptions(config.model().adapter(),
-        LoraMode.MERGED, engine.maxTotalTokens(), LanguageModel.device(engine.device())));
+    LanguageModel model = LanguageModel.load(dir, LanguageModel.LoadOptions.from(config));
     Generator generator = null;
     try {
-      generator = new Generator(model, GeneratorSettings.from(engine));
+      generator = new Generator(model, GeneratorSettings.from(config.engine()));
       return new LlmReasoner(model, generator, config.model().version(), Clock.systemUTC()).withMetrics(registry);
     } catch (RuntimeException e) {
       if (generator != null) {
