@@ -13,8 +13,8 @@ import java.time.Clock;
 /**
  * The one place the commands get their model from ({@code serve}, {@code demo}, {@code bench pipeline}): the
  * configured Hugging Face folder (+ adapter) loaded on the configured device, behind a continuous-batching
- * generator. The engine reports decode steps, decoded tokens (their ratio is the mean batch size), prefill
- * tokens and live requests on the registry it is given ({@code memreason.engine.*}).
+ * generator. The engine reports its batch size per decode step, prefill tokens and live requests on the
+ * registry it is given ({@code memreason.engine.*}).
  */
 final class ReasonerFactory {
   private ReasonerFactory() {}

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,8 @@ public final class Generator implements AutoCloseable {
   private final LongAdder decodeSteps = new LongAdder();
   private final LongAdder finished = new LongAdder();
   private final LongAdder failed = new LongAdder();
+  /** Hears the batch size of every decode step (metrics); set once, read by every worker. */
+  private volatile IntConsumer decodeStepObserver = batch -> { };
 
   /** Starts the workers. The model must outlive the generator. */
   public Generator(LanguageModel model, GeneratorSettings settings) {
@@ -144,7 +147,17 @@ public final class Generator implements AutoCloseable {
     prefillCpuNanos.add(cpuNanos);
   }
 
+  /**
+   * Tells {@code observer} the number of sequences of every decode step from now on (called on worker threads:
+   * it must be quick and thread-safe, e.g. a metrics summary).
+   */
+  public Generator observeDecodeSteps(IntConsumer observer) {
+    this.decodeStepObserver = observer;
+    return this;
+  }
+
   void recordDecode(long tokens, long nanos, long cpuNanos) {
+    decodeStepObserver.accept((int) tokens);
     decodeTokens.add(tokens);
     decodeNanos.add(nanos);
     decodeCpuNanos.add(cpuNanos);
