@@ -1,0 +1,185 @@
+package io.memreason.llm;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.memreason.llm.adapter.LoraAdapter;
+import io.memreason.llm.adapter.StepTokenVocabulary;
+import io.memreason.llm.adapter.StepTokens;
+import io.memreason.llm.model.GenerationDefaults;
+import io.memreason.llm.model.LlamaConfig;
+import io.memreason.llm.model.LlamaModel;
+import io.memreason.llm.model.LlamaWeights;
+import io.memreason.llm.model.RotaryEmbedding;
+import io.memreason.llm.safetensors.SafetensorsCheckpoint;
+import io.memreason.llm.safetensors.TensorSource;
+import io.memreason.llm.tokenizer.TextTokenizer;
+import io.memreason.llm.weights.WeightLoader;
+import io.memreason.llm.weights.WeightLoader.LoraMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A Llama-family checkpoint loaded for inference: the model (read-only weights, shared by every worker
+ * thread), its tokenizer, its recommended decoding and its step tokens. Owns the native memory of the weights
+ * until closed. On a CPU the weights are float32; on a GPU float16.
+ */
+public final class LanguageModel implements AutoCloseable {
+
+  /**
+   * How to load a checkpoint.
+   *
+   * @param adapterDir a PEFT LoRA adapter folder (may also hold the step tokens)
+   * @param maxSequenceLength the longest sequence (prompt plus generation) the model will run
+   */
+  public record LoadOptions(Optional<Path> adapterDir, LoraMode loraMode, int maxSequenceLength, Device device) {
+
+    /** No adapter, on the CPU. */
+    public static LoadOptions cpu(int maxSequenceLength) {
+      return new LoadOptions(Optional.empty(), LoraMode.MERGED, maxSequenceLength, Device.cpu());
+    }
+
+    public LoadOptions withAdapter(Path dir, LoraMode mode) {
+      return new LoadOptions(Optional.of(dir), mode, maxSequenceLength, device);
+    }
+  }
+
+  private final NDManager manager;
+  private final LlamaModel model;
+  private final GenerationDefaults defaults;
+  private final Optional<TextTokenizer> tokenizer;
+  private final Optional<StepTokenVocabulary> stepTokens;
+  private final String description;
+  private final Device device;
+
+  private LanguageModel(NDManager manager, LlamaModel model, GenerationDefaults defaults,
+                        Optional<TextTokenizer> tokenizer, Optional<StepTokenVocabulary> stepTokens,
+                        String description) {
+    this.manager = manager;
+    this.model = model;
+    this.defaults = defaults;
+    this.tokenizer = tokenizer;
+    this.stepTokens = stepTokens;
+    this.description = description;
+    this.device = manager.getDevice();
+  }
+
+  /**
+   * Loads a Hugging Face model folder: config.json, safetensors weights (single or sharded), the optional
+   * generation_config.json and tokenizer.json, and step tokens from the adapter folder or else the model folder.
+   */
+  public static LanguageModel load(Path modelDir, LoadOptions options) {
+    if (!Files.isDirectory(modelDir)) {
+      throw new CheckpointException("model folder " + modelDir + " does not exist");
+    }
+    LlamaConfig config = LlamaConfig.read(modelDir);
+    GenerationDefaults defaults = GenerationDefaults.read(modelDir, config);
+    NDManager manager = NDManager.newBaseManager(options.device());
+    try (NDManager staging = NDManager.newBaseManager(Device.cpu());
+         SafetensorsCheckpoint tensors = SafetensorsCheckpoint.openFolder(modelDir)) {
+      Optional<LoraAdapter> adapter = options.adapterDir().map(dir -> LoraAdapter.read(dir, config, staging));
+      Optional<StepTokens> stepTokens = StepTokens.find(config.hiddenSize(), staging,
+          options.adapterDir().orElse(null), modelDir);
+      LlamaModel model = build(config, tensors, adapter, options, stepTokens, manager);
+      Optional<StepTokenVocabulary> vocabulary = stepTokens.map(StepTokens::vocabulary);
+      Optional<TextTokenizer> tokenizer = Files.isRegularFile(modelDir.resolve("tokenizer.json"))
+          ? Optional.of(TextTokenizer.load(modelDir, config.bosTokenId(), model.weights().tokens().baseRows(),
+              vocabulary.map(StepTokenVocabulary::tokens).orElse(List.of())))
+          : Optional.empty();
+      String description = modelDir + options.adapterDir().map(a -> " + " + a).orElse("");
+      return new LanguageModel(manager, model, defaults, tokenizer, vocabulary, description);
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  /** A model from tensors in memory (e.g. random weights for a benchmark), without tokenizer or step tokens. */
+  public static LanguageModel fromTensors(LlamaConfig config, TensorSource tensors, LoadOptions options) {
+    NDManager manager = NDManager.newBaseManager(options.device());
+    try {
+      LlamaModel model = build(config, tensors, Optional.empty(), options, Optional.empty(), manager);
+      return new LanguageModel(manager, model, new GenerationDefaults(false, 1f, 1f, 0, config.eosTokenIds()),
+          Optional.empty(), Optional.empty(), tensors.describe());
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  private static LlamaModel build(LlamaConfig config, TensorSource tensors, Optional<LoraAdapter> adapter,
+                                  LoadOptions options, Optional<StepTokens> stepTokens, NDManager manager) {
+    DataType dtype = options.device().isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+    LlamaWeights weights = WeightLoader.load(config, tensors, adapter, options.loraMode(), stepTokens, manager, dtype);
+    return new LlamaModel(weights, new RotaryEmbedding(config, options.maxSequenceLength(), manager, dtype));
+  }
+
+  /**
+   * The device for an {@code engine.device} setting: {@code cpu}, {@code gpu} (fails without one) or
+   * {@code auto} (the first GPU if there is one).
+   */
+  public static Device device(String setting) {
+    int gpus = Engine.getInstance().getGpuCount();
+    return switch (setting) {
+      case "cpu" -> Device.cpu();
+      case "gpu" -> {
+        if (gpus == 0) {
+          throw new IllegalStateException("engine.device=gpu but PyTorch sees no GPU: use cpu or auto");
+        }
+        yield Device.gpu();
+      }
+      case "auto" -> gpus > 0 ? Device.gpu() : Device.cpu();
+      default -> throw new IllegalArgumentException("engine.device must be cpu, gpu or auto, not " + setting);
+    };
+  }
+
+  public LlamaModel model() {
+    return model;
+  }
+
+  /** Where the weights live. */
+  public Device device() {
+    return device;
+  }
+
+  public LlamaConfig config() {
+    return model.config();
+  }
+
+  public GenerationDefaults defaults() {
+    return defaults;
+  }
+
+  public boolean hasTokenizer() {
+    return tokenizer.isPresent();
+  }
+
+  /** The tokenizer; fails for a checkpoint folder without tokenizer.json. */
+  public TextTokenizer tokenizer() {
+    return tokenizer.orElseThrow(() -> new CheckpointException(description + " has no tokenizer.json"));
+  }
+
+  /** The step tokens this model was fine-tuned with, if any. */
+  public Optional<StepTokenVocabulary> stepTokens() {
+    return stepTokens;
+  }
+
+  /** Id of the first step token (the base embedding's row count). */
+  public int firstStepTokenId() {
+    return model.weights().tokens().baseRows();
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+
+  @Override
+  public void close() {
+    tokenizer.ifPresent(TextTokenizer::close);
+    manager.close();
+  }
+}

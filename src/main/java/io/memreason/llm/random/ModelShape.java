@@ -1,0 +1,30 @@
+package io.memreason.llm.random;
+
+import io.memreason.llm.model.LlamaConfig;
+import java.util.List;
+import java.util.Optional;
+
+/** Named Llama shapes for random models: benchmarks, tests and the demo's locally built model. */
+public final class ModelShape {
+  private ModelShape() {}
+
+  /** SmolLM2-135M: hidden 576, 30 layers, 9 heads / 3 KV heads, vocabulary 49152, tied embeddings. */
+  public static final LlamaConfig SMOLLM2_135M = new LlamaConfig(49152, 576, 1536, 30, 9, 3, 64, 1e-5, 100000,
+      Optional.empty(), true, 1, List.of(2), 8192);
+
+  /** A two-layer model with grouped-query attention, small enough for unit tests. */
+  public static final LlamaConfig TINY = new LlamaConfig(384, 64, 160, 2, 4, 2, 16, 1e-5, 10000,
+      Optional.empty(), false, 1, List.of(2), 1024);
+
+  public static List<String> names() {
+    return List.of("smollm2-135m", "tiny");
+  }
+
+  public static LlamaConfig named(String name) {
+    return switch (name) {
+      case "smollm2-135m" -> SMOLLM2_135M;
+      case "tiny" -> TINY;
+      default -> throw new IllegalArgumentException("unknown model shape '" + name + "'; known: " + names());
+    };
+  }
+}

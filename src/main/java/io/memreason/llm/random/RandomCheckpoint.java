@@ -1,0 +1,73 @@
+package io.memreason.llm.random;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import io.memreason.llm.model.LlamaConfig;
+import io.memreason.llm.safetensors.Dtype;
+import io.memreason.llm.safetensors.SafetensorsCheckpoint;
+import io.memreason.llm.safetensors.SafetensorsWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes a random Llama model as a Hugging Face folder: config.json, generation_config.json (greedy),
+ * model.safetensors (or shards with an index), and a byte-level tokenizer.json. For tests and the demo's
+ * locally built model; nothing is downloaded.
+ */
+public final class RandomCheckpoint {
+  private RandomCheckpoint() {}
+
+  /** One safetensors file with every tensor stored as {@code dtype} (F32 or BF16). */
+  public static void write(Path dir, LlamaConfig config, long seed, Dtype dtype) {
+    write(dir, config, seed, dtype, 1);
+  }
+
+  /** Like {@link #write(Path, LlamaConfig, long, Dtype)} with the tensors spread over {@code shards} files. */
+  public static void write(Path dir, LlamaConfig config, long seed, Dtype dtype, int shards) {
+    RandomTensors tensors = new RandomTensors(config, seed, 0.02);
+    try {
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve("config.json"), pretty(config.toJson()));
+      JsonObject generation = new JsonObject();
+      generation.addProperty("bos_token_id", config.bosTokenId());
+      if (!config.eosTokenIds().isEmpty()) {
+        generation.addProperty("eos_token_id", config.eosTokenIds().get(0));
+      }
+      generation.addProperty("do_sample", false);
+      Files.writeString(dir.resolve("generation_config.json"), pretty(generation));
+      Files.writeString(dir.resolve("tokenizer.json"), ByteLevelTokenizerJson.json(config.vocabSize()));
+      List<String> names = new ArrayList<>(tensors.names());
+      if (shards == 1) {
+        SafetensorsWriter writer = new SafetensorsWriter();
+        names.forEach(n -> writer.addFloats(n, tensors.shape(n), tensors.values(n), dtype));
+        writer.write(dir.resolve(SafetensorsCheckpoint.SINGLE_FILE));
+        return;
+      }
+      JsonObject weightMap = new JsonObject();
+      int perShard = (names.size() + shards - 1) / shards;
+      for (int s = 0; s < shards; s++) {
+        String file = String.format("model-%05d-of-%05d.safetensors", s + 1, shards);
+        SafetensorsWriter writer = new SafetensorsWriter();
+        for (String n : names.subList(Math.min(s * perShard, names.size()), Math.min((s + 1) * perShard, names.size()))) {
+          writer.addFloats(n, tensors.shape(n), tensors.values(n), dtype);
+          weightMap.addProperty(n, file);
+        }
+        writer.write(dir.resolve(file));
+      }
+      JsonObject index = new JsonObject();
+      index.add("metadata", new JsonObject());
+      index.add("weight_map", weightMap);
+      Files.writeString(dir.resolve(SafetensorsCheckpoint.INDEX_FILE), pretty(index));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write a random model to " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String pretty(JsonObject o) {
+    return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(o);
+  }
+}

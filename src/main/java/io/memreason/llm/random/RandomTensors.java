@@ -1,0 +1,94 @@
+package io.memreason.llm.random;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.memreason.llm.CheckpointException;
+import io.memreason.llm.model.LlamaConfig;
+import io.memreason.llm.safetensors.TensorSource;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Random weights for a Llama configuration under the Hugging Face tensor names. Each tensor is a pure function
+ * of (seed, name), so a model can be rebuilt or written to disk identically. Matrices are uniform with standard
+ * deviation {@code std} (0.02, as transformers initialises Llama); norm weights are 1 ± 0.1.
+ */
+public final class RandomTensors implements TensorSource {
+  private final long seed;
+  private final double std;
+  private final Map<String, long[]> shapes = new LinkedHashMap<>();
+
+  public RandomTensors(LlamaConfig c, long seed, double std) {
+    this.seed = seed;
+    this.std = std;
+    long h = c.hiddenSize();
+    long q = (long) c.heads() * c.headDim();
+    long kv = (long) c.kvHeads() * c.headDim();
+    shapes.put("model.embed_tokens.weight", new long[] {c.vocabSize(), h});
+    for (int l = 0; l < c.layers(); l++) {
+      String p = "model.layers." + l + ".";
+      shapes.put(p + "input_layernorm.weight", new long[] {h});
+      shapes.put(p + "self_attn.q_proj.weight", new long[] {q, h});
+      shapes.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
+      shapes.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
+      shapes.put(p + "self_attn.o_proj.weight", new long[] {h, q});
+      shapes.put(p + "post_attention_layernorm.weight", new long[] {h});
+      shapes.put(p + "mlp.gate_proj.weight", new long[] {c.intermediateSize(), h});
+      shapes.put(p + "mlp.up_proj.weight", new long[] {c.intermediateSize(), h});
+      shapes.put(p + "mlp.down_proj.weight", new long[] {h, c.intermediateSize()});
+    }
+    shapes.put("model.norm.weight", new long[] {h});
+    if (!c.tieWordEmbeddings()) {
+      shapes.put("lm_head.weight", new long[] {c.vocabSize(), h});
+    }
+  }
+
+  @Override
+  public Set<String> names() {
+    return Collections.unmodifiableSet(shapes.keySet());
+  }
+
+  @Override
+  public long[] shape(String name) {
+    long[] s = shapes.get(name);
+    if (s == null) {
+      throw new CheckpointException("tensor '" + name + "' is missing from " + describe());
+    }
+    return s.clone();
+  }
+
+  /** The tensor's values. */
+  public float[] values(String name) {
+    long[] shape = shape(name);
+    int n = (int) Arrays.stream(shape).reduce(1, Math::multiplyExact);
+    SplittableRandom random = new SplittableRandom(seed * 31 + name.hashCode());
+    float[] v = new float[n];
+    if (name.endsWith("norm.weight")) {
+      for (int i = 0; i < n; i++) {
+        v[i] = (float) (1 + 0.1 * (2 * random.nextDouble() - 1));
+      }
+    } else {
+      // Uniform on [-a, a] has standard deviation a / sqrt(3).
+      double a = std * Math.sqrt(3);
+      for (int i = 0; i < n; i++) {
+        v[i] = (float) (a * (2 * random.nextDouble() - 1));
+      }
+    }
+    return v;
+  }
+
+  @Override
+  public NDArray load(String name, NDManager manager) {
+    return manager.create(values(name), new Shape(shape(name)));
+  }
+
+  @Override
+  public String describe() {
+    return "random weights (seed " + seed + ")";
+  }
+}

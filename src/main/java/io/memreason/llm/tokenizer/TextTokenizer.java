@@ -1,0 +1,149 @@
+package io.memreason.llm.tokenizer;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.memreason.llm.CheckpointException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Text ↔ token ids for a model: the checkpoint's {@code tokenizer.json} (Hugging Face tokenizers through DJL,
+ * loaded from the local file only) plus the step tokens, which the base tokenizer does not know. Encoding
+ * splits the text on the exact step-token strings first and encodes the other segments with the base
+ * tokenizer without special tokens; {@link #encode} puts the model's BOS in front. Decoding renders step-token
+ * ids as their strings and skips the base tokenizer's special tokens (BOS, EOS). Thread-safe.
+ */
+public final class TextTokenizer implements AutoCloseable {
+  private final HuggingFaceTokenizer base;
+  private final int bosTokenId;
+  private final int firstAddedId;
+  private final List<String> addedTokens;
+  private final Map<String, Integer> addedIds = new HashMap<>();
+  private final Pattern addedTokenPattern;
+
+  private TextTokenizer(HuggingFaceTokenizer base, int bosTokenId, int firstAddedId, List<String> addedTokens) {
+    this.base = base;
+    this.bosTokenId = bosTokenId;
+    this.firstAddedId = firstAddedId;
+    this.addedTokens = List.copyOf(addedTokens);
+    for (int k = 0; k < addedTokens.size(); k++) {
+      addedIds.put(addedTokens.get(k), firstAddedId + k);
+    }
+    // Longest first, so a token that is a prefix of another never wins over it.
+    this.addedTokenPattern = addedTokens.isEmpty() ? null : Pattern.compile(addedTokens.stream()
+        .sorted(Comparator.comparingInt(String::length).reversed())
+        .map(Pattern::quote).collect(Collectors.joining("|")));
+  }
+
+  /**
+   * Loads {@code tokenizer.json} of a model folder.
+   *
+   * @param bosTokenId the id put in front by {@link #encode}, or -1 for none
+   * @param firstAddedId the id of the first added (step) token: the base embedding's row count
+   * @param addedTokens the added tokens' strings in id order
+   */
+  public static TextTokenizer load(Path modelDir, int bosTokenId, int firstAddedId, List<String> addedTokens) {
+    Path file = modelDir.resolve("tokenizer.json");
+    if (!Files.isRegularFile(file)) {
+      throw new CheckpointException("tokenizer.json not found in " + modelDir
+          + ": pass a Hugging Face model folder that includes its tokenizer");
+    }
+    try {
+      return new TextTokenizer(HuggingFaceTokenizer.newInstance(file), bosTokenId, firstAddedId, addedTokens);
+    } catch (IOException | RuntimeException e) {
+      throw new CheckpointException("cannot load " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** BOS (when the model has one) followed by {@link #encodePlain}. */
+  public int[] encode(String text) {
+    int[] plain = encodePlain(text);
+    if (bosTokenId < 0) {
+      return plain;
+    }
+    int[] ids = new int[plain.length + 1];
+    ids[0] = bosTokenId;
+    System.arraycopy(plain, 0, ids, 1, plain.length);
+    return ids;
+  }
+
+  /** Token ids of a text without any special token: step tokens by their ids, other segments by the base tokenizer. */
+  public int[] encodePlain(String text) {
+    List<Integer> ids = new ArrayList<>();
+    int start = 0;
+    if (addedTokenPattern != null) {
+      Matcher m = addedTokenPattern.matcher(text);
+      while (m.find()) {
+        encodeBase(text.substring(start, m.start()), ids);
+        ids.add(addedIds.get(m.group()));
+        start = m.end();
+      }
+    }
+    encodeBase(text.substring(start), ids);
+    return ids.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private void encodeBase(String segment, List<Integer> out) {
+    if (!segment.isEmpty()) {
+      for (long id : base.encode(segment, false, false).getIds()) {
+        out.add((int) id);
+      }
+    }
+  }
+
+  /** The text of {@code ids[from, to)}. */
+  public String decode(int[] ids, int from, int to) {
+    StringBuilder text = new StringBuilder();
+    int runStart = from;
+    for (int i = from; i < to; i++) {
+      if (ids[i] >= firstAddedId) {
+        decodeBase(ids, runStart, i, text);
+        int k = ids[i] - firstAddedId;
+        if (k < addedTokens.size()) {
+          text.append(addedTokens.get(k));
+        }
+        runStart = i + 1;
+      }
+    }
+    decodeBase(ids, runStart, to, text);
+    return text.toString();
+  }
+
+  public String decode(int[] ids) {
+    return decode(ids, 0, ids.length);
+  }
+
+  private void decodeBase(int[] ids, int from, int to, StringBuilder out) {
+    if (to > from) {
+      long[] run = new long[to - from];
+      for (int i = from; i < to; i++) {
+        run[i - from] = ids[i];
+      }
+      out.append(base.decode(run, true));
+    }
+  }
+
+  /** The id of an added (step) token. */
+  public OptionalInt addedTokenId(String token) {
+    Integer id = addedIds.get(token);
+    return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+  }
+
+  public List<String> addedTokens() {
+    return addedTokens;
+  }
+
+  @Override
+  public void close() {
+    base.close();
+  }
+}

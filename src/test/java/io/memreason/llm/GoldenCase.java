@@ -1,0 +1,165 @@
+package io.memreason.llm;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A golden checkpoint folder (config.json, model.safetensors, optional adapter/, inputs.json, expected.json):
+ * the reference's inputs and the logits, argmax and greedy generation it computed.
+ */
+public record GoldenCase(Path dir, JsonObject inputs, JsonObject expected) {
+
+  /** The shared cases plus every folder named in {@code -Dmemreason.golden.dirs=a,b,...}. */
+  static List<Path> all() {
+    List<Path> dirs = new ArrayList<>();
+    String shared = System.getProperty("memreason.shared");
+    if (shared != null) {
+      try (Stream<Path> s = Files.list(Path.of(shared, "golden"))) {
+        s.filter(p -> Files.isRegularFile(p.resolve("expected.json"))).sorted().forEach(dirs::add);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    String extra = System.getProperty("memreason.golden.dirs", "");
+    Arrays.stream(extra.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(Path::of).forEach(dirs::add);
+    return dirs;
+  }
+
+  public static GoldenCase read(Path dir) {
+    if (!Files.isRegularFile(dir.resolve("expected.json")) || !Files.isRegularFile(dir.resolve("inputs.json"))) {
+      throw new IllegalArgumentException("golden case folder " + dir + " has no inputs.json / expected.json");
+    }
+    return new GoldenCase(dir, json(dir.resolve("inputs.json")), json(dir.resolve("expected.json")));
+  }
+
+  private static JsonObject json(Path file) {
+    try {
+      return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  boolean hasAdapter() {
+    return Files.isRegularFile(dir.resolve("adapter/adapter_config.json"));
+  }
+
+  boolean hasBaseExpectations() {
+    return expected.has("base_logits");
+  }
+
+  int[][] inputIds() {
+    return ints(inputs.getAsJsonArray("input_ids"));
+  }
+
+  int[][] attentionMask() {
+    return ints(inputs.getAsJsonArray("attention_mask"));
+  }
+
+  int[][] generationIds() {
+    return ints(inputs.getAsJsonObject("generation").getAsJsonArray("input_ids"));
+  }
+
+  int[][] generationMask() {
+    return ints(inputs.getAsJsonObject("generation").getAsJsonArray("attention_mask"));
+  }
+
+  /** The generation prompts without their left padding. */
+  public int[][] unpaddedGenerationPrompts() {
+    int[][] ids = generationIds();
+    int[][] mask = generationMask();
+    int[][] prompts = new int[ids.length][];
+    for (int b = 0; b < ids.length; b++) {
+      int start = 0;
+      while (mask[b][start] == 0) {
+        start++;
+      }
+      prompts[b] = Arrays.copyOfRange(ids[b], start, ids[b].length);
+    }
+    return prompts;
+  }
+
+  /** Expected logits [B][T][V], null rows at padding; {@code prefix} "" or "base_". */
+  float[][][] logits(String prefix) {
+    JsonArray batch = expected.getAsJsonArray(prefix + "logits");
+    float[][][] out = new float[batch.size()][][];
+    for (int b = 0; b < out.length; b++) {
+      JsonArray rows = batch.get(b).getAsJsonArray();
+      out[b] = new float[rows.size()][];
+      for (int t = 0; t < rows.size(); t++) {
+        out[b][t] = rows.get(t).isJsonNull() ? null : floats(rows.get(t).getAsJsonArray());
+      }
+    }
+    return out;
+  }
+
+  Integer[][] argmax(String prefix) {
+    JsonArray batch = expected.getAsJsonArray(prefix + "argmax");
+    Integer[][] out = new Integer[batch.size()][];
+    for (int b = 0; b < out.length; b++) {
+      JsonArray row = batch.get(b).getAsJsonArray();
+      out[b] = new Integer[row.size()];
+      for (int t = 0; t < row.size(); t++) {
+        out[b][t] = row.get(t).isJsonNull() ? null : row.get(t).getAsInt();
+      }
+    }
+    return out;
+  }
+
+  public int[][] newTokens(String prefix) {
+    return ints(generation(prefix).getAsJsonArray("new_tokens"));
+  }
+
+  /** The logits that chose each new token, [B][steps][V]. */
+  float[][][] stepLogits(String prefix) {
+    JsonArray batch = generation(prefix).getAsJsonArray("step_logits");
+    float[][][] out = new float[batch.size()][][];
+    for (int b = 0; b < out.length; b++) {
+      JsonArray steps = batch.get(b).getAsJsonArray();
+      out[b] = new float[steps.size()][];
+      for (int s = 0; s < steps.size(); s++) {
+        out[b][s] = floats(steps.get(s).getAsJsonArray());
+      }
+    }
+    return out;
+  }
+
+  double tolerance() {
+    return expected.getAsJsonObject("tolerance").get("logits_max_abs").getAsDouble();
+  }
+
+  private JsonObject generation(String prefix) {
+    return expected.getAsJsonObject(prefix + "generation");
+  }
+
+  private static int[][] ints(JsonArray a) {
+    int[][] out = new int[a.size()][];
+    for (int i = 0; i < out.length; i++) {
+      JsonArray row = a.get(i).getAsJsonArray();
+      out[i] = new int[row.size()];
+      for (int j = 0; j < out[i].length; j++) {
+        out[i][j] = row.get(j).getAsInt();
+      }
+    }
+    return out;
+  }
+
+  private static float[] floats(JsonArray a) {
+    float[] out = new float[a.size()];
+    int i = 0;
+    for (JsonElement e : a) {
+      out[i++] = e.getAsFloat();
+    }
+    return out;
+  }
+}
