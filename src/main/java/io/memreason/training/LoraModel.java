@@ -189,8 +189,14 @@ public final class LoraModel implements TrainableModel {
     return base.config();
   }
 
-  public TrainableStepTokens stepTokens() {
-    return stepTokens;
+  @Override
+  public StepTokenVocabulary stepTokens() {
+    return stepTokens.vocabulary();
+  }
+
+  @Override
+  public int firstStepTokenId() {
+    return base.weights().tokens().baseRows();
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.memreason.training;
 
 import ai.djl.ndarray.NDManager;
 import io.memreason.llm.LanguageModel;
+import io.memreason.llm.adapter.StepTokenVocabulary;
 import io.memreason.llm.model.LlamaConfig;
 import io.memreason.llm.model.LlamaModel;
 import java.nio.file.Path;
@@ -14,6 +15,12 @@ import java.util.List;
 public interface TrainableModel extends AutoCloseable {
 
   LlamaConfig config();
+
+  /** The step tokens being trained. */
+  StepTokenVocabulary stepTokens();
+
+  /** The id of the first step token: the base embedding's row count. */
+  int firstStepTokenId();
 
   /** The arrays the optimizer updates (they require gradients), in a fixed order. */
   List<TrainableParameter> parameters();
