@@ -1,11 +1,7 @@
 package io.memreason.training;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.training.GradientCollector;
 import io.memreason.llm.LanguageModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -79,6 +75,7 @@ public final class Trainer {
       if (resume.isPresent()) {
         optimizer.restore(resume.get().dir(), state.globalStep());
       }
+      TrainingStep training = new TrainingStep(model, settings, optimizer, schedule);
       // Dropout draws from torch's generator: seeded per run and per resume point.
       Engine.getInstance().setRandomSeed((int) (settings.seed() + state.globalStep()));
       progress.start(model.describe(), totalSteps, state.globalStep());
@@ -87,15 +84,11 @@ public final class Trainer {
       long tokens = 0;
       long started = System.nanoTime();
       for (int step = state.globalStep(); step < totalSteps; step++) {
-        List<TrainingSequence> examples = stepExamples(sequences, step, stepsPerEpoch);
-        StepResult result = accumulate(examples);
-        GradientClipping.clip(parameters, settings.maxGradNorm());
-        float lr = schedule.rate(step);
-        optimizer.step(lr);
+        TrainingStep.Result result = training.run(stepExamples(sequences, step, stepsPerEpoch), step);
         tokens += result.tokens();
         epochLoss += result.loss();
         epochSteps++;
-        progress.step(step + 1, result.loss(), tokens / ((System.nanoTime() - started) / 1e9), lr);
+        progress.step(step + 1, result.loss(), tokens / ((System.nanoTime() - started) / 1e9), result.learningRate());
         if ((step + 1) % stepsPerEpoch == 0) {
           int epoch = (step + 1) / stepsPerEpoch;
           state = endEpoch(state.atStep(step + 1), epoch, epochLoss / epochSteps, optimizer);
@@ -111,8 +104,6 @@ public final class Trainer {
   /** A checkpoint to resume from: its folder and saved state. */
   public record Checkpoint(Path dir, TrainerState state) {}
 
-  private record StepResult(double loss, long tokens) {}
-
   /** The sequences of optimizer step {@code step}: a slice of its epoch's order, a pure function of the seed. */
   private List<TrainingSequence> stepExamples(List<TrainingSequence> sequences, int step, int stepsPerEpoch) {
     int epoch = step / stepsPerEpoch;
@@ -124,30 +115,6 @@ public final class Trainer {
     int from = (step % stepsPerEpoch) * settings.effectiveBatch();
     int to = Math.min(from + settings.effectiveBatch(), sequences.size());
     return order.subList(from, to).stream().map(sequences::get).toList();
-  }
-
-  /** Forward and backward over the step's micro-batches; the gradients add up in the parameters. */
-  private StepResult accumulate(List<TrainingSequence> examples) {
-    int microBatches = (examples.size() + settings.batchSize() - 1) / settings.batchSize();
-    double loss = 0;
-    long tokens = 0;
-    for (int m = 0; m < microBatches; m++) {
-      Batch batch = Batch.of(examples.subList(m * settings.batchSize(),
-          Math.min((m + 1) * settings.batchSize(), examples.size())));
-      try (NDManager manager = NDManager.newBaseManager(); NDScope scope = new NDScope();
-           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        NDArray logits = model.forStep(manager, true).forward(manager, batch.ids(), batch.attentionMask());
-        NDArray value = CausalLmLoss.of(manager, logits, batch, 1.0 / microBatches);
-        collector.backward(value);
-        double v = value.toType(DataType.FLOAT64, false).getDouble();
-        if (!Double.isFinite(v)) {
-          throw new TrainingDivergedException("the loss is " + v + ": training diverged; lower --lr");
-        }
-        loss += v;
-      }
-      tokens += batch.tokenCount();
-    }
-    return new StepResult(loss, tokens);
   }
 
   /** Writes the epoch's checkpoint, evaluates it if there is an evaluation set, and moves the links. */

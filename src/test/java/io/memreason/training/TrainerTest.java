@@ -51,6 +51,33 @@ class TrainerTest {
   }
 
   @Test
+  void fullParameterRunSavesAModelFolderThatTheRuntimeLoadsWithTheTrainersLogits() throws Exception {
+    Path base = TrainingFixtures.tinyCheckpoint(dir.resolve("base"));
+    TrainingSettings settings = new TrainingSettings(TrainingSettings.Scope.FULL,
+        new TrainingSettings.Lora(1, 1, 0f, LoraTargets.MLP), 10, 2, 1, 64, 1e-2f, 0f, 0.1f, 1f, 5, 2, 1, false);
+    try (FullParameterModel model = FullParameterModel.open(base, settings, DataType.FLOAT32, 128)) {
+      List<TrainingSequence> sequences = TrainingFixtures.sequences(base, model, settings);
+      double before = meanLoss(model, sequences);
+      Trainer.Outcome outcome = trainer(model, settings, dir.resolve("out")).train(sequences, Optional.empty());
+      double after = meanLoss(model, sequences);
+      assertTrue(after < 0.5 * before, "loss " + before + " -> " + after);
+
+      for (String file : List.of("config.json", "model.safetensors", "tokenizer.json", "generation_config.json",
+          "step_tokens.json", "step_tokens.safetensors")) {
+        assertTrue(Files.isRegularFile(outcome.last().resolve(file)), file);
+      }
+      Batch batch = Batch.of(sequences);
+      try (LanguageModel saved = model.loadSaved(outcome.last(), 128); NDManager m = NDManager.newBaseManager();
+           NDScope scope = new NDScope()) {
+        NDArray trainer = model.forStep(m, false).forward(m, batch.ids(), batch.attentionMask());
+        NDArray runtime = saved.model().forward(m, batch.ids(), batch.attentionMask());
+        float difference = trainer.sub(runtime).abs().max().getFloat();
+        assertTrue(difference <= 1e-4, "max |logit difference| " + difference);
+      }
+    }
+  }
+
+  @Test
   void resumedRunEndsWithTheParametersOfAnUninterruptedRun() throws Exception {
     Path base = TrainingFixtures.tinyCheckpoint(dir.resolve("base"));
     TrainingSettings settings = settings(3);

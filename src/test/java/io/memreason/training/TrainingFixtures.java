@@ -48,7 +48,7 @@ final class TrainingFixtures {
   }
 
   /** The examples tokenized for a model trained with {@code settings}, by the model's tokenizer. */
-  static List<TrainingSequence> sequences(Path base, LoraModel model, TrainingSettings settings) {
+  static List<TrainingSequence> sequences(Path base, TrainableModel model, TrainingSettings settings) {
     List<String> tokens = model.stepTokens().tokens();
     try (TextTokenizer tokenizer = TextTokenizer.load(base, TINY.bosTokenId(), TINY.vocabSize(), tokens)) {
       TraceTemplate template = new TraceTemplate(StepTokens.fromTokens(tokens));
