@@ -10,6 +10,7 @@ import io.memreason.pipeline.TraceSubscription;
 import io.memreason.pipeline.serde.AvroSerdes;
 import io.memreason.reasoning.Reasoner;
 import io.memreason.web.Health;
+import io.memreason.web.TraceMonitor;
 import io.memreason.web.WebServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -45,6 +46,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--interval-ms", defaultValue = "500", description = "Pause between two questions. Default: ${DEFAULT-VALUE}.")
   long intervalMs;
 
+  @Option(names = "--keep-running",
+      description = "After the sample questions, keep the pipeline and the live page running until Ctrl-C.")
+  boolean keepRunning;
+
   @Override
   public Integer call() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -64,14 +69,19 @@ final class DemoCommand implements Callable<Integer> {
           "streams.state.dir", dir.path().resolve("streams").toString()));
       TopicCreator.createMissing(c);
       try (InferencePipeline pipeline = InferencePipeline.start(c, reasoner, registry);
-           WebServer web = WebServer.start(c.web(), registry, () -> Health.of(pipeline.state()))) {
+           TraceMonitor monitor = TraceMonitor.start(c);
+           WebServer web = WebServer.start(c.web(), registry, () -> Health.of(pipeline.state()), monitor)) {
         out.println("Kafka at " + kafka.bootstrapServers() + " · model " + reasoner.modelVersion()
-            + " · metrics on http://localhost:" + web.port() + "/metrics · Ctrl-C stops");
+            + " · live page on http://localhost:" + web.port() + "/ · Ctrl-C stops");
         pipeline.awaitRunning(Duration.ofMinutes(2));
         List<Question> questions = SampleQuestions.take(count, "demo-");
         TracePrinter printer = new TracePrinter(out, colour,
             questions.stream().map(Question::getId).collect(Collectors.toSet()));
         askAndFollow(c, questions, signal, printer, out);
+        if (keepRunning && !signal.requested()) {
+          out.println("the live page stays on http://localhost:" + web.port() + "/ (ask and label there) · Ctrl-C stops");
+          signal.await();
+        }
       }
     }
   }

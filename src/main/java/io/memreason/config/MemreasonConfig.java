@@ -35,8 +35,12 @@ public record MemreasonConfig(
   public record Engine(String device, int workers, int maxBatch, int queueCapacity, int maxNewTokens,
                        int maxTotalTokens, float temperature, float topP, int topK) {}
 
-  /** The HTTP server of the page, the API, /metrics and /health. */
-  public record Web(String host, int port) {}
+  /**
+   * The HTTP server of the page, the API, /metrics and /health.
+   *
+   * @param recentQuestions how many of the latest questions the live page keeps and shows to a newly opened page
+   */
+  public record Web(String host, int port, int recentQuestions) {}
 
   public static MemreasonConfig defaults() {
     return from(Settings.defaults());
@@ -75,7 +79,7 @@ public record MemreasonConfig(
         positive(s, "engine.max-batch"), positive(s, "engine.queue-capacity"), positive(s, "engine.max-new-tokens"),
         positive(s, "engine.max-total-tokens"), (float) s.decimal("engine.temperature"),
         (float) s.decimal("engine.top-p"), s.integer("engine.top-k"));
-    Web web = new Web(s.string("web.host"), s.integer("web.port"));
+    Web web = new Web(s.string("web.host"), s.integer("web.port"), positive(s, "web.recent-questions"));
     return new MemreasonConfig(kafka, topics, pipeline, model, engine, web, s);
   }
 

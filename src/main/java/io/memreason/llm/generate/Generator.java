@@ -35,8 +35,10 @@ public final class Generator implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final LongAdder prefillTokens = new LongAdder();
   private final LongAdder prefillNanos = new LongAdder();
+  private final LongAdder prefillCpuNanos = new LongAdder();
   private final LongAdder decodeTokens = new LongAdder();
   private final LongAdder decodeNanos = new LongAdder();
+  private final LongAdder decodeCpuNanos = new LongAdder();
   private final LongAdder decodeSteps = new LongAdder();
   private final LongAdder finished = new LongAdder();
   private final LongAdder failed = new LongAdder();
@@ -127,23 +129,25 @@ public final class Generator implements AutoCloseable {
   }
 
   public GeneratorStats stats() {
-    int arrays = workers.stream().mapToInt(Worker::liveArrays).sum();
-    return new GeneratorStats(prefillTokens.sum(), prefillNanos.sum(), decodeTokens.sum(), decodeNanos.sum(),
-        decodeSteps.sum(), finished.sum(), failed.sum(), arrays);
+    int arrays = model.nativeArrayCount() + workers.stream().mapToInt(Worker::liveArrays).sum();
+    return new GeneratorStats(prefillTokens.sum(), prefillNanos.sum(), prefillCpuNanos.sum(), decodeTokens.sum(),
+        decodeNanos.sum(), decodeCpuNanos.sum(), decodeSteps.sum(), finished.sum(), failed.sum(), arrays);
   }
 
   boolean isClosed() {
     return closed.get();
   }
 
-  void recordPrefill(long tokens, long nanos) {
+  void recordPrefill(long tokens, long nanos, long cpuNanos) {
     prefillTokens.add(tokens);
     prefillNanos.add(nanos);
+    prefillCpuNanos.add(cpuNanos);
   }
 
-  void recordDecode(long tokens, long nanos) {
+  void recordDecode(long tokens, long nanos, long cpuNanos) {
     decodeTokens.add(tokens);
     decodeNanos.add(nanos);
+    decodeCpuNanos.add(cpuNanos);
     decodeSteps.increment();
   }
 

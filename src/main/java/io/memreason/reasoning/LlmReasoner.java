@@ -1,0 +1,88 @@
+package io.memreason.reasoning;
+
+import io.memreason.llm.LanguageModel;
+import io.memreason.llm.generate.GenerationRequest;
+import io.memreason.llm.generate.Generator;
+import io.memreason.llm.generate.GeneratorStats;
+import io.memreason.llm.generate.SamplingParams;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The {@link Reasoner} behind the pipeline: the method's prompt for each question, the model's continuous-batching
+ * {@link Generator} to write the trace, and a {@link TraceAssembler} per request to parse the steps as they are
+ * written. Owns the generator and the model: closing the reasoner frees both.
+ */
+public final class LlmReasoner implements Reasoner {
+  private final LanguageModel model;
+  private final Generator generator;
+  private final TraceTemplate template;
+  private final String modelVersion;
+  private final Clock clock;
+
+  /**
+   * @param model a model fine-tuned with step tokens (they define the prompt)
+   * @param modelVersion the name reported on every step and answer
+   */
+  public LlmReasoner(LanguageModel model, Generator generator, String modelVersion, Clock clock) {
+    this.model = model;
+    this.generator = generator;
+    this.modelVersion = modelVersion;
+    this.clock = clock;
+    this.template = new TraceTemplate(StepTokens.fromTokens(model.stepTokens()
+        .orElseThrow(() -> new IllegalArgumentException(model + " has no step tokens (step_tokens.json): "
+            + "memreason serves models fine-tuned with memory/reason step tokens; train one with memreason train"))
+        .tokens()));
+  }
+
+  /**
+   * Reports the engine's work on a registry: decode steps and the tokens they produced (their ratio over time is
+   * the mean batch size), prefill tokens, and requests queued or running.
+   */
+  public LlmReasoner withMetrics(MeterRegistry registry) {
+    FunctionCounter.builder("memreason.engine.decode.steps", generator, g -> g.stats().decodeSteps())
+        .description("Decoding steps run by all workers").register(registry);
+    FunctionCounter.builder("memreason.engine.decode.tokens", generator, g -> g.stats().decodeTokens())
+        .description("Tokens produced by decoding steps; divided by decode steps: the mean batch size")
+        .register(registry);
+    FunctionCounter.builder("memreason.engine.prefill.tokens", generator, g -> g.stats().prefillTokens())
+        .description("Prompt tokens run through prefill").register(registry);
+    Gauge.builder("memreason.engine.requests.live", generator, Generator::liveRequests)
+        .description("Requests queued or being generated").register(registry);
+    return this;
+  }
+
+  @Override
+  public boolean submit(ReasoningRequest request, TraceListener listener, Duration timeout)
+      throws InterruptedException {
+    String prompt = template.prompt(request);
+    Decoding d = request.decoding();
+    GenerationRequest generation = new GenerationRequest(request.id(), model.tokenizer().encode(prompt),
+        new SamplingParams(d.temperature(), d.topP(), d.topK(), d.seed()), d.maxNewTokens());
+    return generator.submit(generation, new TraceAssembler(request, prompt, modelVersion, listener, clock), timeout);
+  }
+
+  @Override
+  public void cancel(String requestId) {
+    generator.cancel(requestId);
+  }
+
+  @Override
+  public String modelVersion() {
+    return modelVersion;
+  }
+
+  /** The engine's counters since start (throughput, batch sizes, native arrays held). */
+  public GeneratorStats stats() {
+    return generator.stats();
+  }
+
+  @Override
+  public void close() {
+    generator.close();
+    model.close();
+  }
+}

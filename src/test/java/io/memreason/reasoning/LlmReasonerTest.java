@@ -1,0 +1,110 @@
+package io.memreason.reasoning;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.memreason.llm.LanguageModel;
+import io.memreason.llm.adapter.StepTokenVocabulary;
+import io.memreason.llm.generate.Generator;
+import io.memreason.llm.generate.GeneratorSettings;
+import io.memreason.llm.random.ModelShape;
+import io.memreason.llm.random.RandomCheckpoint;
+import io.memreason.llm.safetensors.Dtype;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The reasoner on a real (random-weight) model: prompts, limits and determinism, not answer quality. */
+class LlmReasonerTest {
+  private static final StepTokens TOKENS = StepTokens.of(2, 2);
+
+  private static void writeModel(Path dir, boolean withStepTokens) {
+    RandomCheckpoint.write(dir, ModelShape.TINY, 11L, Dtype.F32);
+    if (!withStepTokens) {
+      return;
+    }
+    int hidden = ModelShape.TINY.hiddenSize();
+    try (NDManager m = NDManager.newBaseManager()) {
+      m.getEngine().setRandomSeed(5);
+      new io.memreason.llm.adapter.StepTokens(
+          new StepTokenVocabulary(TOKENS.prefixTokens(), TOKENS.tokensPerKind(), TOKENS.tokens()),
+          m.randomNormal(0f, 0.02f, new Shape(TOKENS.count(), hidden), ai.djl.ndarray.types.DataType.FLOAT32),
+          m.randomNormal(0f, 0.02f, new Shape(TOKENS.count(), hidden), ai.djl.ndarray.types.DataType.FLOAT32),
+          m.zeros(new Shape(TOKENS.count()))).write(dir);
+    }
+  }
+
+  private static LlmReasoner reasoner(Path dir, int workers, int maxBatch) {
+    LanguageModel model = LanguageModel.load(dir, LanguageModel.LoadOptions.cpu(256));
+    Generator generator = new Generator(model, new GeneratorSettings(workers, maxBatch, 8, 256));
+    return new LlmReasoner(model, generator, "random-v1", Clock.systemUTC());
+  }
+
+  private static CompletableFuture<Trace> ask(Reasoner reasoner, String id, String question, long seed)
+      throws InterruptedException {
+    CompletableFuture<Trace> done = new CompletableFuture<>();
+    ReasoningRequest request = new ReasoningRequest(id, question, Task.STRATEGYQA, List.of(),
+        new Decoding(0.8f, 0.95f, 0, 24, seed));
+    assertTrue(reasoner.submit(request, new TraceListener() {
+      @Override
+      public void onStep(Step step) {}
+
+      @Override
+      public void onFinished(Trace trace) {
+        done.complete(trace);
+      }
+    }, Duration.ofSeconds(5)));
+    return done;
+  }
+
+  @Test
+  void answersWithTheMethodsPromptWithinTheTokenLimitAndReplaysASeededTrace(@TempDir Path dir) throws Exception {
+    writeModel(dir, true);
+    try (LlmReasoner alone = reasoner(dir, 1, 1); LlmReasoner crowded = reasoner(dir, 2, 4)) {
+      Trace first = ask(alone, "q", "Is ice cold?", 42L).get(60, TimeUnit.SECONDS);
+      // The same request among others, on other workers and in other batches, samples the same tokens.
+      List<CompletableFuture<Trace>> others = List.of(ask(crowded, "a", "Why is the sky blue?", 1L),
+          ask(crowded, "q", "Is ice cold?", 42L), ask(crowded, "b", "Do fish sleep?", 2L));
+      Trace again = others.get(1).get(60, TimeUnit.SECONDS);
+      Trace differentSeed = ask(alone, "q2", "Is ice cold?", 43L).get(60, TimeUnit.SECONDS);
+
+      String prompt = new TraceTemplate(TOKENS).prompt("Is ice cold?");
+      try (LanguageModel model = LanguageModel.load(dir, LanguageModel.LoadOptions.cpu(256))) {
+        assertEquals(model.tokenizer().encode(prompt).length, first.promptTokens());
+      }
+      assertTrue(first.generatedTokens() >= 1 && first.generatedTokens() <= 24, "generated " + first.generatedTokens());
+      assertTrue(first.status() == Trace.Status.OK || first.status() == Trace.Status.TRUNCATED, first.toString());
+      assertEquals("random-v1", first.modelVersion());
+      assertEquals(first.steps(), again.steps());
+      assertEquals(first.generatedTokens(), again.generatedTokens());
+      assertEquals(first.label(), again.label());
+      assertNotEquals(first.finishedAt(), null);
+      assertTrue(differentSeed.generatedTokens() >= 1);
+      for (CompletableFuture<Trace> other : others) {
+        other.get(60, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void refusesAModelWithoutStepTokens(@TempDir Path dir) {
+    writeModel(dir, false);
+    LanguageModel model = LanguageModel.load(dir, LanguageModel.LoadOptions.cpu(64));
+    try (Generator generator = new Generator(model, new GeneratorSettings(1, 1, 1, 64))) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> new LlmReasoner(model, generator, "v", Clock.systemUTC()));
+      assertTrue(e.getMessage().contains("has no step tokens"), e.getMessage());
+    } finally {
+      model.close();
+    }
+  }
+}
