@@ -26,9 +26,9 @@ import java.util.stream.Collectors;
  *   <li>{@code test}: new questions (names and types never asked together in train) whose facts all appear in
  *       train traces, so a model that learned the facts and the question types can answer them.
  *   <li>{@code heldOut} and {@code heldOutTest}: questions about the held-out facts (the birthplaces of a few
- *       people), which no train or test trace states, so a first model is near chance on them. {@code heldOut}
- *       states every held-out fact and is what feedback teaches; {@code heldOutTest} asks other questions about
- *       the same facts.
+ *       people), which no train or test trace states, so a first model is near chance on them. {@code heldOut} is
+ *       what feedback teaches; {@code heldOutTest} asks other questions about the held-out facts that
+ *       {@code heldOut} states.
  * </ul>
  *
  * The same seed and sizes always give the same dataset.
@@ -107,58 +107,73 @@ public record AtlasDataset(AtlasWorld world, Sizes sizes, List<Fact> heldOutFact
     Collections.shuffle(people, random);
     List<Fact> heldOutFacts = people.subList(0, sizes.heldOutPeople()).stream()
         .map(person -> world.fact(Relation.BORN_IN, person)).toList();
-    Set<String> heldOutIds = heldOutFacts.stream().map(Fact::id).collect(Collectors.toSet());
+    Set<String> heldOut = heldOutFacts.stream().map(Fact::id).collect(Collectors.toSet());
+    Pools pools = Pools.of(new AtlasQuestions(world), heldOut, random);
 
-    // Questions are split by key (type and names), so a test question is never a train question rephrased.
-    AtlasQuestions questions = new AtlasQuestions(world);
-    Map<QuestionType, List<AtlasQuestion>> trainPool = new EnumMap<>(QuestionType.class);
-    Map<QuestionType, List<AtlasQuestion>> testPool = new EnumMap<>(QuestionType.class);
-    Map<QuestionType, List<AtlasQuestion>> heldOutPool = new EnumMap<>(QuestionType.class);
-    for (QuestionType type : QuestionType.values()) {
-      List<List<String>> keys = new ArrayList<>(questions.subjects(type));
-      Collections.shuffle(keys, random);
-      List<List<String>> known = new ArrayList<>();
-      List<AtlasQuestion> aboutHeldOut = new ArrayList<>();
-      for (List<String> key : keys) {
-        AtlasQuestion question = questions.ask(type, key, random.nextInt(type.phrasings().size()));
-        if (question.facts().stream().anyMatch(heldOutIds::contains)) {
-          aboutHeldOut.add(question);
-        } else {
-          known.add(key);
-        }
-      }
-      int testKeys = (int) Math.ceil(TEST_SHARE * known.size());
-      testPool.put(type, everyPhrasing(questions, type, known.subList(0, testKeys), random));
-      trainPool.put(type, everyPhrasing(questions, type, known.subList(testKeys, known.size()), random));
-      heldOutPool.put(type, aboutHeldOut);
-    }
-
-    List<AtlasQuestion> train = draw(trainPool, sizes.trainPerType(), question -> true);
+    List<AtlasQuestion> train = draw(pools.train(), sizes.trainPerType(), question -> true);
     Collections.shuffle(train, random);
     Set<String> trained = train.stream().flatMap(q -> q.facts().stream()).collect(Collectors.toSet());
-    List<AtlasQuestion> test = draw(testPool, sizes.testPerType(), question -> trained.containsAll(question.facts()));
-
+    List<AtlasQuestion> test = draw(pools.test(), sizes.testPerType(), question -> trained.containsAll(question.facts()));
     // Held-out questions may use other facts too (Bram's birthplace next to Ilva's), but only trained ones.
-    Set<String> trainedOrHeldOut = new HashSet<>(trained);
-    trainedOrHeldOut.addAll(heldOutIds);
-    List<AtlasQuestion> aboutHeldOut =
-        draw(heldOutPool, sizes.heldOutPerType(), question -> trainedOrHeldOut.containsAll(question.facts()));
+    List<AtlasQuestion> aboutHeldOut = new ArrayList<>(draw(pools.heldOut(), sizes.heldOutPerType(),
+        question -> question.facts().stream().allMatch(fact -> trained.contains(fact) || heldOut.contains(fact))));
     Collections.shuffle(aboutHeldOut, random);
+    List<AtlasQuestion> teach = teaching(aboutHeldOut, heldOut);
+    List<AtlasQuestion> check = aboutHeldOut.stream().filter(question -> !teach.contains(question)).toList();
+    return new AtlasDataset(world, sizes, heldOutFacts, train, test, teach, check);
+  }
+
+  /**
+   * Every type's questions, split by key (type and names) so that a test question is never a train question
+   * rephrased: train keys in every phrasing, a share of the keys for test, and the keys whose traces use a
+   * held-out fact.
+   */
+  private record Pools(Map<QuestionType, List<AtlasQuestion>> train, Map<QuestionType, List<AtlasQuestion>> test,
+                       Map<QuestionType, List<AtlasQuestion>> heldOut) {
+
+    static Pools of(AtlasQuestions questions, Set<String> heldOutFacts, Random random) {
+      Pools pools = new Pools(new EnumMap<>(QuestionType.class), new EnumMap<>(QuestionType.class),
+          new EnumMap<>(QuestionType.class));
+      for (QuestionType type : QuestionType.values()) {
+        List<List<String>> keys = new ArrayList<>(questions.subjects(type));
+        Collections.shuffle(keys, random);
+        List<List<String>> known = new ArrayList<>();
+        List<AtlasQuestion> aboutHeldOut = new ArrayList<>();
+        for (List<String> key : keys) {
+          AtlasQuestion question = questions.ask(type, key, random.nextInt(type.phrasings().size()));
+          if (question.facts().stream().anyMatch(heldOutFacts::contains)) {
+            aboutHeldOut.add(question);
+          } else {
+            known.add(key);
+          }
+        }
+        int testKeys = (int) Math.ceil(TEST_SHARE * known.size());
+        pools.test().put(type, everyPhrasing(questions, type, known.subList(0, testKeys), random));
+        pools.train().put(type, everyPhrasing(questions, type, known.subList(testKeys, known.size()), random));
+        pools.heldOut().put(type, aboutHeldOut);
+      }
+      return pools;
+    }
+  }
+
+  /**
+   * About half of the held-out questions, to be taught by feedback: among them, for every held-out fact, the first
+   * question that uses it, so heldOutTest never asks about a fact the taught questions do not state.
+   */
+  private static List<AtlasQuestion> teaching(List<AtlasQuestion> aboutHeldOut, Set<String> heldOutFacts) {
     List<AtlasQuestion> teach = new ArrayList<>();
-    List<AtlasQuestion> check = new ArrayList<>();
     Set<String> taught = new HashSet<>();
+    int others = 0;
     for (AtlasQuestion question : aboutHeldOut) {
-      // Every held-out fact is taught by some heldOut question before heldOutTest asks about it.
-      boolean teachesNewFact = question.facts().stream().anyMatch(f -> heldOutIds.contains(f) && !taught.contains(f));
-      if (teachesNewFact || teach.size() <= check.size()) {
+      boolean teachesNewFact = question.facts().stream().anyMatch(f -> heldOutFacts.contains(f) && !taught.contains(f));
+      if (teachesNewFact || teach.size() <= others) {
         teach.add(question);
         taught.addAll(question.facts());
       } else {
-        check.add(question);
+        others++;
       }
     }
-    List<Fact> asked = heldOutFacts.stream().filter(fact -> taught.contains(fact.id())).toList();
-    return new AtlasDataset(world, sizes, asked, train, test, teach, check);
+    return teach;
   }
 
   /** The questions about each key in every phrasing, shuffled. */
