@@ -48,7 +48,7 @@ public record AtlasDataset(AtlasWorld world, Sizes sizes, List<Fact> heldOutFact
   public record Sizes(AtlasWorld.Sizes world, int heldOutPeople, int trainPerType, int testPerType, int heldOutPerType) {
 
     /** About 900 train and 200 test questions: a few minutes of training for a tiny model on two cores. */
-    public static final Sizes DEFAULT = new Sizes(AtlasWorld.Sizes.DEFAULT, 4, 100, 20, 6);
+    public static final Sizes DEFAULT = new Sizes(AtlasWorld.Sizes.DEFAULT, 4, 150, 20, 6);
 
     public Sizes {
       if (heldOutPeople < 0 || heldOutPeople > world.people() - 2) {

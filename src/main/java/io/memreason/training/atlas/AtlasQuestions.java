@@ -48,6 +48,14 @@ final class AtlasQuestions {
       case AGE -> trace.recall(Relation.AGE, a);
       case OWNED_OBJECT -> trace.recall(Relation.OWNS, a);
       case MATERIAL -> trace.recall(Relation.MADE_OF, a);
+      case CITY_IN_COUNTRY -> {
+        String country = trace.recall(Relation.LOCATED_IN, a);
+        yield trace.decide(country.equals(b), Claim.LOCATED_IN, Claim.NOT_LOCATED_IN, a, b);
+      }
+      case MADE_OF_MATERIAL -> {
+        String material = trace.recall(Relation.MADE_OF, a);
+        yield trace.decide(material.equals(b), Claim.MADE_OF, Claim.NOT_MADE_OF, a, b);
+      }
       case BORN_COUNTRY -> {
         String country = trace.recall(Relation.LOCATED_IN, trace.recall(Relation.BORN_IN, a));
         yield trace.conclude(Claim.BORN_IN, a, country);
@@ -123,7 +131,7 @@ final class AtlasQuestions {
     }
   }
 
-  /** "p1 and p2, so c." or "p1, p2 and p3, so c.": the form {@link StepJudge} reads back. */
+  /** "p, so c.", "p1 and p2, so c." or "p1, p2 and p3, so c.": the form {@link StepJudge} reads back. */
   static String reasonSentence(List<Statement> premises, Statement conclusion) {
     List<String> clauses = premises.stream().map(Statement::clause).toList();
     String joined = clauses.size() == 1 ? clauses.get(0)

@@ -13,6 +13,7 @@ import java.util.function.Predicate;
 public enum Claim {
   PART_OF(Relation.PART_OF.template(), (world, a, b) -> world.isWithin(a, b) && !a.equals(b)),
   LOCATED_IN(Relation.LOCATED_IN.template(), (world, a, b) -> world.isWithin(a, b) && !a.equals(b)),
+  NOT_LOCATED_IN("{a} is not in {b}", (world, a, b) -> world.isPlace(a) && world.isPlace(b) && !world.isWithin(a, b)),
   /** Also true of the country and continent of the birth city: "Ilva was born in Molvia". */
   BORN_IN(Relation.BORN_IN.template(), (world, a, b) -> is(world.object(Relation.BORN_IN, a), city -> world.isWithin(city, b))),
   NOT_BORN_IN("{a} was not born in {b}",
@@ -22,6 +23,8 @@ public enum Claim {
   AGE(Relation.AGE.template(), (world, a, b) -> world.object(Relation.AGE, a).equals(Optional.of(b))),
   OWNS(Relation.OWNS.template(), (world, a, b) -> world.object(Relation.OWNS, a).equals(Optional.of(b))),
   MADE_OF(Relation.MADE_OF.template(), (world, a, b) -> world.object(Relation.MADE_OF, a).equals(Optional.of(b))),
+  NOT_MADE_OF("{a} is not made of {b}", (world, a, b) -> world.kindOf(b).equals(Optional.of(EntityKind.MATERIAL))
+      && is(world.object(Relation.MADE_OF, a), material -> !material.equals(b))),
   OWNS_SOMETHING_MADE_OF("{a} owns an object made of {b}",
       (world, a, b) -> world.object(Relation.OWNS, a).flatMap(o -> world.object(Relation.MADE_OF, o)).equals(Optional.of(b))),
   OLDER("{a} is older than {b}", (world, a, b) -> compareAges(world, a, b).map(c -> c > 0).orElse(false)),

@@ -80,7 +80,7 @@ class AtlasWorldTest {
   @Test
   void rejectsSizesItCannotBuildWithAMessageNamingTheProblem() {
     IllegalArgumentException error =
-        assertThrows(IllegalArgumentException.class, () -> new AtlasWorld.Sizes(2, 4, 3, 24, 6, 10));
+        assertThrows(IllegalArgumentException.class, () -> new AtlasWorld.Sizes(2, 4, 3, 24, 6, 6));
     assertTrue(error.getMessage().contains("cities (3)"), error.getMessage());
   }
 
