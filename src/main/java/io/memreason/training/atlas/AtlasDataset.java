@@ -45,7 +45,8 @@ public record AtlasDataset(AtlasWorld world, Sizes sizes, List<Fact> heldOutFact
    * @param testPerType test questions of each type, at most
    * @param heldOutPerType held-out questions of each type, at most, shared between heldOut and heldOutTest
    */
-  public record Sizes(AtlasWorld.Sizes world, int heldOutPeople, int trainPerType, int testPerType, int heldOutPerType) {
+  public record Sizes(AtlasWorld.Sizes world, int heldOutPeople, int trainPerType, int testPerType,
+                      int heldOutPerType) {
 
     /** About 900 train and 200 test questions: a few minutes of training for a tiny model on two cores. */
     public static final Sizes DEFAULT = new Sizes(AtlasWorld.Sizes.DEFAULT, 4, 150, 20, 6);
@@ -113,7 +114,8 @@ public record AtlasDataset(AtlasWorld world, Sizes sizes, List<Fact> heldOutFact
     List<AtlasQuestion> train = draw(pools.train(), sizes.trainPerType(), question -> true);
     Collections.shuffle(train, random);
     Set<String> trained = train.stream().flatMap(q -> q.facts().stream()).collect(Collectors.toSet());
-    List<AtlasQuestion> test = draw(pools.test(), sizes.testPerType(), question -> trained.containsAll(question.facts()));
+    List<AtlasQuestion> test =
+        draw(pools.test(), sizes.testPerType(), question -> trained.containsAll(question.facts()));
     // Held-out questions may use other facts too (Bram's birthplace next to Ilva's), but only trained ones.
     List<AtlasQuestion> aboutHeldOut = new ArrayList<>(draw(pools.heldOut(), sizes.heldOutPerType(),
         question -> question.facts().stream().allMatch(fact -> trained.contains(fact) || heldOut.contains(fact))));
@@ -254,8 +256,9 @@ public record AtlasDataset(AtlasWorld world, Sizes sizes, List<Fact> heldOutFact
   }
 
   /** One question as the seed datasets write it, plus id, type, names and facts. */
-  private record QuestionJson(String id, String question, String answer, @SerializedName("cot_steps") List<String> cotSteps,
-                              String split, String type, List<String> about, List<String> facts) {
+  private record QuestionJson(String id, String question, String answer,
+                              @SerializedName("cot_steps") List<String> cotSteps, String split, String type,
+                              List<String> about, List<String> facts) {
     static QuestionJson of(AtlasQuestion q, Split split) {
       return new QuestionJson(q.id(), q.question(), q.answer(), q.cotSteps(), split.label(), q.type().id(), q.about(),
           q.facts());

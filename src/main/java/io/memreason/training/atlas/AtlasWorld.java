@@ -39,10 +39,13 @@ public record AtlasWorld(long seed, Sizes sizes, Map<EntityKind, List<String>> e
 
     public Sizes {
       require(continents >= 1, "continents must be at least 1, got " + continents);
-      require(countries >= continents, "countries (" + countries + ") must be at least continents (" + continents + ")");
-      require(cities >= Math.max(2, countries), "cities (" + cities + ") must be at least 2 and at least countries (" + countries + ")");
+      require(countries >= continents,
+          "countries (" + countries + ") must be at least continents (" + continents + ")");
+      require(cities >= Math.max(2, countries),
+          "cities (" + cities + ") must be at least 2 and at least countries (" + countries + ")");
       require(people >= 2, "people must be at least 2, got " + people);
-      require(materials >= 2 && materials <= MAX_MATERIALS, "materials must be 2.." + MAX_MATERIALS + ", got " + materials);
+      require(materials >= 2 && materials <= MAX_MATERIALS,
+          "materials must be 2.." + MAX_MATERIALS + ", got " + materials);
       require(ages >= 2 && ages <= MAX_AGES, "ages must be 2.." + MAX_AGES + ", got " + ages);
     }
 
@@ -142,7 +145,8 @@ public record AtlasWorld(long seed, Sizes sizes, Map<EntityKind, List<String>> e
 
   /** Whether {@code name} is a city, country or continent. */
   public boolean isPlace(String name) {
-    return kindOf(name).map(kind -> kind == EntityKind.CITY || kind == EntityKind.COUNTRY || kind == EntityKind.CONTINENT)
+    return kindOf(name)
+        .map(kind -> kind == EntityKind.CITY || kind == EntityKind.COUNTRY || kind == EntityKind.CONTINENT)
         .orElse(false);
   }
 

@@ -3,7 +3,6 @@ package io.memreason.training.atlas;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Predicate;
 
 /**
  * Every shape of statement that a step of an atlas trace makes, with the rule that decides whether it is true.
@@ -11,30 +10,32 @@ import java.util.function.Predicate;
  * templates and {@link StepJudge} reads steps back with them, so the two cannot drift apart.
  */
 public enum Claim {
-  PART_OF(Relation.PART_OF.template(), (world, a, b) -> world.isWithin(a, b) && !a.equals(b)),
-  LOCATED_IN(Relation.LOCATED_IN.template(), (world, a, b) -> world.isWithin(a, b) && !a.equals(b)),
-  NOT_LOCATED_IN("{a} is not in {b}", (world, a, b) -> world.isPlace(a) && world.isPlace(b) && !world.isWithin(a, b)),
+  PART_OF(Relation.PART_OF.template(), (world, a, b) -> contains(world, b, a).orElse(false)),
+  LOCATED_IN(Relation.LOCATED_IN.template(), (world, a, b) -> contains(world, b, a).orElse(false)),
+  NOT_LOCATED_IN("{a} is not in {b}", (world, a, b) -> contains(world, b, a).map(yes -> !yes).orElse(false)),
   /** Also true of the country and continent of the birth city: "Ilva was born in Molvia". */
-  BORN_IN(Relation.BORN_IN.template(), (world, a, b) -> is(world.object(Relation.BORN_IN, a), city -> world.isWithin(city, b))),
+  BORN_IN(Relation.BORN_IN.template(), (world, a, b) -> cityWithin(world, Relation.BORN_IN, a, b).orElse(false)),
   NOT_BORN_IN("{a} was not born in {b}",
-      (world, a, b) -> world.isPlace(b) && is(world.object(Relation.BORN_IN, a), city -> !world.isWithin(city, b))),
+      (world, a, b) -> cityWithin(world, Relation.BORN_IN, a, b).map(yes -> !yes).orElse(false)),
   /** Also true of the country and continent of the home city. */
-  LIVES_IN(Relation.LIVES_IN.template(), (world, a, b) -> is(world.object(Relation.LIVES_IN, a), city -> world.isWithin(city, b))),
-  AGE(Relation.AGE.template(), (world, a, b) -> world.object(Relation.AGE, a).equals(Optional.of(b))),
-  OWNS(Relation.OWNS.template(), (world, a, b) -> world.object(Relation.OWNS, a).equals(Optional.of(b))),
-  MADE_OF(Relation.MADE_OF.template(), (world, a, b) -> world.object(Relation.MADE_OF, a).equals(Optional.of(b))),
-  NOT_MADE_OF("{a} is not made of {b}", (world, a, b) -> world.kindOf(b).equals(Optional.of(EntityKind.MATERIAL))
-      && is(world.object(Relation.MADE_OF, a), material -> !material.equals(b))),
-  OWNS_SOMETHING_MADE_OF("{a} owns an object made of {b}",
-      (world, a, b) -> world.object(Relation.OWNS, a).flatMap(o -> world.object(Relation.MADE_OF, o)).equals(Optional.of(b))),
+  LIVES_IN(Relation.LIVES_IN.template(), (world, a, b) -> cityWithin(world, Relation.LIVES_IN, a, b).orElse(false)),
+  AGE(Relation.AGE.template(), (world, a, b) -> valueIs(world, Relation.AGE, a, b).orElse(false)),
+  OWNS(Relation.OWNS.template(), (world, a, b) -> valueIs(world, Relation.OWNS, a, b).orElse(false)),
+  MADE_OF(Relation.MADE_OF.template(), (world, a, b) -> valueIs(world, Relation.MADE_OF, a, b).orElse(false)),
+  NOT_MADE_OF("{a} is not made of {b}",
+      (world, a, b) -> valueIs(world, Relation.MADE_OF, a, b).map(yes -> !yes).orElse(false)),
+  OWNS_SOMETHING_MADE_OF("{a} owns an object made of {b}", (world, a, b) ->
+      world.object(Relation.OWNS, a).flatMap(object -> valueIs(world, Relation.MADE_OF, object, b)).orElse(false)),
   OLDER("{a} is older than {b}", (world, a, b) -> compareAges(world, a, b).map(c -> c > 0).orElse(false)),
   NOT_OLDER("{a} is not older than {b}", (world, a, b) -> compareAges(world, a, b).map(c -> c <= 0).orElse(false)),
-  SAME_BIRTH_CITY("{a} and {b} were born in the same city", (world, a, b) -> sameCity(world, Relation.BORN_IN, a, b).orElse(false)),
+  SAME_BIRTH_CITY("{a} and {b} were born in the same city",
+      (world, a, b) -> sameCity(world, Relation.BORN_IN, a, Relation.BORN_IN, b).orElse(false)),
   NOT_SAME_BIRTH_CITY("{a} and {b} were not born in the same city",
-      (world, a, b) -> sameCity(world, Relation.BORN_IN, a, b).map(same -> !same).orElse(false)),
-  LIVES_WHERE_BORN("{a} lives in the city where {a} was born", (world, a, b) -> livesWhereBorn(world, a).orElse(false)),
+      (world, a, b) -> sameCity(world, Relation.BORN_IN, a, Relation.BORN_IN, b).map(yes -> !yes).orElse(false)),
+  LIVES_WHERE_BORN("{a} lives in the city where {a} was born",
+      (world, a, b) -> sameCity(world, Relation.LIVES_IN, a, Relation.BORN_IN, a).orElse(false)),
   NOT_LIVES_WHERE_BORN("{a} does not live in the city where {a} was born",
-      (world, a, b) -> livesWhereBorn(world, a).map(same -> !same).orElse(false));
+      (world, a, b) -> sameCity(world, Relation.LIVES_IN, a, Relation.BORN_IN, a).map(yes -> !yes).orElse(false));
 
   /** Decides a claim about {@code a} and {@code b} ({@code b} is null for claims with one slot). */
   @FunctionalInterface
@@ -113,8 +114,29 @@ public enum Claim {
     return word.chars().allMatch(Character::isLetterOrDigit);
   }
 
-  private static boolean is(Optional<String> value, Predicate<String> test) {
-    return value.map(test::test).orElse(false);
+  // The helpers below say whether something holds, or nothing when the names are not of the kinds the claim is
+  // about: then the claim and its negation are both false ("Tarsen was not born in Ilva" is no true statement).
+
+  /** Whether {@code place} lies in {@code region} (two different places). */
+  private static Optional<Boolean> contains(AtlasWorld world, String region, String place) {
+    if (!world.isPlace(place) || !world.isPlace(region) || place.equals(region)) {
+      return Optional.empty();
+    }
+    return Optional.of(world.isWithin(place, region));
+  }
+
+  /** Whether the city of {@code person}'s fact of {@code relation} lies in {@code place} (or is it). */
+  private static Optional<Boolean> cityWithin(AtlasWorld world, Relation relation, String person, String place) {
+    return world.isPlace(place) ? world.object(relation, person).map(city -> world.isWithin(city, place)) : Optional.empty();
+  }
+
+  /** Whether {@code subject}'s fact of {@code relation} has the object {@code value} (a name of the right kind). */
+  private static Optional<Boolean> valueIs(AtlasWorld world, Relation relation, String subject, String value) {
+    Optional<String> object = world.object(relation, subject);
+    if (object.isEmpty() || !world.kindOf(value).equals(world.kindOf(object.get()))) {
+      return Optional.empty();
+    }
+    return Optional.of(object.get().equals(value));
   }
 
   private static Optional<Integer> compareAges(AtlasWorld world, String a, String b) {
@@ -126,15 +148,9 @@ public enum Claim {
     return Optional.of(Integer.compare(Integer.parseInt(ageA.get()), Integer.parseInt(ageB.get())));
   }
 
-  private static Optional<Boolean> sameCity(AtlasWorld world, Relation relation, String a, String b) {
-    Optional<String> cityA = world.object(relation, a);
-    Optional<String> cityB = world.object(relation, b);
+  private static Optional<Boolean> sameCity(AtlasWorld world, Relation relationA, String a, Relation relationB, String b) {
+    Optional<String> cityA = world.object(relationA, a);
+    Optional<String> cityB = world.object(relationB, b);
     return cityA.isEmpty() || cityB.isEmpty() ? Optional.empty() : Optional.of(cityA.get().equals(cityB.get()));
-  }
-
-  private static Optional<Boolean> livesWhereBorn(AtlasWorld world, String person) {
-    Optional<String> born = world.object(Relation.BORN_IN, person);
-    Optional<String> lives = world.object(Relation.LIVES_IN, person);
-    return born.isEmpty() || lives.isEmpty() ? Optional.empty() : Optional.of(born.get().equals(lives.get()));
   }
 }

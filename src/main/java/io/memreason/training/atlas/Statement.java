@@ -12,8 +12,8 @@ public record Statement(Claim claim, String a, String b) {
 
   public Statement {
     if (claim.hasSecondSlot() != (b != null)) {
-      throw new IllegalArgumentException("claim " + claim + " takes " + (claim.hasSecondSlot() ? "two names" : "one name")
-          + ", got a=" + a + ", b=" + b);
+      String takes = claim.hasSecondSlot() ? "two names" : "one name";
+      throw new IllegalArgumentException("claim " + claim + " takes " + takes + ", got a=" + a + ", b=" + b);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.memreason.training.atlas;
 
+import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -74,8 +75,8 @@ public final class WordLevelTokenizerJson {
     for (int id = 0; id < vocabulary.size(); id++) {
       vocab.addProperty(vocabulary.get(id), id);
     }
-    String json = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(tokenizer);
-    Files.writeString(file, json, StandardCharsets.UTF_8);
+    Gson gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
+    Files.writeString(file, gson.toJson(tokenizer), StandardCharsets.UTF_8);
   }
 
   private static JsonObject configuration() {

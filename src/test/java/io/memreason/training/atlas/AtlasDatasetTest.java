@@ -88,7 +88,8 @@ class AtlasDatasetTest {
   @Test
   void everyQuestionRecallsExactlyTheFactsItsMemoryStepsState() {
     for (AtlasQuestion question : all()) {
-      List<String> memorySteps = question.cotSteps().stream().filter(s -> kind(s) == StepKind.MEMORY).map(this::text).toList();
+      List<String> memorySteps =
+          question.cotSteps().stream().filter(s -> kind(s) == StepKind.MEMORY).map(this::text).toList();
       List<String> factSentences =
           question.facts().stream().map(id -> DATASET.world().facts().get(id).sentence()).toList();
       assertEquals(factSentences, memorySteps, question.id());
@@ -202,7 +203,8 @@ class AtlasDatasetTest {
         assertEquals(questions.get(i).facts(), strings(row.getAsJsonArray("facts")));
       }
     }
-    JsonObject world = JsonParser.parseString(Files.readString(directory.resolve(AtlasDataset.WORLD_FILE))).getAsJsonObject();
+    JsonObject world =
+        JsonParser.parseString(Files.readString(directory.resolve(AtlasDataset.WORLD_FILE))).getAsJsonObject();
     JsonArray facts = world.getAsJsonArray("facts");
     assertEquals(DATASET.world().facts().size(), facts.size());
     long heldOut = facts.asList().stream().filter(f -> f.getAsJsonObject().get("held_out").getAsBoolean()).count();
@@ -220,7 +222,8 @@ class AtlasDatasetTest {
 
   private static String otherOfSameKind(String name) {
     AtlasWorld world = DATASET.world();
-    return world.names(world.kindOf(name).orElseThrow()).stream().filter(n -> !n.equals(name)).findFirst().orElseThrow();
+    List<String> sameKind = world.names(world.kindOf(name).orElseThrow());
+    return sameKind.stream().filter(other -> !other.equals(name)).findFirst().orElseThrow();
   }
 
   /** "Ilva is older than Bram." → "Ilva is not older than Bram." and back, for every True/False conclusion. */
@@ -235,7 +238,8 @@ class AtlasDatasetTest {
       return conclusion.replace(" not ", " ");
     }
     return conclusion.replace(" is older", " is not older").replace(" were born", " were not born")
-        .replace(" was born", " was not born").replace(" is in ", " is not in ").replace(" is made of ", " is not made of ");
+        .replace(" was born", " was not born").replace(" is in ", " is not in ")
+        .replace(" is made of ", " is not made of ");
   }
 
   private StepKind kind(String cotStep) {

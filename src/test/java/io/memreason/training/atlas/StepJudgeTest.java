@@ -45,7 +45,8 @@ class StepJudgeTest {
   void textThatIsNoAtlasStatementIsUnreadable() {
     assertEquals(StepJudgement.UNREADABLE, judge.judge(StepKind.MEMORY, "Ilva was born in in Tarsen."));
     assertEquals(StepJudgement.UNREADABLE, judge.judge(StepKind.MEMORY, ""));
-    assertEquals(StepJudgement.UNREADABLE, judge.judge(StepKind.MEMORY, "Ilva was born in Tarsen and Bram is 30 years old."));
+    assertEquals(StepJudgement.UNREADABLE,
+        judge.judge(StepKind.MEMORY, "Ilva was born in Tarsen and Bram is 30 years old."));
     assertEquals(StepJudgement.UNREADABLE, judge.judge(StepKind.REASON, "so , Ilva"));
   }
 
