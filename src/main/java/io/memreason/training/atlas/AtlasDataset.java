@@ -48,7 +48,10 @@ public record AtlasDataset(AtlasWorld world, Sizes sizes, List<Fact> heldOutFact
   public record Sizes(AtlasWorld.Sizes world, int heldOutPeople, int trainPerType, int testPerType,
                       int heldOutPerType) {
 
-    /** About 900 train and 200 test questions: a few minutes of training for a tiny model on two cores. */
+    /**
+     * About 1,150 train questions (about 50,000 tokens a pass, step tokens not counted), 250 test questions and
+     * 25 held-out questions about 4 birthplaces.
+     */
     public static final Sizes DEFAULT = new Sizes(AtlasWorld.Sizes.DEFAULT, 4, 150, 20, 6);
 
     public Sizes {
