@@ -79,10 +79,11 @@ public final class FullParameterModel implements TrainableModel {
    *
    * @param tokenizerDir the folder whose {@code tokenizer.json} the saved model gets
    * @param savedStepTokens rows to continue from; empty = initialise from the bare words' rows
+   * @param description what is trained, for progress and checkpoint metadata
    */
   public static FullParameterModel create(LlamaConfig config, TensorSource initial, Path tokenizerDir,
                                           Optional<StepTokens> savedStepTokens, TrainingSettings settings,
-                                          DataType dtype, int maxPositions) {
+                                          DataType dtype, int maxPositions, String description) {
     NDManager manager = NDManager.newBaseManager(Device.cpu());
     try {
       Map<String, NDArray> tensors = new LinkedHashMap<>();
@@ -101,7 +102,7 @@ public final class FullParameterModel implements TrainableModel {
               settings.tokensPerKind()), embedding, head, TokenizerVocabulary.read(tokenizerDir), settings.seed(),
               manager, dtype);
       return new FullParameterModel(manager, config, new RotaryEmbedding(config, maxPositions, manager, dtype), dtype,
-          tensors, rows, tokenizerDir, initial.describe());
+          tensors, rows, tokenizerDir, description);
     } catch (RuntimeException e) {
       manager.close();
       throw e;
@@ -114,7 +115,7 @@ public final class FullParameterModel implements TrainableModel {
     try (NDManager staging = NDManager.newBaseManager(Device.cpu());
          SafetensorsCheckpoint tensors = SafetensorsCheckpoint.openFolder(modelDir)) {
       return create(config, tensors, modelDir, StepTokens.find(config.hiddenSize(), staging, modelDir), settings,
-          dtype, maxPositions);
+          dtype, maxPositions, modelDir.toString());
     }
   }
 

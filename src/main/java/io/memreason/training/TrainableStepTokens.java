@@ -125,8 +125,17 @@ public final class TrainableStepTokens {
     }
   }
 
+  /**
+   * A copy that owns its memory. Not {@code toType(dtype, true)}: for an unchanged type DJL's PyTorch engine returns
+   * a new handle on the same storage, which here would be the saved file's buffer, freed once its manager closes.
+   */
   private static NDArray copy(NDArray a, NDManager manager, DataType dtype) {
-    NDArray c = a.toType(dtype, true);
+    NDArray c = a.duplicate();
+    if (c.getDataType() != dtype) {
+      try (NDArray same = c) {
+        c = same.toType(dtype, false);
+      }
+    }
     c.attach(manager);
     return c;
   }
