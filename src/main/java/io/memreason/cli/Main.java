@@ -3,18 +3,38 @@ package io.memreason.cli;
 import io.memreason.llm.DjlEnvironment;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParseResult;
 
 /** The memreason command line: {@code memreason <command> [options]}. */
 @Command(name = "memreason", mixinStandardHelpOptions = true, version = "memreason 0.1.0",
     description = "Streaming question answering with a memory/reason step-token LLM on Kafka.",
     subcommands = {CommandLine.HelpCommand.class, BrokerCommand.class, ServeCommand.class, AskCommand.class,
-        DemoCommand.class, BenchCommand.class, ScoreCommand.class})
+        DemoCommand.class, BenchCommand.class, ScoreCommand.class, TrainCommand.class, EvalCommand.class,
+        BootstrapCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
-    // Before any DJL class loads: offline, no telemetry, one torch thread per worker thread.
-    DjlEnvironment.configure(1);
-    System.exit(commandLine().execute(args));
+    CommandLine commandLine = commandLine();
+    // Before any DJL class loads: offline, no telemetry, and torch's threads: one per worker thread when serving,
+    // what the training command asks for when training.
+    DjlEnvironment.configure(torchThreads(commandLine, args));
+    System.exit(commandLine.execute(args));
+  }
+
+  /**
+   * Torch's intra-op threads for the command the arguments name: what a training command asks for, otherwise 1.
+   * Parsing touches no DJL class.
+   */
+  static int torchThreads(CommandLine commandLine, String[] args) {
+    try {
+      ParseResult parsed = commandLine.parseArgs(args);
+      while (parsed.hasSubcommand()) {
+        parsed = parsed.subcommand();
+      }
+      return parsed.commandSpec().userObject() instanceof TrainsModels training ? training.torchThreads() : 1;
+    } catch (CommandLine.ParameterException e) {
+      return 1;
+    }
   }
 
   /** The command tree with memreason's error handling: a failure is one line on stderr, not a stack trace. */
