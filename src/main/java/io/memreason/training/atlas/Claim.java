@@ -132,7 +132,10 @@ public enum Claim {
 
   /** Whether the city of {@code person}'s fact of {@code relation} lies in {@code place} (or is it). */
   private static Optional<Boolean> cityWithin(AtlasWorld world, Relation relation, String person, String place) {
-    return world.isPlace(place) ? world.object(relation, person).map(city -> world.isWithin(city, place)) : Optional.empty();
+    if (!world.isPlace(place)) {
+      return Optional.empty();
+    }
+    return world.object(relation, person).map(city -> world.isWithin(city, place));
   }
 
   /** Whether {@code subject}'s fact of {@code relation} has the object {@code value} (a name of the right kind). */
