@@ -49,7 +49,7 @@ public record AtlasDataset(AtlasWorld world, Sizes sizes, List<Fact> heldOutFact
                       int heldOutPerType) {
 
     /**
-     * About 1,150 train questions (about 50,000 tokens a pass, step tokens not counted), 250 test questions and
+     * About 1,250 train questions (about 57,000 tokens a pass, step tokens not counted), 260 test questions and
      * 25 held-out questions about 4 birthplaces.
      */
     public static final Sizes DEFAULT = new Sizes(AtlasWorld.Sizes.DEFAULT, 4, 150, 20, 6);

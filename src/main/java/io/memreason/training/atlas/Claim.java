@@ -12,7 +12,6 @@ import java.util.Optional;
 public enum Claim {
   PART_OF(Relation.PART_OF.template(), (world, a, b) -> contains(world, b, a).orElse(false)),
   LOCATED_IN(Relation.LOCATED_IN.template(), (world, a, b) -> contains(world, b, a).orElse(false)),
-  NOT_LOCATED_IN("{a} is not in {b}", (world, a, b) -> contains(world, b, a).map(yes -> !yes).orElse(false)),
   /** Also true of the country and continent of the birth city: "Ilva was born in Molvia". */
   BORN_IN(Relation.BORN_IN.template(), (world, a, b) -> cityWithin(world, Relation.BORN_IN, a, b).orElse(false)),
   NOT_BORN_IN("{a} was not born in {b}",
@@ -22,20 +21,26 @@ public enum Claim {
   AGE(Relation.AGE.template(), (world, a, b) -> valueIs(world, Relation.AGE, a, b).orElse(false)),
   OWNS(Relation.OWNS.template(), (world, a, b) -> valueIs(world, Relation.OWNS, a, b).orElse(false)),
   MADE_OF(Relation.MADE_OF.template(), (world, a, b) -> valueIs(world, Relation.MADE_OF, a, b).orElse(false)),
-  NOT_MADE_OF("{a} is not made of {b}",
-      (world, a, b) -> valueIs(world, Relation.MADE_OF, a, b).map(yes -> !yes).orElse(false)),
   OWNS_SOMETHING_MADE_OF("{a} owns an object made of {b}", (world, a, b) ->
       world.object(Relation.OWNS, a).flatMap(object -> valueIs(world, Relation.MADE_OF, object, b)).orElse(false)),
   OLDER("{a} is older than {b}", (world, a, b) -> compareAges(world, a, b).map(c -> c > 0).orElse(false)),
   NOT_OLDER("{a} is not older than {b}", (world, a, b) -> compareAges(world, a, b).map(c -> c <= 0).orElse(false)),
   SAME_BIRTH_CITY("{a} and {b} were born in the same city",
-      (world, a, b) -> sameCity(world, Relation.BORN_IN, a, Relation.BORN_IN, b).orElse(false)),
+      (world, a, b) -> sameValue(world, Relation.BORN_IN, a, Relation.BORN_IN, b).orElse(false)),
   NOT_SAME_BIRTH_CITY("{a} and {b} were not born in the same city",
-      (world, a, b) -> sameCity(world, Relation.BORN_IN, a, Relation.BORN_IN, b).map(yes -> !yes).orElse(false)),
+      (world, a, b) -> sameValue(world, Relation.BORN_IN, a, Relation.BORN_IN, b).map(yes -> !yes).orElse(false)),
+  SAME_COUNTRY("{a} and {b} are in the same country",
+      (world, a, b) -> sameValue(world, Relation.LOCATED_IN, a, Relation.LOCATED_IN, b).orElse(false)),
+  NOT_SAME_COUNTRY("{a} and {b} are not in the same country",
+      (world, a, b) -> sameValue(world, Relation.LOCATED_IN, a, Relation.LOCATED_IN, b).map(yes -> !yes).orElse(false)),
+  SAME_MATERIAL("{a} and {b} are made of the same material",
+      (world, a, b) -> sameValue(world, Relation.MADE_OF, a, Relation.MADE_OF, b).orElse(false)),
+  NOT_SAME_MATERIAL("{a} and {b} are not made of the same material",
+      (world, a, b) -> sameValue(world, Relation.MADE_OF, a, Relation.MADE_OF, b).map(yes -> !yes).orElse(false)),
   LIVES_WHERE_BORN("{a} lives in the city where {a} was born",
-      (world, a, b) -> sameCity(world, Relation.LIVES_IN, a, Relation.BORN_IN, a).orElse(false)),
+      (world, a, b) -> sameValue(world, Relation.LIVES_IN, a, Relation.BORN_IN, a).orElse(false)),
   NOT_LIVES_WHERE_BORN("{a} does not live in the city where {a} was born",
-      (world, a, b) -> sameCity(world, Relation.LIVES_IN, a, Relation.BORN_IN, a).map(yes -> !yes).orElse(false));
+      (world, a, b) -> sameValue(world, Relation.LIVES_IN, a, Relation.BORN_IN, a).map(yes -> !yes).orElse(false));
 
   /** Decides a claim about {@code a} and {@code b} ({@code b} is null for claims with one slot). */
   @FunctionalInterface
@@ -127,7 +132,10 @@ public enum Claim {
 
   /** Whether the city of {@code person}'s fact of {@code relation} lies in {@code place} (or is it). */
   private static Optional<Boolean> cityWithin(AtlasWorld world, Relation relation, String person, String place) {
-    return world.isPlace(place) ? world.object(relation, person).map(city -> world.isWithin(city, place)) : Optional.empty();
+    if (!world.isPlace(place)) {
+      return Optional.empty();
+    }
+    return world.object(relation, person).map(city -> world.isWithin(city, place));
   }
 
   /** Whether {@code subject}'s fact of {@code relation} has the object {@code value} (a name of the right kind). */
@@ -148,9 +156,11 @@ public enum Claim {
     return Optional.of(Integer.compare(Integer.parseInt(ageA.get()), Integer.parseInt(ageB.get())));
   }
 
-  private static Optional<Boolean> sameCity(AtlasWorld world, Relation relationA, String a, Relation relationB, String b) {
-    Optional<String> cityA = world.object(relationA, a);
-    Optional<String> cityB = world.object(relationB, b);
-    return cityA.isEmpty() || cityB.isEmpty() ? Optional.empty() : Optional.of(cityA.get().equals(cityB.get()));
+  /** Whether a's fact of {@code relationA} and b's fact of {@code relationB} have the same object. */
+  private static Optional<Boolean> sameValue(AtlasWorld world, Relation relationA, String a, Relation relationB,
+                                             String b) {
+    Optional<String> valueA = world.object(relationA, a);
+    Optional<String> valueB = world.object(relationB, b);
+    return valueA.isEmpty() || valueB.isEmpty() ? Optional.empty() : Optional.of(valueA.get().equals(valueB.get()));
   }
 }

@@ -5,9 +5,13 @@ import java.util.Locale;
 
 /**
  * The kinds of question asked about the atlas world, each with three phrasings: one-hop lookups (one memory step),
- * one-hop checks (a memory step and a reason step comparing the recalled value with the asked one, True/False),
- * two-hop questions (two memory steps combined by a reason step), comparisons of two recalled facts (True/False)
- * and three-hop questions (three memory steps and a reason step).
+ * two-hop questions (two memory steps combined by a reason step), comparisons (two memory steps and a reason step
+ * that compares them; True/False) and three-hop questions (three memory steps and a reason step).
+ *
+ * <p>Every True/False question compares two recalled values, or a recalled value with a name of the question that
+ * has both answers among the other questions about its subject. A check like "Is Pelmor made of iron?" is left out
+ * on purpose: each object has one material, so when its one True question is held for testing, training shows the
+ * object only with False, and a tiny model learned that shortcut instead of the comparison.
  */
 public enum QuestionType {
   WHERE_BORN(EntityKind.PERSON, null,
@@ -23,10 +27,6 @@ public enum QuestionType {
       "What does {a} own?", "Which object does {a} own?", "What is the object that {a} owns?"),
   MATERIAL(EntityKind.OBJECT, null,
       "What is {a} made of?", "Which material is {a} made of?", "What material is {a} made of?"),
-  CITY_IN_COUNTRY(EntityKind.CITY, EntityKind.COUNTRY,
-      "Is {a} in {b}?", "Is {a} a city of {b}?", "Does {a} lie in {b}?"),
-  MADE_OF_MATERIAL(EntityKind.OBJECT, EntityKind.MATERIAL,
-      "Is {a} made of {b}?", "Is {b} the material of {a}?", "Is {a} an object made of {b}?"),
   BORN_COUNTRY(EntityKind.PERSON, null,
       "In which country was {a} born?", "Which country was {a} born in?", "What is the country of birth of {a}?"),
   LIVES_COUNTRY(EntityKind.PERSON, null,
@@ -39,6 +39,10 @@ public enum QuestionType {
       "Is {a} older than {b}?", "Compared with {b}, is {a} older?", "Does {a} have more years than {b}?"),
   SAME_BIRTH_CITY(EntityKind.PERSON, EntityKind.PERSON, "Were {a} and {b} born in the same city?",
       "Do {a} and {b} have the same city of birth?", "Were {a} and {b} both born in one city?"),
+  SAME_COUNTRY(EntityKind.CITY, EntityKind.CITY, "Are {a} and {b} in the same country?",
+      "Do {a} and {b} lie in one country?", "Is {a} in the same country as {b}?"),
+  SAME_MATERIAL(EntityKind.OBJECT, EntityKind.OBJECT, "Are {a} and {b} made of the same material?",
+      "Is {a} made of the same material as {b}?", "Do {a} and {b} share a material?"),
   LIVES_WHERE_BORN(EntityKind.PERSON, null, "Does {a} live in the city where {a} was born?",
       "Is the city where {a} lives the city where {a} was born?", "Is the home city of {a} the city of birth of {a}?"),
   BORN_CONTINENT(EntityKind.PERSON, null,
