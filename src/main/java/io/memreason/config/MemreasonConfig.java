@@ -51,9 +51,9 @@ public record MemreasonConfig(
    * @param intervalMs 0 = no schedule
    * @param replayData seed-format files of the original training data; empty = no replay
    */
-  public record Retrain(boolean inProcess, int afterExamples, long intervalMs, Optional<Path> evalData,
-                        String evalTask, List<Path> replayData, int replaySize, int epochs, float learningRate,
-                        long seed, Path workDir, long lockStaleMs) {}
+  public record Retrain(boolean inProcess, int afterExamples, long intervalMs, long checkIntervalMs,
+                        Optional<Path> evalData, String evalTask, List<Path> replayData, int replaySize,
+                        int epochs, float learningRate, long seed, Path workDir, long lockStaleMs) {}
 
   /** The model registry; an empty {@code dir} means no registry and no hot swap. */
   public record Registry(Optional<Path> dir, int keepVersions, double promotionTolerance) {}
@@ -99,7 +99,8 @@ public record MemreasonConfig(
     Feedback feedback = new Feedback(s.string("feedback.application-id"), positiveLong(s, "feedback.wait-for-answer-ms"),
         positiveLong(s, "feedback.answer-retention-ms"), positiveLong(s, "feedback.punctuate-interval-ms"));
     Retrain retrain = new Retrain(oneOf(s, "retrain.trigger", "off", "in-process").equals("in-process"),
-        positive(s, "retrain.after-examples"), notNegative(s, "retrain.interval-ms"), optionalPath(s, "retrain.eval-data"),
+        positive(s, "retrain.after-examples"), notNegative(s, "retrain.interval-ms"),
+        positiveLong(s, "retrain.check-interval-ms"), optionalPath(s, "retrain.eval-data"),
         s.string("retrain.eval-task"), paths(s, "retrain.replay-data"), notNegativeInt(s, "retrain.replay-size"),
         positive(s, "retrain.epochs"), (float) s.decimal("retrain.learning-rate"), s.longValue("retrain.seed"),
         Path.of(s.string("retrain.work-dir")), positiveLong(s, "retrain.lock-stale-ms"));

@@ -174,6 +174,32 @@ public final class ModelRegistry {
     return read(registration.name());
   }
 
+  /**
+   * Registers a model trained elsewhere (the configured or bootstrapped one) as the next version and promotes it:
+   * the first version of a new registry. The adapter folder's files are copied; the base model is referred to.
+   */
+  public Promotion importModel(ModelSource model) {
+    Path staged = stage();
+    try {
+      if (model.adapter().isPresent()) {
+        try (Stream<Path> files = Files.list(model.adapter().get())) {
+          for (Path file : files.filter(Files::isRegularFile).toList()) {
+            Files.copy(file, staged.resolve(file.getFileName()));
+          }
+        }
+      }
+    } catch (IOException e) {
+      discard(staged);
+      throw new UncheckedIOException("cannot copy the adapter " + model.adapter().get() + " into the registry: "
+          + e.getMessage(), e);
+    }
+    VersionName name = nextName();
+    publish(staged, new Registration(name, Optional.empty(), model.baseModel().toAbsolutePath().toString(), Map.of(),
+        Map.of(), "imported " + model.version() + " from " + model.baseModel()
+        + model.adapter().map(a -> " + " + a).orElse("")));
+    return promote(name, "imported as the first version of the registry");
+  }
+
   /** Makes a version the serving one; the version it replaces is retired. */
   public Promotion promote(VersionName name, String reason) {
     RegisteredVersion candidate = version(name).orElseThrow(() -> missing(name));
