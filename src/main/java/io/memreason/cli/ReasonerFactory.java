@@ -2,40 +2,80 @@ package io.memreason.cli;
 
 import io.memreason.config.MemreasonConfig;
 import io.memreason.llm.LanguageModel;
+import io.memreason.llm.adapter.LoraAdapter;
 import io.memreason.llm.generate.Generator;
 import io.memreason.llm.generate.GeneratorSettings;
 import io.memreason.llm.weights.WeightLoader.LoraMode;
 import io.memreason.reasoning.LlmReasoner;
 import io.memreason.reasoning.Reasoner;
+import io.memreason.registry.ModelRegistry;
+import io.memreason.registry.ModelSource;
+import io.memreason.registry.ServingModel;
+import io.memreason.registry.VersionLoader;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
 
 /**
- * The one place the commands get their model from ({@code serve}, {@code demo}, {@code bench pipeline}): the
- * configured Hugging Face folder (+ adapter) loaded on the configured device, behind a continuous-batching
- * generator. The engine reports decode steps, decoded tokens (their ratio is the mean batch size), prefill
- * tokens and live requests on the registry it is given ({@code memreason.engine.*}).
+ * The one place the commands get their model from ({@code serve}, {@code demo}, {@code bench pipeline},
+ * {@code retrain}): a Hugging Face folder (+ adapter) loaded on the configured device, behind a continuous-batching
+ * generator. Without a registry that is the configured model; with one ({@code registry.dir}) it is the version
+ * promoted last, hot-swapped to each newly promoted one. The engine reports decode steps, decoded tokens (their
+ * ratio is the mean batch size), prefill tokens and live requests on the registry it is given
+ * ({@code memreason.engine.*}); after a swap the meters follow the newly loaded version.
  */
 final class ReasonerFactory {
   private ReasonerFactory() {}
 
-  static Reasoner create(MemreasonConfig config, MeterRegistry registry) {
+  static Reasoner create(MemreasonConfig config, MeterRegistry meters) {
+    VersionLoader loader = versionLoader(config, meters);
+    if (config.registry().dir().isEmpty()) {
+      return loader.load(configuredModel(config));
+    }
+    return ServingModel.start(config, registry(config), loader, configuredModel(config), meters);
+  }
+
+  /** The configured model ({@code model.dir}, {@code model.adapter}), named {@code model.version}. */
+  static ModelSource configuredModel(MemreasonConfig config) {
     Path dir = config.model().dir().orElseThrow(() -> new IllegalStateException(
         "no model configured: set model.dir (MEMREASON_MODEL_DIR) to a Hugging Face folder with step tokens"));
+    return new ModelSource(config.model().version(), dir, config.model().adapter());
+  }
+
+  /** The model registry of {@code registry.dir}. */
+  static ModelRegistry registry(MemreasonConfig config) {
+    Path dir = config.registry().dir().orElseThrow(() -> new IllegalStateException(
+        "no model registry configured: set registry.dir (MEMREASON_REGISTRY_DIR) to the folder of model versions"));
+    return new ModelRegistry(dir, config.registry().keepVersions(), Clock.systemUTC());
+  }
+
+  /** Loads a version (its base model, with its folder as the adapter when it holds one) as an engine-backed reasoner. */
+  static VersionLoader versionLoader(MemreasonConfig config, MeterRegistry meters) {
     MemreasonConfig.Engine engine = config.engine();
-    LanguageModel model = LanguageModel.load(dir, new LanguageModel.LoadOptions(config.model().adapter(),
-        LoraMode.MERGED, engine.maxTotalTokens(), LanguageModel.device(engine.device())));
-    Generator generator = null;
-    try {
-      generator = new Generator(model, GeneratorSettings.from(engine));
-      return new LlmReasoner(model, generator, config.model().version(), Clock.systemUTC()).withMetrics(registry);
-    } catch (RuntimeException e) {
-      if (generator != null) {
-        generator.close();
+    return source -> {
+      Optional<Path> adapter = source.adapter().filter(dir -> Files.isRegularFile(dir.resolve(LoraAdapter.CONFIG_FILE)));
+      LanguageModel model = LanguageModel.load(source.baseModel(), new LanguageModel.LoadOptions(adapter,
+          LoraMode.MERGED, engine.maxTotalTokens(), LanguageModel.device(engine.device())));
+      Generator generator = null;
+      try {
+        generator = new Generator(model, GeneratorSettings.from(engine));
+        LlmReasoner reasoner = new LlmReasoner(model, generator, source.version(), Clock.systemUTC());
+        // Meters bound to an earlier version's engine would go on reporting it: the newest version takes them over.
+        List<Meter> previous = meters.getMeters().stream()
+            .filter(m -> m.getId().getName().startsWith("memreason.engine.")).toList();
+        previous.forEach(meters::remove);
+        return reasoner.withMetrics(meters);
+      } catch (RuntimeException e) {
+        if (generator != null) {
+          generator.close();
+        }
+        model.close();
+        throw e;
       }
-      model.close();
-      throw e;
-    }
+    };
   }
 }

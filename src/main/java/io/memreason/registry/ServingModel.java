@@ -4,19 +4,24 @@ import io.memreason.avro.ModelVersion;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.kafka.ClientProperties;
 import io.memreason.pipeline.serde.AvroSerdes;
+import io.memreason.reasoning.Reasoner;
+import io.memreason.reasoning.ReasoningRequest;
+import io.memreason.reasoning.TraceListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The model a serving process answers with when a registry is configured: the version promoted last on the
+ * The {@link Reasoner} of a serving process when a registry is configured: the version promoted last on the
  * model-versions topic (or, before any promotion, the configured model), behind a {@link SwappableReasoner} that a
- * {@link PromotedVersionFollower} swaps to every version promoted later.
+ * {@link PromotedVersionFollower} swaps to every version promoted later. Closing it stops following and closes every
+ * loaded version.
  */
-public final class ServingModel implements AutoCloseable {
+public final class ServingModel implements Reasoner {
   private static final Logger log = LoggerFactory.getLogger(ServingModel.class);
   private static final Duration CATCH_UP = Duration.ofMinutes(1);
 
@@ -55,9 +60,25 @@ public final class ServingModel implements AutoCloseable {
     }
   }
 
-  /** What the pipeline answers with. */
-  public SwappableReasoner reasoner() {
-    return reasoner;
+  @Override
+  public boolean submit(ReasoningRequest request, TraceListener listener, Duration timeout)
+      throws InterruptedException {
+    return reasoner.submit(request, listener, timeout);
+  }
+
+  @Override
+  public void cancel(String requestId) {
+    reasoner.cancel(requestId);
+  }
+
+  @Override
+  public String modelVersion() {
+    return reasoner.modelVersion();
+  }
+
+  /** The versions loaded now: the serving one last, before it those still finishing their questions. */
+  public List<String> loadedVersions() {
+    return reasoner.loadedVersions();
   }
 
   @Override

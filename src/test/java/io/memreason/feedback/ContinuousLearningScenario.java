@@ -113,7 +113,7 @@ final class ContinuousLearningScenario {
              new LabelledTraceLog(config), world.trainer(), world.loader(),
              EvaluationSet.read(world.evaluationSet(), world.task()));
          ServingModel serving = ServingModel.start(config, registry, world.loader(), world.firstVersion(), meters);
-         InferencePipeline pipeline = InferencePipeline.start(config, serving.reasoner(), meters);
+         InferencePipeline pipeline = InferencePipeline.start(config, serving, meters);
          FeedbackAggregator aggregator = FeedbackAggregator.start(config, meters);
          Asker asker = new Asker(config, asked);
          LiveLabeller labeller = new LiveLabeller(config, asked, answers, world)) {
