@@ -3,18 +3,34 @@ package io.memreason.cli;
 import io.memreason.llm.DjlEnvironment;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParseResult;
 
 /** The memreason command line: {@code memreason <command> [options]}. */
 @Command(name = "memreason", mixinStandardHelpOptions = true, version = "memreason 0.1.0",
     description = "Streaming question answering with a memory/reason step-token LLM on Kafka.",
     subcommands = {CommandLine.HelpCommand.class, BrokerCommand.class, ServeCommand.class, AskCommand.class,
-        DemoCommand.class, BenchCommand.class, ScoreCommand.class})
+        DemoCommand.class, BenchCommand.class, ScoreCommand.class, TrainCommand.class, EvalCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
-    // Before any DJL class loads: offline, no telemetry, one torch thread per worker thread.
-    DjlEnvironment.configure(1);
-    System.exit(commandLine().execute(args));
+    CommandLine commandLine = commandLine();
+    // Before any DJL class loads: offline, no telemetry, and torch's threads: one per worker thread when serving,
+    // two for the single thread that trains.
+    DjlEnvironment.configure(trains(commandLine, args) ? 2 : 1);
+    System.exit(commandLine.execute(args));
+  }
+
+  /** Whether the arguments name a training command (parsing them touches no DJL class). */
+  static boolean trains(CommandLine commandLine, String[] args) {
+    try {
+      ParseResult parsed = commandLine.parseArgs(args);
+      while (parsed.hasSubcommand()) {
+        parsed = parsed.subcommand();
+      }
+      return parsed.commandSpec().userObject() instanceof TrainsModels;
+    } catch (CommandLine.ParameterException e) {
+      return false;
+    }
   }
 
   /** The command tree with memreason's error handling: a failure is one line on stderr, not a stack trace. */

@@ -1,5 +1,6 @@
 package io.memreason.training;
 
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -39,6 +40,25 @@ public record GeneratedOutput(String generatedText, Optional<Boolean> referenceC
       outputs.add(parse(items.get(i), file, i));
     }
     return outputs;
+  }
+
+  /**
+   * Writes outputs in the reference's format, readable by {@link #readAll} and {@code memreason score}; an output
+   * without a verdict gets {@code "result": null}.
+   */
+  public static void writeAll(Path file, List<GeneratedOutput> outputs) throws IOException {
+    JsonArray items = new JsonArray();
+    for (GeneratedOutput output : outputs) {
+      JsonObject item = new JsonObject();
+      item.addProperty("generated_text", output.generatedText());
+      item.addProperty("result", output.referenceCorrect().map(c -> c ? "correct" : "wrong").orElse(null));
+      items.add(item);
+    }
+    Path parent = file.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    // Step tokens must stay readable: no HTML escaping of '<' and '>'.
+    Files.writeString(file, new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create()
+        .toJson(items));
   }
 
   private static GeneratedOutput parse(JsonElement item, Path file, int index) {

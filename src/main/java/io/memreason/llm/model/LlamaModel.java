@@ -199,17 +199,20 @@ public final class LlamaModel {
     return w.down().apply(silu.mul(gateAndUp.get(1)));
   }
 
-  /** RMSNorm without its weight (folded into the next projection): see {@link StreamLayout}. In float32. */
+  /**
+   * RMSNorm without its weight (folded into the next projection): see {@link StreamLayout}. In float32 at
+   * least (float64 weights stay float64: gradient checks run in double precision).
+   */
   private NDArray rmsNorm(NDArray h) {
-    if (weights.dtype() == DataType.FLOAT32) {
+    if (weights.dtype() != DataType.FLOAT16) {
       return h.normalize(2, -1, 1e-12);
     }
     return h.toType(DataType.FLOAT32, false).normalize(2, -1, 1e-12).toType(weights.dtype(), false);
   }
 
-  /** Softmax over the keys, computed in float32 as transformers does. */
+  /** Softmax over the keys, computed in float32 (or wider) as transformers does. */
   private NDArray softmax(NDArray scores) {
-    if (weights.dtype() == DataType.FLOAT32) {
+    if (weights.dtype() != DataType.FLOAT16) {
       return scores.softmax(-1);
     }
     return scores.toType(DataType.FLOAT32, false).softmax(-1).toType(weights.dtype(), false);
@@ -217,7 +220,7 @@ public final class LlamaModel {
 
   private NDArray logits(NDArray hidden) {
     NDArray logits = weights.tokens().logits(rmsNorm(hidden).mul(weights.finalNorm()));
-    return logits.toType(DataType.FLOAT32, false);
+    return weights.dtype() == DataType.FLOAT16 ? logits.toType(DataType.FLOAT32, false) : logits;
   }
 
   /**

@@ -1,0 +1,161 @@
+package io.memreason.training;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import io.memreason.llm.LanguageModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+  @TempDir
+  Path dir;
+
+  private static TrainingSettings settings(int epochs) {
+    return TrainingFixtures.lora(LoraTargets.MLP, 0f, 1e-2f).withEpochs(epochs);
+  }
+
+  @Test
+  void loraRunLowersTheLossAndTheSavedAdapterGivesTheTrainersLogits() throws Exception {
+    Path base = TrainingFixtures.tinyCheckpoint(dir.resolve("base"));
+    TrainingSettings settings = settings(10);
+    try (LoraModel model = LoraModel.open(base, settings, Optional.empty(), DataType.FLOAT32, 128)) {
+      List<TrainingSequence> sequences = TrainingFixtures.sequences(base, model, settings);
+      double before = meanLoss(model, sequences);
+      Trainer.Outcome outcome = trainer(model, settings, dir.resolve("out")).train(sequences, Optional.empty());
+      double after = meanLoss(model, sequences);
+      assertTrue(after < 0.9 * before, "loss " + before + " -> " + after);
+
+      Batch batch = Batch.of(sequences);
+      try (LanguageModel saved = model.loadSaved(outcome.last(), 128); NDManager m = NDManager.newBaseManager();
+           NDScope scope = new NDScope()) {
+        NDArray trainer = model.forStep(m, false).forward(m, batch.ids(), batch.attentionMask());
+        NDArray runtime = saved.model().forward(m, batch.ids(), batch.attentionMask());
+        float difference = trainer.sub(runtime).abs().max().getFloat();
+        assertTrue(difference <= 1e-4, "max |logit difference| " + difference);
+      }
+    }
+  }
+
+  @Test
+  void fullParameterRunSavesAModelFolderThatTheRuntimeLoadsWithTheTrainersLogits() throws Exception {
+    Path base = TrainingFixtures.tinyCheckpoint(dir.resolve("base"));
+    TrainingSettings settings = new TrainingSettings(TrainingSettings.Scope.FULL,
+        new TrainingSettings.Lora(1, 1, 0f, LoraTargets.MLP), 10, 2, 1, 64, 1e-2f, 0f, 0.1f, 1f, 5, 2, 1, false);
+    try (FullParameterModel model = FullParameterModel.open(base, settings, DataType.FLOAT32, 128)) {
+      List<TrainingSequence> sequences = TrainingFixtures.sequences(base, model, settings);
+      double before = meanLoss(model, sequences);
+      Trainer.Outcome outcome = trainer(model, settings, dir.resolve("out")).train(sequences, Optional.empty());
+      double after = meanLoss(model, sequences);
+      assertTrue(after < 0.5 * before, "loss " + before + " -> " + after);
+
+      for (String file : List.of("config.json", "model.safetensors", "tokenizer.json", "generation_config.json",
+          "step_tokens.json", "step_tokens.safetensors")) {
+        assertTrue(Files.isRegularFile(outcome.last().resolve(file)), file);
+      }
+      Batch batch = Batch.of(sequences);
+      try (LanguageModel saved = model.loadSaved(outcome.last(), 128); NDManager m = NDManager.newBaseManager();
+           NDScope scope = new NDScope()) {
+        NDArray trainer = model.forStep(m, false).forward(m, batch.ids(), batch.attentionMask());
+        NDArray runtime = saved.model().forward(m, batch.ids(), batch.attentionMask());
+        float difference = trainer.sub(runtime).abs().max().getFloat();
+        assertTrue(difference <= 1e-4, "max |logit difference| " + difference);
+      }
+    }
+  }
+
+  @Test
+  void resumedRunEndsWithTheParametersOfAnUninterruptedRun() throws Exception {
+    Path base = TrainingFixtures.tinyCheckpoint(dir.resolve("base"));
+    TrainingSettings settings = settings(3);
+    float[][] uninterrupted;
+    try (LoraModel model = LoraModel.open(base, settings, Optional.empty(), DataType.FLOAT32, 128)) {
+      trainer(model, settings, dir.resolve("whole")).train(TrainingFixtures.sequences(base, model, settings),
+          Optional.empty());
+      uninterrupted = values(model);
+    }
+    Path out = dir.resolve("interrupted");
+    try (LoraModel model = LoraModel.open(base, settings, Optional.empty(), DataType.FLOAT32, 128)) {
+      Trainer stopsAfterFirstEpoch = new Trainer(model, settings, new CheckpointStore(out), Optional.empty(),
+          new StoppingProgress());
+      assertThrows(Interrupted.class, () -> stopsAfterFirstEpoch.train(
+          TrainingFixtures.sequences(base, model, settings), Optional.empty()));
+    }
+    CheckpointStore store = new CheckpointStore(out);
+    Path last = store.resolve(CheckpointStore.LAST).orElseThrow();
+    TrainerState state = TrainerState.read(last);
+    assertEquals(1, state.epochsDone());
+    try (LoraModel model = LoraModel.open(base, settings, Optional.of(last), DataType.FLOAT32, 128)) {
+      Trainer.Outcome outcome = trainer(model, settings, out).train(TrainingFixtures.sequences(base, model, settings),
+          Optional.of(new Trainer.Checkpoint(last, state)));
+      assertEquals(3, outcome.state().epochsDone());
+      float[][] resumed = values(model);
+      for (int i = 0; i < resumed.length; i++) {
+        assertArrayEquals(uninterrupted[i], resumed[i], 1e-6f, "parameter " + i);
+      }
+    }
+    try (Stream<Path> left = Files.list(out)) {
+      assertEquals(List.of("best", "checkpoint-6", "last"),
+          left.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList());
+    }
+  }
+
+  private static Trainer trainer(TrainableModel model, TrainingSettings settings, Path out) {
+    return new Trainer(model, settings, new CheckpointStore(out), Optional.empty(),
+        TrainingProgress.logLines(Duration.ofSeconds(10)));
+  }
+
+  private static float[][] values(TrainableModel model) {
+    return model.parameters().stream().map(p -> p.array().toFloatArray()).toArray(float[][]::new);
+  }
+
+  static double meanLoss(TrainableModel model, List<TrainingSequence> sequences) {
+    try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
+      Batch batch = Batch.of(sequences);
+      return CausalLmLoss.of(m, model.forStep(m, false).forward(m, batch.ids(), batch.attentionMask()), batch, 1)
+          .getFloat();
+    }
+  }
+
+  private static final class Interrupted extends RuntimeException {
+    Interrupted() {
+      super("stopped after the first epoch's checkpoint");
+    }
+  }
+
+  /** Progress that stops the run at the first epoch's end, after its checkpoint is published. */
+  private static final class StoppingProgress implements TrainingProgress {
+    @Override
+    public void start(String task, int totalSteps, int doneSteps) {
+      assertFalse(doneSteps > 0);
+    }
+
+    @Override
+    public void step(int done, double loss, double tokensPerSecond, float learningRate) {
+      // only the epoch's end matters
+    }
+
+    @Override
+    public void note(String message) {
+      throw new Interrupted();
+    }
+
+    @Override
+    public void close() {
+      // nothing held
+    }
+  }
+}
