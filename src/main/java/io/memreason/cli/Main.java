@@ -9,7 +9,8 @@ import picocli.CommandLine.ParseResult;
 @Command(name = "memreason", mixinStandardHelpOptions = true, version = "memreason 0.1.0",
     description = "Streaming question answering with a memory/reason step-token LLM on Kafka.",
     subcommands = {CommandLine.HelpCommand.class, BrokerCommand.class, ServeCommand.class, AskCommand.class,
-        DemoCommand.class, BenchCommand.class, ScoreCommand.class, TrainCommand.class, EvalCommand.class})
+        DemoCommand.class, BenchCommand.class, ScoreCommand.class, TrainCommand.class, EvalCommand.class,
+        RetrainCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -33,17 +33,17 @@ final class ReasonerFactory {
 
   static Reasoner create(MemreasonConfig config, MeterRegistry meters) {
     VersionLoader loader = versionLoader(config, meters);
+    ModelSource configured = configuredModel(config).orElseThrow(() -> new IllegalStateException(
+        "no model configured: set model.dir (MEMREASON_MODEL_DIR) to a Hugging Face folder with step tokens"));
     if (config.registry().dir().isEmpty()) {
-      return loader.load(configuredModel(config));
+      return loader.load(configured);
     }
-    return ServingModel.start(config, registry(config), loader, configuredModel(config), meters);
+    return ServingModel.start(config, registry(config), loader, configured, meters);
   }
 
-  /** The configured model ({@code model.dir}, {@code model.adapter}), named {@code model.version}. */
-  static ModelSource configuredModel(MemreasonConfig config) {
-    Path dir = config.model().dir().orElseThrow(() -> new IllegalStateException(
-        "no model configured: set model.dir (MEMREASON_MODEL_DIR) to a Hugging Face folder with step tokens"));
-    return new ModelSource(config.model().version(), dir, config.model().adapter());
+  /** The configured model ({@code model.dir}, {@code model.adapter}), named {@code model.version}, if there is one. */
+  static Optional<ModelSource> configuredModel(MemreasonConfig config) {
+    return config.model().dir().map(dir -> new ModelSource(config.model().version(), dir, config.model().adapter()));
   }
 
   /** The model registry of {@code registry.dir}. */

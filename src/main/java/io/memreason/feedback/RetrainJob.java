@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * so its reason is on record and its labels do not trigger the same failing run again at once; the serving version
  * stays. Before the registry's first run, the configured model is imported as its first version.
  */
-public final class RetrainJob {
+public final class RetrainJob implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RetrainJob.class);
   private static final Duration READ_TIMEOUT = Duration.ofMinutes(5);
   public static final String SERVING_ACCURACY = "serving.eval.accuracy";
@@ -85,11 +85,11 @@ public final class RetrainJob {
   /**
    * How a run behaves.
    *
-   * @param configured the model imported as the registry's first version when it has none
+   * @param configured the model imported as the registry's first version when it has none, if one is configured
    * @param replayData the original training data to replay; empty = none
    * @param evaluationTimeout how long one version's evaluation may take
    */
-  public record Settings(RetrainPolicy policy, PromotionGate gate, ModelSource configured, List<Path> replayData,
+  public record Settings(RetrainPolicy policy, PromotionGate gate, Optional<ModelSource> configured, List<Path> replayData,
                          int replaySize, long seed, int maxNewTokens, Duration evaluationTimeout,
                          Duration lockStaleAfter) {}
 
@@ -207,10 +207,12 @@ public final class RetrainJob {
   }
 
   private RegisteredVersion importConfigured() {
-    ModelRegistry.Promotion imported = parts.registry().importModel(settings.configured());
+    ModelSource configured = settings.configured().orElseThrow(() -> new IllegalStateException("the registry "
+        + parts.registry().root() + " has no version yet and no model is configured to import as its first: set"
+        + " model.dir"));
+    ModelRegistry.Promotion imported = parts.registry().importModel(configured);
     parts.publisher().publish(imported.promoted());
-    log.info("the registry had no version: imported {} as {}", settings.configured().version(),
-        imported.promoted().name());
+    log.info("the registry had no version: imported {} as {}", configured.version(), imported.promoted().name());
     return imported.promoted();
   }
 
@@ -239,6 +241,12 @@ public final class RetrainJob {
   private static String trainedOn(Map<String, Double> m) {
     return String.format(Locale.ROOT, " (trained on %d labelled traces and %d replayed items in %.0f s)",
         m.get(TRAIN_TRACES).intValue(), m.get(TRAIN_REPLAY).intValue(), m.get(TRAIN_SECONDS));
+  }
+
+  /** Closes the Kafka clients of its parts. */
+  @Override
+  public void close() {
+    parts.close();
   }
 
   private Outcome outcome(Result result, Optional<RegisteredVersion> candidate, String message, long started) {

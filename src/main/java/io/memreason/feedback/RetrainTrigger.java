@@ -22,7 +22,10 @@ public final class RetrainTrigger implements AutoCloseable {
   private final CountDownLatch stop = new CountDownLatch(1);
   private final Thread thread;
 
-  /** @param onRun told of every run that did something (trained, failed, or found the lock taken) */
+  /**
+   * @param job the job to run, which the trigger owns and closes
+   * @param onRun told of every run that did something (trained, failed, or found the lock taken)
+   */
   public RetrainTrigger(RetrainJob job, Duration checkEvery, Consumer<RetrainJob.Outcome> onRun) {
     this.job = job;
     this.checkEvery = checkEvery;
@@ -54,7 +57,10 @@ public final class RetrainTrigger implements AutoCloseable {
     }
   }
 
-  /** Stops checking; a run in progress is interrupted (its staged files are discarded, the serving version stays). */
+  /**
+   * Stops checking and closes the job; a run in progress is interrupted (its staged files are discarded, the serving
+   * version stays).
+   */
   @Override
   public void close() {
     stop.countDown();
@@ -63,6 +69,8 @@ public final class RetrainTrigger implements AutoCloseable {
       thread.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      job.close();
     }
   }
 }

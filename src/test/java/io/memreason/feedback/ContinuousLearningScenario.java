@@ -109,19 +109,19 @@ final class ContinuousLearningScenario {
     List<Answer> answers = new CopyOnWriteArrayList<>();
     Instant promotedAt;
     RetrainJob.Outcome promotion;
-    try (RetrainJob.Parts parts = new RetrainJob.Parts(registry, new ModelVersionPublisher(config),
-             new LabelledTraceLog(config), world.trainer(), world.loader(),
-             EvaluationSet.read(world.evaluationSet(), world.task()));
-         ServingModel serving = ServingModel.start(config, registry, world.loader(), world.firstVersion(), meters);
+    try (ServingModel serving = ServingModel.start(config, registry, world.loader(), world.firstVersion(), meters);
          InferencePipeline pipeline = InferencePipeline.start(config, serving, meters);
          FeedbackAggregator aggregator = FeedbackAggregator.start(config, meters);
          Asker asker = new Asker(config, asked);
          LiveLabeller labeller = new LiveLabeller(config, asked, answers, world)) {
       pipeline.awaitRunning(timeout);
-      RetrainJob job = new RetrainJob(parts, new RetrainJob.Settings(
-          new RetrainPolicy(config.retrain().afterExamples(), 0), new PromotionGate(config.registry().promotionTolerance()),
-          world.firstVersion(), world.replayData(), config.retrain().replaySize(), 42, config.engine().maxNewTokens(),
-          timeout, Duration.ofMinutes(5)), Clock.systemUTC());
+      RetrainJob job = new RetrainJob(new RetrainJob.Parts(registry, new ModelVersionPublisher(config),
+          new LabelledTraceLog(config), world.trainer(), world.loader(),
+          EvaluationSet.read(world.evaluationSet(), world.task())), new RetrainJob.Settings(
+          new RetrainPolicy(config.retrain().afterExamples(), 0),
+          new PromotionGate(config.registry().promotionTolerance()), java.util.Optional.of(world.firstVersion()),
+          world.replayData(), config.retrain().replaySize(), 42, config.engine().maxNewTokens(), timeout,
+          Duration.ofMinutes(5)), Clock.systemUTC());
       try (RetrainTrigger trigger = new RetrainTrigger(job, Duration.ofMillis(500), runs::add).start()) {
         for (int i = 0; i < teaching.size(); i++) {
           asker.ask("teach-" + i, teaching.get(i));

@@ -84,11 +84,11 @@ class RetrainJobIT {
     return question.substring("Where was ".length(), question.length() - " born?".length()) + " was born in " + place + ".";
   }
 
-  private final List<RetrainJob.Parts> opened = new ArrayList<>();
+  private final List<RetrainJob> opened = new ArrayList<>();
 
   @AfterEach
   void closeClients() {
-    opened.forEach(RetrainJob.Parts::close);
+    opened.forEach(RetrainJob::close);
   }
 
   private RetrainJob job(FactBookTrainer trainer, int afterExamples) {
@@ -96,10 +96,11 @@ class RetrainJobIT {
         new LabelledTraceLog(config), trainer,
         source -> new FactBookReasoner(source.version(), FactBook.in(source.adapter()), Duration.ZERO),
         EvaluationSet.read(evaluation, io.memreason.reasoning.Task.ATLAS));
-    opened.add(parts);
     RetrainJob.Settings settings = new RetrainJob.Settings(new RetrainPolicy(afterExamples, 0),
-        new PromotionGate(0.02), firstVersion, List.of(), 0, 42, 64, Duration.ofMinutes(1), Duration.ofMinutes(5));
-    return new RetrainJob(parts, settings, Clock.systemUTC());
+        new PromotionGate(0.02), Optional.of(firstVersion), List.of(), 0, 42, 64, Duration.ofMinutes(1), Duration.ofMinutes(5));
+    RetrainJob job = new RetrainJob(parts, settings, Clock.systemUTC());
+    opened.add(job);
+    return job;
   }
 
   /** A label of version 1's answer to a question: corrected when {@code correction} is given. */
