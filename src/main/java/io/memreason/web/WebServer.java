@@ -18,6 +18,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class WebServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WebServer.class);
+  /** Prometheus scrape endpoint. */
+  public static final String METRICS_PATH = "/metrics";
+  /** Pipeline state as JSON; 200 while live. */
+  public static final String HEALTH_PATH = "/health";
+  /** Liveness probe: 503 once the pipeline stopped or failed (restart the process). */
+  public static final String LIVENESS_PATH = "/health/live";
+  /** Readiness probe: 200 only while the pipeline processes records. */
+  public static final String READINESS_PATH = "/health/ready";
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
   private static final Gson GSON = new Gson();
 
@@ -33,10 +41,10 @@ public final class WebServer implements AutoCloseable {
       c.jetty.host = config.host();
       c.jetty.port = config.port();
       c.startup.showJavalinBanner = false;
-      c.routes.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape()));
-      c.routes.get("/health", ctx -> respond(ctx, health.get(), true));
-      c.routes.get("/health/live", ctx -> respond(ctx, health.get(), false));
-      c.routes.get("/health/ready", ctx -> {
+      c.routes.get(METRICS_PATH, ctx -> ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape()));
+      c.routes.get(HEALTH_PATH, ctx -> respond(ctx, health.get(), true));
+      c.routes.get(LIVENESS_PATH, ctx -> respond(ctx, health.get(), false));
+      c.routes.get(READINESS_PATH, ctx -> {
         Health h = health.get();
         json(ctx, h.ready() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, Map.of("ready", h.ready(), "state", h.state()));
       });

@@ -1,0 +1,121 @@
+package io.memreason.deploy;
+
+import static io.memreason.deploy.Tree.find;
+import static io.memreason.deploy.Tree.list;
+import static io.memreason.deploy.Tree.maps;
+import static io.memreason.deploy.Tree.string;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.memreason.config.MemreasonConfig;
+import io.memreason.pipeline.InferenceTopology;
+import io.memreason.web.WebServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The optional pieces next to the overlays: Strimzi's topics and user (k8s/strimzi), the ServiceMonitor component
+ * and the model download job, against the configuration the inference pods get.
+ */
+class ClusterAddOnsTest {
+
+  /** The configuration of the gpu overlay's inference pods (topics and Kafka are the same in both overlays). */
+  private static MemreasonConfig server() {
+    Manifests m = Kustomize.render("k8s/overlays/gpu");
+    return m.configuration(m.one("StatefulSet", "memreason"), "memreason", Dockerfile.read().environment("gpu"));
+  }
+
+  private static List<String> topicNames(MemreasonConfig.Topics t) {
+    return List.of(t.questions(), t.memorySteps(), t.reasonSteps(), t.answers(), t.feedback(), t.trainingExamples(),
+        t.modelVersions(), t.deadLetters(), t.feedbackStats());
+  }
+
+  @Test
+  void strimziDeclaresEveryTopicOfTheConfigurationWithItsPartitionsAndReplicas() {
+    MemreasonConfig.Topics t = server().topics();
+    List<Map<String, Object>> declared = Kustomize.render("k8s/strimzi").all("KafkaTopic");
+    assertEquals(new TreeSet<>(topicNames(t)),
+        declared.stream().map(d -> string(d, "spec", "topicName")).collect(Collectors.toCollection(TreeSet::new)));
+    for (Map<String, Object> d : declared) {
+      assertEquals(String.valueOf(t.partitions()), string(d, "spec", "partitions"), string(d, "spec", "topicName"));
+      assertEquals(String.valueOf(t.replicationFactor()), string(d, "spec", "replicas"), string(d, "spec", "topicName"));
+    }
+  }
+
+  /** As TopicCreator creates them: the latest record per key is the state of these three. */
+  @Test
+  void strimziCompactsTheTopicsThatHoldState() {
+    MemreasonConfig.Topics t = server().topics();
+    Set<String> compacted = Kustomize.render("k8s/strimzi").all("KafkaTopic").stream()
+        .filter(d -> "compact".equals(find(d, "spec", "config", "cleanup.policy").orElse(null)))
+        .map(d -> string(d, "spec", "topicName")).collect(Collectors.toSet());
+    assertEquals(Set.of(t.modelVersions(), t.trainingExamples(), t.feedbackStats()), compacted);
+  }
+
+  @Test
+  void strimziUserMayUseTheTopicsGroupAndTransactionsOfTheApplication() {
+    MemreasonConfig c = server();
+    List<Map<String, Object>> acls = maps(Kustomize.render("k8s/strimzi").one("KafkaUser", "memreason"),
+        "spec", "authorization", "acls");
+    String id = c.kafka().applicationId();
+    for (String topic : topicNames(c.topics())) {
+      assertTrue(allows(acls, "topic", topic, "Read") && allows(acls, "topic", topic, "Write"), topic);
+    }
+    String changelog = id + "-" + InferenceTopology.PENDING_STORE + "-changelog";
+    assertTrue(allows(acls, "topic", changelog, "Create"), "Streams creates " + changelog);
+    assertTrue(allows(acls, "group", id, "Read"));
+    assertTrue(allows(acls, "transactionalId", id + "-" + UUID.randomUUID() + "-1", "Write"),
+        "exactly-once transactional ids are <application id>-<process id>-<thread>");
+  }
+
+  private static boolean allows(List<Map<String, Object>> acls, String type, String name, String operation) {
+    return acls.stream().anyMatch(a -> type.equals(string(a, "resource", "type"))
+        && ("prefix".equals(find(a, "resource", "patternType").orElse("literal"))
+            ? name.startsWith(string(a, "resource", "name")) : name.equals(string(a, "resource", "name")))
+        && (list(a, "operations").contains(operation) || list(a, "operations").contains("All")));
+  }
+
+  @Test
+  void serviceMonitorScrapesTheServersMetricsPathOnTheInferenceService() throws IOException {
+    // The component as the README adds it to an overlay: under that overlay's namespace.
+    String namespace = string(Repository.yaml("k8s/overlays/gpu/kustomization.yaml"), "namespace");
+    Path dir = Files.createDirectories(Repository.ROOT.resolve("target/kustomize/gpu-with-servicemonitor"));
+    Files.writeString(dir.resolve("kustomization.yaml"), String.join("\n",
+        "apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization", "namespace: " + namespace,
+        "resources: [../../../k8s/overlays/gpu]", "components: [../../../k8s/components/servicemonitor]", ""));
+    Manifests m = Kustomize.render(dir);
+    Map<String, Object> monitor = m.one("ServiceMonitor", "memreason");
+    Map<String, Object> service = m.one("Service", "memreason");
+    assertEquals(string(service, "metadata", "namespace"), string(monitor, "metadata", "namespace"));
+    Map<String, Object> selector = Tree.map(monitor, "spec", "selector", "matchLabels");
+    assertTrue(Tree.map(service, "metadata", "labels").entrySet().containsAll(selector.entrySet()));
+    Map<String, Object> endpoint = maps(monitor, "spec", "endpoints").get(0);
+    assertEquals(WebServer.METRICS_PATH, string(endpoint, "path"));
+    assertEquals(string(maps(service, "spec", "ports").get(0), "name"), string(endpoint, "port"));
+  }
+
+  @Test
+  void modelDownloadWritesTheBaseModelWhereTheServerLoadsItWithTheHubTokenFromASecret() {
+    MemreasonConfig c = server();
+    Manifests m = Kustomize.render("k8s/jobs/download-model");
+    Map<String, Object> job = m.one("Job", "memreason-download-model");
+    Map<String, Object> container = Manifests.container(job, "download");
+    Manifests.Environment env = Manifests.environment(container);
+    assertEquals(c.model().dir().orElseThrow().toString(), env.values().get("MODEL_DIR"));
+    assertTrue(env.fromSecrets().contains("HF_TOKEN"));
+    Manifests overlay = Kustomize.render("k8s/overlays/gpu");
+    String claim = string(overlay.one("PersistentVolumeClaim", "memreason-models"), "metadata", "name");
+    assertEquals(c.model().cacheDir().toString(), Manifests.mountPath(job, "download",
+        v -> claim.equals(find(v, "persistentVolumeClaim", "claimName").orElse(null))).orElseThrow());
+    assertEquals(string(overlay.one("PersistentVolumeClaim", claim), "metadata", "namespace"),
+        string(job, "metadata", "namespace"));
+  }
+}
