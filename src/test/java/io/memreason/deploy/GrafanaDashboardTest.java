@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.memreason.feedback.FeedbackMetricsSample;
 import io.memreason.pipeline.ServingMetricsSample;
 import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
@@ -42,10 +42,10 @@ class GrafanaDashboardTest {
   @BeforeAll
   static void scrapeAServingProcess(@TempDir Path stateDir) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    // Meters other parts of memreason publish under names fixed in advance, not registered by code yet: the model
-    // engine's batch size (see ReasonerFactory) and the feedback aggregator's accuracy per model version.
+    // A meter another part of memreason publishes under a name fixed in advance, not registered by code yet: the
+    // model engine's batch size (see ReasonerFactory).
     DistributionSummary.builder("memreason.engine.batch.size").register(registry).record(8);
-    Gauge.builder("memreason.feedback.accuracy", () -> 0.9).tag("model_version", "v1").register(registry);
+    FeedbackMetricsSample.register(registry);
     for (String line : ServingMetricsSample.scrape(registry, stateDir).split("\n")) {
       Matcher m = SAMPLE.matcher(line);
       if (line.startsWith("#") || !m.matches()) {
