@@ -2,13 +2,20 @@ package io.memreason.cli;
 
 import io.memreason.avro.Question;
 import io.memreason.config.MemreasonConfig;
+import io.memreason.feedback.FeedbackAggregator;
+import io.memreason.feedback.LearningSubscription;
+import io.memreason.feedback.RetrainTrigger;
 import io.memreason.kafka.ClientProperties;
 import io.memreason.kafka.EmbeddedKafka;
 import io.memreason.kafka.TopicCreator;
 import io.memreason.pipeline.InferencePipeline;
 import io.memreason.pipeline.TraceSubscription;
 import io.memreason.pipeline.serde.AvroSerdes;
-import io.memreason.reasoning.Reasoner;
+import io.memreason.registry.ModelRegistry;
+import io.memreason.registry.ModelSource;
+import io.memreason.registry.ModelVersionPublisher;
+import io.memreason.registry.ServingModel;
+import io.memreason.registry.VersionLoader;
 import io.memreason.web.Health;
 import io.memreason.web.WebServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -24,6 +31,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serializer;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Ansi;
 import picocli.CommandLine.Mixin;
@@ -45,28 +53,47 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--interval-ms", defaultValue = "500", description = "Pause between two questions. Default: ${DEFAULT-VALUE}.")
   long intervalMs;
 
+  /** Where the demo's model versions come from: how one is loaded, and the first one, which starts the registry. */
+  record Models(VersionLoader loader, ModelSource firstVersion) {}
+
   @Override
   public Integer call() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (Reasoner reasoner = ReasonerFactory.create(config.load(), registry)) {
-      run(reasoner, registry, System.out, Ansi.AUTO.enabled());
-    }
+    MemreasonConfig c = config.load();
+    ModelSource configured = ReasonerFactory.configuredModel(c).orElseThrow(() -> new IllegalStateException(
+        "no model configured: set model.dir (MEMREASON_MODEL_DIR) to a Hugging Face folder with step tokens"));
+    run(new Models(ReasonerFactory.versionLoader(c, registry), configured), registry, System.out, Ansi.AUTO.enabled());
     return 0;
   }
 
-  /** The demo with a given model, printing to {@code out}. */
-  void run(Reasoner reasoner, PrometheusMeterRegistry registry, PrintStream out, boolean colour) throws Exception {
+  /**
+   * The demo with the given models, printing to {@code out}. The first version starts a registry of the demo's own,
+   * the feedback aggregator joins labels (e.g. from the web page) with answers, and with {@code retrain.eval-data}
+   * set a retraining runs in this process when it is due, its version swapped in when it is promoted.
+   */
+  void run(Models models, PrometheusMeterRegistry registry, PrintStream out, boolean colour) throws Exception {
     try (ShutdownSignal signal = new ShutdownSignal();
          TemporaryDirectory dir = new TemporaryDirectory("memreason-demo");
          EmbeddedKafka kafka = EmbeddedKafka.start(dir.path().resolve("kafka"), 0)) {
       MemreasonConfig c = config.load().with(Map.of(
           "kafka.bootstrap.servers", kafka.bootstrapServers(),
-          "streams.state.dir", dir.path().resolve("streams").toString()));
+          "streams.state.dir", dir.path().resolve("streams").toString(),
+          "registry.dir", dir.path().resolve("registry").toString()));
       TopicCreator.createMissing(c);
-      try (InferencePipeline pipeline = InferencePipeline.start(c, reasoner, registry);
+      ModelRegistry versions = ReasonerFactory.registry(c);
+      try (ModelVersionPublisher publisher = new ModelVersionPublisher(c)) {
+        publisher.publish(versions.importModel(models.firstVersion()).promoted());
+      }
+      try (ServingModel reasoner = ServingModel.start(c, versions, models.loader(), models.firstVersion(), registry);
+           InferencePipeline pipeline = InferencePipeline.start(c, reasoner, registry);
+           FeedbackAggregator feedback = FeedbackAggregator.start(c, registry);
+           RetrainTrigger retraining = c.retrain().evalData().isPresent() ? retrainingTrigger(c) : null;
            WebServer web = WebServer.start(c.web(), registry, () -> Health.of(pipeline.state()))) {
         out.println("Kafka at " + kafka.bootstrapServers() + " · model " + reasoner.modelVersion()
             + " · metrics on http://localhost:" + web.port() + "/metrics · Ctrl-C stops");
+        if (retraining == null) {
+          out.println("labels are aggregated; retraining is off: set retrain.eval-data to learn from them");
+        }
         pipeline.awaitRunning(Duration.ofMinutes(2));
         List<Question> questions = SampleQuestions.take(count, "demo-");
         TracePrinter printer = new TracePrinter(out, colour,
@@ -76,6 +103,13 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
+  /** Retraining in this process when it is due; promoted and rejected versions show up on the model-versions topic. */
+  private static RetrainTrigger retrainingTrigger(MemreasonConfig c) {
+    return new RetrainTrigger(RetrainJobFactory.create(c), Duration.ofMillis(c.retrain().checkIntervalMs()),
+        outcome -> LoggerFactory.getLogger(DemoCommand.class).info("retraining {}: {}", outcome.result(),
+            outcome.message())).start();
+  }
+
   /** Sends the questions one by one while printing whatever the pipeline publishes, until all are answered. */
   private void askAndFollow(MemreasonConfig c, List<Question> questions, ShutdownSignal signal, TracePrinter printer,
                             PrintStream out) {
@@ -83,6 +117,7 @@ final class DemoCommand implements Callable<Integer> {
     String topic = c.topics().questions();
     long started = System.nanoTime();
     try (TraceSubscription subscription = TraceSubscription.fromNow(c);
+         LearningSubscription learning = LearningSubscription.fromNow(c);
          KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ClientProperties.producer(c))) {
       int sent = 0;
       long nextSend = System.nanoTime();
@@ -94,6 +129,7 @@ final class DemoCommand implements Callable<Integer> {
           nextSend = System.nanoTime() + Duration.ofMillis(intervalMs).toNanos();
         }
         subscription.poll(Duration.ofMillis(50), printer);
+        learning.poll(Duration.ZERO, printer);
       }
     }
     out.printf("%d of %d questions answered in %.1f s%n", printer.answered(), questions.size(),
