@@ -17,6 +17,7 @@ import io.memreason.registry.ModelVersionPublisher;
 import io.memreason.registry.ServingModel;
 import io.memreason.registry.VersionLoader;
 import io.memreason.web.Health;
+import io.memreason.web.TraceMonitor;
 import io.memreason.web.WebServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -53,6 +54,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--interval-ms", defaultValue = "500", description = "Pause between two questions. Default: ${DEFAULT-VALUE}.")
   long intervalMs;
 
+  @Option(names = "--keep-running",
+      description = "After the sample questions, keep the pipeline and the live page running until Ctrl-C.")
+  boolean keepRunning;
+
   /** Where the demo's model versions come from: how one is loaded, and the first one, which starts the registry. */
   record Models(VersionLoader loader, ModelSource firstVersion) {}
 
@@ -88,9 +93,11 @@ final class DemoCommand implements Callable<Integer> {
            InferencePipeline pipeline = InferencePipeline.start(c, reasoner, registry);
            FeedbackAggregator feedback = FeedbackAggregator.start(c, registry);
            RetrainTrigger retraining = c.retrain().evalData().isPresent() ? retrainingTrigger(c) : null;
-           WebServer web = WebServer.start(c.web(), registry, () -> Health.of(pipeline.state()))) {
+           TraceMonitor monitor = TraceMonitor.start(c);
+           WebServer web = WebServer.start(c.web(), registry, () -> Health.of(pipeline.state()), monitor);
+           LearningSubscription learning = LearningSubscription.fromNow(c)) {
         out.println("Kafka at " + kafka.bootstrapServers() + " · model " + reasoner.modelVersion()
-            + " · metrics on http://localhost:" + web.port() + "/metrics · Ctrl-C stops");
+            + " · live page on http://localhost:" + web.port() + "/ · Ctrl-C stops");
         if (retraining == null) {
           out.println("labels are aggregated; retraining is off: set retrain.eval-data to learn from them");
         }
@@ -98,7 +105,13 @@ final class DemoCommand implements Callable<Integer> {
         List<Question> questions = SampleQuestions.take(count, "demo-");
         TracePrinter printer = new TracePrinter(out, colour,
             questions.stream().map(Question::getId).collect(Collectors.toSet()));
-        askAndFollow(c, questions, signal, printer, out);
+        askAndFollow(c, questions, signal, printer, learning, out);
+        if (keepRunning && !signal.requested()) {
+          out.println("the live page stays on http://localhost:" + web.port() + "/ (ask and label there) · Ctrl-C stops");
+          while (!signal.requested()) {
+            learning.poll(Duration.ofMillis(200), printer);
+          }
+        }
       }
     }
   }
@@ -112,12 +125,11 @@ final class DemoCommand implements Callable<Integer> {
 
   /** Sends the questions one by one while printing whatever the pipeline publishes, until all are answered. */
   private void askAndFollow(MemreasonConfig c, List<Question> questions, ShutdownSignal signal, TracePrinter printer,
-                            PrintStream out) {
+                            LearningSubscription learning, PrintStream out) {
     Serializer<Question> serializer = AvroSerdes.forConfig(c.kafka()).serde(Question.class).serializer();
     String topic = c.topics().questions();
     long started = System.nanoTime();
     try (TraceSubscription subscription = TraceSubscription.fromNow(c);
-         LearningSubscription learning = LearningSubscription.fromNow(c);
          KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ClientProperties.producer(c))) {
       int sent = 0;
       long nextSend = System.nanoTime();

@@ -8,6 +8,7 @@ import io.memreason.kafka.TopicCreator;
 import io.memreason.pipeline.InferencePipeline;
 import io.memreason.reasoning.Reasoner;
 import io.memreason.web.Health;
+import io.memreason.web.TraceMonitor;
 import io.memreason.web.WebServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -24,9 +25,9 @@ import picocli.CommandLine.Mixin;
  * {@code retrain.trigger=in-process}, retraining in this process when it is due.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = {"Answer the questions topic with the model: steps and answers to their topics, exactly once, until"
-        + " Ctrl-C. Labels on the feedback topic are joined with their answers into training examples and live"
-        + " accuracy per model version.",
+    description = {"Answer the questions topic with the model: steps and answers to their topics, exactly once, and the"
+        + " live trace page on web.port, until Ctrl-C. Labels on the feedback topic are joined with their answers"
+        + " into training examples and live accuracy per model version.",
         "With registry.dir set, serves the model version promoted last and swaps to each newly promoted one; with"
         + " retrain.trigger=in-process, also retrains when it is due (see memreason retrain)."})
 final class ServeCommand implements Callable<Integer> {
@@ -48,8 +49,9 @@ final class ServeCommand implements Callable<Integer> {
          InferencePipeline pipeline = InferencePipeline.start(c, reasoner, registry);
          FeedbackAggregator feedback = FeedbackAggregator.start(c, registry);
          RetrainTrigger retraining = c.retrain().inProcess() ? retrainingTrigger(c) : null;
-         WebServer web = WebServer.start(c.web(), registry, () -> Health.of(pipeline.state()))) {
-      log.info("serving {} with model {}; metrics and health on port {}", c.topics().questions(),
+         TraceMonitor monitor = TraceMonitor.start(c);
+         WebServer web = WebServer.start(c.web(), registry, () -> Health.of(pipeline.state()), monitor)) {
+      log.info("serving {} with model {}; live page, API, metrics and health on port {}", c.topics().questions(),
           reasoner.modelVersion(), web.port());
       signal.await();
     }

@@ -38,8 +38,12 @@ public record MemreasonConfig(
   public record Engine(String device, int workers, int maxBatch, int queueCapacity, int maxNewTokens,
                        int maxTotalTokens, float temperature, float topP, int topK) {}
 
-  /** The HTTP server of the page, the API, /metrics and /health. */
-  public record Web(String host, int port) {}
+  /**
+   * The HTTP server of the page, the API, /metrics and /health.
+   *
+   * @param recentQuestions how many of the latest questions the live page keeps and shows to a newly opened page
+   */
+  public record Web(String host, int port, int recentQuestions) {}
 
   /** The feedback aggregator: its Streams application id, how long labels wait for answers, how long answers stay. */
   public record Feedback(String applicationId, long waitForAnswerMs, long answerRetentionMs, long punctuateIntervalMs) {}
@@ -95,7 +99,7 @@ public record MemreasonConfig(
         positive(s, "engine.max-batch"), positive(s, "engine.queue-capacity"), positive(s, "engine.max-new-tokens"),
         positive(s, "engine.max-total-tokens"), (float) s.decimal("engine.temperature"),
         (float) s.decimal("engine.top-p"), s.integer("engine.top-k"));
-    Web web = new Web(s.string("web.host"), s.integer("web.port"));
+    Web web = new Web(s.string("web.host"), s.integer("web.port"), positive(s, "web.recent-questions"));
     Feedback feedback = new Feedback(s.string("feedback.application-id"), positiveLong(s, "feedback.wait-for-answer-ms"),
         positiveLong(s, "feedback.answer-retention-ms"), positiveLong(s, "feedback.punctuate-interval-ms"));
     Retrain retrain = new Retrain(oneOf(s, "retrain.trigger", "off", "in-process").equals("in-process"),

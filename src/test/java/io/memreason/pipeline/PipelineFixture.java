@@ -30,7 +30,7 @@ public final class PipelineFixture {
   }
 
   /** A configuration of its own for one test: topics, application id and state directory nobody else uses. */
-  static MemreasonConfig config(String bootstrap, String name) {
+  public static MemreasonConfig config(String bootstrap, String name) {
     String unique = name + "-" + UUID.randomUUID().toString().substring(0, 8);
     return configNamed(bootstrap, unique);
   }
@@ -55,7 +55,8 @@ public final class PipelineFixture {
         Map.entry("pipeline.max-question-chars", "200")));
   }
 
-  static MemreasonConfig withTopics(MemreasonConfig config) {
+  /** The configuration, once its topics exist. */
+  public static MemreasonConfig withTopics(MemreasonConfig config) {
     TopicCreator.createMissing(config);
     return config;
   }

@@ -21,16 +21,19 @@ class WebServerTest {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicReference<KafkaStreams.State> state = new AtomicReference<>(KafkaStreams.State.REBALANCING);
   private final HttpClient http = HttpClient.newHttpClient();
+  private final MonitorFixture fixture = new MonitorFixture();
   private WebServer server;
 
   @BeforeEach
   void start() {
-    server = WebServer.start(new MemreasonConfig.Web("127.0.0.1", 0), registry, () -> Health.of(state.get()));
+    server = WebServer.start(new MemreasonConfig.Web("127.0.0.1", 0, 10), registry, () -> Health.of(state.get()),
+        fixture.monitor);
   }
 
   @AfterEach
   void stop() {
     server.close();
+    fixture.monitor.close();
   }
 
   private HttpResponse<String> get(String path) throws IOException, InterruptedException {

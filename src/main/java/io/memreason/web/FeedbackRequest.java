@@ -1,0 +1,74 @@
+package io.memreason.web;
+
+import io.javalin.http.HttpStatus;
+import io.memreason.avro.Feedback;
+import io.memreason.avro.StepVerdict;
+import io.memreason.avro.Verdict;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A label given through {@code POST /api/feedback} (or the page): {@code {questionId, verdict, correctedAnswer?,
+ * stepVerdicts?: [{index, correct, correctedText?}], labeller?}}. It becomes a {@link Feedback} record only for an
+ * answered question the page knows, with step indexes from that question's trace.
+ */
+record FeedbackRequest(String questionId, Verdict verdict, String correctedAnswer, List<StepVerdict> stepVerdicts,
+                       String labeller) {
+  static final int MAX_ID_CHARS = 200;
+  static final int MAX_ANSWER_CHARS = 2000;
+  static final int MAX_STEP_VERDICTS = 256;
+  static final String DEFAULT_LABELLER = "web";
+  private static final Set<String> FIELDS = Set.of("questionId", "verdict", "correctedAnswer", "stepVerdicts",
+      "labeller");
+  private static final Set<String> STEP_FIELDS = Set.of("index", "correct", "correctedText");
+
+  static FeedbackRequest parse(String body) {
+    JsonRequest json = JsonRequest.parse(body, FIELDS);
+    String questionId = json.requiredString("questionId", MAX_ID_CHARS);
+    String verdictName = json.requiredString("verdict", 20);
+    if (!verdictName.equals(Verdict.CORRECT.name()) && !verdictName.equals(Verdict.INCORRECT.name())) {
+      throw ApiException.badRequest("verdict must be CORRECT or INCORRECT, not '" + verdictName + "'");
+    }
+    Verdict verdict = Verdict.valueOf(verdictName);
+    String corrected = json.string("correctedAnswer", MAX_ANSWER_CHARS).orElse(null);
+    if (corrected != null && verdict == Verdict.CORRECT) {
+      throw ApiException.badRequest("correctedAnswer goes with verdict INCORRECT: a correct answer needs no correction");
+    }
+    List<StepVerdict> steps = json.objects("stepVerdicts", MAX_STEP_VERDICTS, STEP_FIELDS).orElse(List.of()).stream()
+        .map(FeedbackRequest::stepVerdict).toList();
+    Set<Integer> seen = new HashSet<>();
+    for (StepVerdict s : steps) {
+      if (!seen.add(s.getIndex())) {
+        throw ApiException.badRequest("stepVerdicts names step " + s.getIndex() + " twice");
+      }
+    }
+    String labeller = json.string("labeller", 100).orElse(DEFAULT_LABELLER);
+    return new FeedbackRequest(questionId, verdict, corrected, steps, labeller);
+  }
+
+  private static StepVerdict stepVerdict(JsonRequest s) {
+    int index = s.integer("index", 0, Integer.MAX_VALUE).map(Long::intValue)
+        .orElseThrow(() -> ApiException.badRequest("every entry of stepVerdicts needs an index"));
+    boolean correct = s.bool("correct")
+        .orElseThrow(() -> ApiException.badRequest("stepVerdicts entry " + index + " needs correct: true or false"));
+    return new StepVerdict(index, correct, s.string("correctedText", MAX_ANSWER_CHARS).orElse(null));
+  }
+
+  /** The record to produce, once the question is known to be answered and every step index is in its trace. */
+  Feedback toFeedback(TraceView trace, Instant labelledAt) {
+    if (!trace.answered()) {
+      throw new ApiException(HttpStatus.CONFLICT, "question " + questionId + " has no answer yet: label it once"
+          + " it is answered");
+    }
+    for (StepVerdict s : stepVerdicts) {
+      if (!trace.hasStep(s.getIndex())) {
+        throw ApiException.badRequest("question " + questionId + " has no step " + s.getIndex() + " (its steps: "
+            + trace.steps().stream().map(TraceView.Step::index).toList() + ")");
+      }
+    }
+    return Feedback.newBuilder().setQuestionId(questionId).setVerdict(verdict).setCorrectedAnswer(correctedAnswer)
+        .setStepVerdicts(stepVerdicts).setLabeller(labeller).setLabelledAt(labelledAt).build();
+  }
+}

@@ -1,0 +1,113 @@
+package io.memreason.web;
+
+import com.google.gson.Gson;
+import io.javalin.http.sse.SseClient;
+import io.memreason.avro.Answer;
+import io.memreason.avro.Feedback;
+import io.memreason.avro.ModelAccuracy;
+import io.memreason.avro.Question;
+import io.memreason.avro.ReasoningStep;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
+
+/**
+ * The live state behind the page: the recent traces and the header figures, updated from the records the
+ * {@link TopicFollower} hands over and pushed to every open page as server-sent events — a {@code trace} event with
+ * a question's whole {@link TraceView} whenever it changes, a {@code figures} event every second.
+ */
+final class LiveTraces implements TopicFollower.Listener {
+  private static final String TRACE_EVENT = "trace";
+  private static final String FIGURES_EVENT = "figures";
+  private static final Duration FIGURES_INTERVAL = Duration.ofSeconds(1);
+  private static final Gson GSON = new Gson();
+
+  private final RecentTraces traces;
+  private final LiveFigures figures;
+  private final EventStream stream = new EventStream();
+  private final Clock clock;
+  private long figuresSentAt;
+
+  LiveTraces(int recentQuestions, Clock clock) {
+    this.traces = new RecentTraces(recentQuestions);
+    this.figures = new LiveFigures(clock);
+    this.clock = clock;
+  }
+
+  @Override
+  public void onQuestion(Question q) {
+    changed(q.getId(), t -> t.withQuestion(q));
+  }
+
+  @Override
+  public void onStep(ReasoningStep step) {
+    changed(step.getQuestionId(), t -> t.withStep(step));
+  }
+
+  @Override
+  public void onAnswer(Answer answer) {
+    figures.onAnswer(answer.getLatencyMs());
+    changed(answer.getQuestionId(), t -> t.withAnswer(answer));
+  }
+
+  /** Labels of questions the page does not show (older ones, or never followed) have nothing to attach to. */
+  @Override
+  public void onFeedback(Feedback feedback) {
+    if (traces.get(feedback.getQuestionId()).isPresent()) {
+      changed(feedback.getQuestionId(), t -> t.withLabel(feedback));
+    }
+  }
+
+  @Override
+  public void onAccuracy(String modelVersion, ModelAccuracy accuracy) {
+    figures.onAccuracy(modelVersion, accuracy);
+    publishFigures();
+  }
+
+  @Override
+  public void afterPoll() {
+    if (clock.millis() - figuresSentAt >= FIGURES_INTERVAL.toMillis()) {
+      publishFigures();
+    }
+  }
+
+  /** A change and its event happen together, so a page subscribing meanwhile sees it once: replayed or pushed. */
+  private synchronized void changed(String id, UnaryOperator<TraceView> change) {
+    TraceView updated = traces.update(id, change);
+    stream.publish(new EventStream.Event(TRACE_EVENT, GSON.toJson(updated)));
+  }
+
+  synchronized void publishFigures() {
+    figuresSentAt = clock.millis();
+    stream.publish(figuresEvent());
+  }
+
+  /** A new page: every recent trace, oldest first, then the figures; then the events that follow. */
+  synchronized void subscribe(SseClient page) {
+    List<EventStream.Event> replay = new ArrayList<>();
+    traces.all().forEach(t -> replay.add(new EventStream.Event(TRACE_EVENT, GSON.toJson(t))));
+    replay.add(figuresEvent());
+    stream.subscribe(page, replay);
+  }
+
+  private EventStream.Event figuresEvent() {
+    return new EventStream.Event(FIGURES_EVENT, GSON.toJson(figures.now()));
+  }
+
+  Optional<TraceView> trace(String id) {
+    return traces.get(id);
+  }
+
+  /** See {@link RecentTraces#answered}. */
+  CompletableFuture<Optional<TraceView>> answered(String id, Duration timeout) {
+    return traces.answered(id, timeout);
+  }
+
+  void disconnectPages() {
+    stream.close();
+  }
+}

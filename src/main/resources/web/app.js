@@ -1,0 +1,469 @@
+// memreason live traces: follows /api/stream (server-sent events), shows each question's trace as it is written,
+// and sends labels to /api/feedback.
+//
+// Everything the model wrote (questions, steps, answers, errors) reaches the page through el(..., {text}) or
+// append(string), i.e. as text nodes: never as HTML.
+'use strict';
+
+const MAX_CARDS = 500;
+const KINDS = {
+  MEMORY: { css: 'memory', label: 'memory' },
+  REASON: { css: 'reason', label: 'reason' },
+};
+const OTHER_KIND = { css: 'other', label: 'step' };
+
+const state = {
+  traces: new Map(),   // question id -> the latest TraceView from the server
+  cards: new Map(),    // question id -> its card element
+  drafts: new Map(),   // question id -> the label being given on this page: {verdict, wrong: Set, corrected}
+  selected: null,      // the question in the detail view
+  wanted: null,        // a question to select as soon as it arrives (from the address or the ask form)
+};
+
+const $ = (id) => document.getElementById(id);
+
+/** Builds an element; `text` becomes its textContent, children are elements or strings (text nodes). */
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'text') node.textContent = value;
+    else if (key === 'class') node.className = value;
+    else if (key === 'dataset') Object.assign(node.dataset, value);
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? '' : value);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
+function kindOf(step) {
+  return KINDS[step.kind] || OTHER_KIND;
+}
+
+function seconds(ms) {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
+}
+
+function clock(epochMs) {
+  return new Date(epochMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+function statusText(status) {
+  return status === 'PENDING' ? 'answering…' : status.toLowerCase();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The live stream
+
+function connect() {
+  const connection = $('connection');
+  const stream = new EventSource('/api/stream');
+  stream.onopen = () => {
+    connection.dataset.state = 'live';
+    connection.textContent = 'live';
+  };
+  stream.onerror = () => {
+    connection.dataset.state = 'lost';
+    connection.textContent = 'reconnecting…';
+  };
+  stream.addEventListener('trace', (e) => onTrace(JSON.parse(e.data)));
+  stream.addEventListener('figures', (e) => renderFigures(JSON.parse(e.data)));
+  stream.addEventListener('refused', (e) => {
+    stream.close();
+    connection.dataset.state = 'lost';
+    connection.textContent = JSON.parse(e.data).error;
+  });
+}
+
+function onTrace(trace) {
+  state.traces.set(trace.id, trace);
+  addFilterChoice($('filter-version'), trace.modelVersion);
+  addFilterChoice($('filter-task'), trace.task);
+  renderCard(trace);
+  if (state.selected === trace.id) {
+    renderDetail();
+  } else if (state.wanted === trace.id) {
+    select(trace.id);
+  }
+  updateCount();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cards
+
+function renderCard(trace) {
+  let card = state.cards.get(trace.id);
+  if (!card) {
+    card = el('li', {
+      class: 'card',
+      tabindex: '0',
+      dataset: { questionId: trace.id },
+      onclick: () => select(trace.id),
+      onkeydown: (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          select(trace.id);
+        }
+      },
+    });
+    state.cards.set(trace.id, card);
+    $('cards').prepend(card);
+    dropOldestCards();
+  }
+  card.dataset.status = trace.status;
+  card.setAttribute('aria-current', state.selected === trace.id ? 'true' : 'false');
+  card.replaceChildren(
+    cardHead(trace),
+    el('div', { class: 'card-question', text: trace.question ?? '(question not seen yet)' }),
+    stepList(trace, false),
+    answerBlock(trace),
+  );
+  card.hidden = !matchesFilters(trace);
+}
+
+function cardHead(trace) {
+  const latency = trace.answer ? `latency ${seconds(trace.answer.latencyMs)}` : null;
+  return el('div', { class: 'card-head' },
+    el('span', { class: 'pill status', dataset: { status: trace.status }, text: statusText(trace.status) }),
+    trace.task && el('span', { class: 'tag task', text: trace.task.toLowerCase() }),
+    trace.modelVersion && el('span', { class: 'tag model-version', text: trace.modelVersion }),
+    trace.label && el('span', {
+      class: 'pill verdict-pill', dataset: { verdict: trace.label.verdict },
+      text: trace.label.verdict === 'CORRECT' ? 'labelled correct' : 'labelled incorrect',
+    }),
+    el('span', { class: 'spacer' }),
+    latency && el('span', { class: 'latency', text: latency }),
+    trace.submittedAt && el('span', { text: clock(trace.submittedAt) }));
+}
+
+/** The steps as coloured rows; in the detail view with full text, timings and a "wrong" toggle each. */
+function stepList(trace, detailed) {
+  const draft = detailed ? draftOf(trace) : null;
+  return el('ol', { class: 'steps' }, ...trace.steps.map((step) => {
+    const kind = kindOf(step);
+    const wrong = draft ? draft.wrong.has(step.index) : isMarkedWrong(trace, step.index);
+    return el('li', {
+      class: `step ${kind.css}${wrong ? ' wrong' : ''}`,
+      dataset: { index: String(step.index), kind: step.kind },
+    },
+    el('span', { class: 'kind', text: kind.label }),
+    el('span', { class: 'step-text', text: step.text, title: detailed ? null : step.text }),
+    detailed ? stepSide(trace, step, draft) : el('span', { class: 'step-time', text: stepTime(trace, step) }));
+  }));
+}
+
+function stepTime(trace, step) {
+  return trace.submittedAt ? `+${seconds(step.completedAt - trace.submittedAt)}` : seconds(step.completedAt - step.startedAt);
+}
+
+function stepSide(trace, step, draft) {
+  const marked = draft.wrong.has(step.index);
+  const timing = `${stepTime(trace, step)} · took ${seconds(step.completedAt - step.startedAt)} · ${step.tokenCount} tokens`;
+  return el('span', { class: 'step-side' },
+    el('span', { class: 'step-time', text: timing }),
+    el('button', {
+      type: 'button',
+      class: 'mark-wrong',
+      'aria-pressed': marked ? 'true' : 'false',
+      disabled: !trace.answer,
+      title: trace.answer ? 'Mark this step wrong (or right again)' : 'Steps can be labelled once the answer arrived',
+      text: marked ? 'marked wrong' : 'wrong?',
+      onclick: () => toggleWrongStep(trace.id, step.index),
+    }));
+}
+
+function isMarkedWrong(trace, index) {
+  return (trace.label?.stepVerdicts ?? []).some((v) => v.index === index && !v.correct);
+}
+
+function answerBlock(trace) {
+  const a = trace.answer;
+  if (!a) {
+    return el('div', { class: 'writing', text: `writing… ${trace.steps.length} step${trace.steps.length === 1 ? '' : 's'} so far` });
+  }
+  return el('div', { class: 'answer' },
+    el('span', { class: 'answer-name', text: 'answer' }),
+    el('span', { class: 'answer-text', text: a.text || '(no answer step)' }),
+    a.label && el('span', { class: 'tag answer-label', text: `label ${a.label}` }),
+    a.error && el('span', { class: 'answer-error', text: a.error }));
+}
+
+function dropOldestCards() {
+  while (state.cards.size > MAX_CARDS) {
+    const oldest = $('cards').lastElementChild;
+    const id = oldest.dataset.questionId;
+    oldest.remove();
+    state.cards.delete(id);
+    state.traces.delete(id);
+    state.drafts.delete(id);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Filters
+
+function addFilterChoice(select, value) {
+  if (!value || [...select.options].some((o) => o.value === value)) return;
+  select.append(el('option', { value, text: select.id === 'filter-task' ? value.toLowerCase() : value }));
+}
+
+function matchesFilters(trace) {
+  const version = $('filter-version').value;
+  const task = $('filter-task').value;
+  const status = $('filter-status').value;
+  return (!version || trace.modelVersion === version) && (!task || trace.task === task) && (!status || trace.status === status);
+}
+
+function applyFilters() {
+  for (const [id, card] of state.cards) card.hidden = !matchesFilters(state.traces.get(id));
+  updateCount();
+}
+
+function updateCount() {
+  const total = state.cards.size;
+  const shown = [...state.cards.values()].filter((c) => !c.hidden).length;
+  $('shown-count').textContent = total === 0 ? '' : shown === total ? `${total} questions` : `${shown} of ${total} shown`;
+  $('empty').hidden = total > 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Detail view and labelling
+
+function select(id) {
+  state.selected = id;
+  state.wanted = null;
+  history.replaceState(null, '', `#q=${encodeURIComponent(id)}`);
+  for (const [cardId, card] of state.cards) card.setAttribute('aria-current', cardId === id ? 'true' : 'false');
+  renderDetail();
+}
+
+/** What this page is labelling: starts from the label on the topic, if any. */
+function draftOf(trace) {
+  if (!state.drafts.has(trace.id)) {
+    const label = trace.label;
+    state.drafts.set(trace.id, {
+      verdict: label?.verdict ?? null,
+      wrong: new Set((label?.stepVerdicts ?? []).filter((v) => !v.correct).map((v) => v.index)),
+      corrected: label?.correctedAnswer ?? '',
+    });
+  }
+  return state.drafts.get(trace.id);
+}
+
+/**
+ * Rebuilds the detail of the selected question. The labelling controls are built once per question, so typing a
+ * correction is not interrupted by steps or labels arriving.
+ */
+function renderDetail() {
+  const detail = $('detail');
+  const trace = state.traces.get(state.selected);
+  if (!trace) return;
+  if (detail.dataset.questionId !== trace.id) {
+    detail.dataset.questionId = trace.id;
+    detail.replaceChildren(
+      el('div', { id: 'detail-meta' }),
+      el('h2', { id: 'detail-question' }),
+      el('div', { id: 'detail-options' }),
+      el('h3', { text: 'Trace' }),
+      el('div', { id: 'detail-steps' }),
+      el('div', { id: 'detail-answer' }),
+      el('h3', { text: 'Label' }),
+      labelling(trace));
+  }
+  $('detail-meta').replaceChildren(cardHead(trace), el('div', { class: 'detail-id mono', text: trace.id }),
+    trace.answer && el('div', {
+      class: 'detail-meta',
+      text: `${trace.answer.promptTokens} prompt tokens · ${trace.answer.generatedTokens} generated · answered ${clock(trace.answer.answeredAt)}`,
+    }));
+  $('detail-question').textContent = trace.question ?? '(question not seen yet)';
+  $('detail-options').replaceChildren(trace.options.length === 0 ? '' : el('ol', { class: 'options', type: 'A' },
+    ...trace.options.map((o) => el('li', { text: o }))));
+  $('detail-steps').replaceChildren(trace.steps.length === 0 ? el('p', { class: 'empty', text: 'No steps yet.' }) : stepList(trace, true));
+  $('detail-answer').replaceChildren(answerBlock(trace));
+  updateLabelling(trace);
+}
+
+function labelling(trace) {
+  const draft = draftOf(trace);
+  const labeller = el('input', {
+    id: 'labeller', type: 'text', maxlength: '100', 'aria-label': 'Labeller',
+    value: localStorage.getItem('memreason.labeller') || 'web',
+    onchange: (e) => localStorage.setItem('memreason.labeller', e.target.value.trim() || 'web'),
+  });
+  const correction = el('input', {
+    id: 'corrected-answer', type: 'text', maxlength: '2000', placeholder: 'Corrected answer (optional)',
+    'aria-label': 'Corrected answer', value: draft.corrected,
+    oninput: (e) => { draft.corrected = e.target.value; },
+  });
+  return el('div', { class: 'labelling' },
+    el('div', { class: 'verdicts' },
+      el('button', { type: 'button', class: 'verdict', dataset: { verdict: 'CORRECT' }, text: '✓ Correct', onclick: () => sendLabel(trace.id, 'CORRECT') }),
+      el('button', { type: 'button', class: 'verdict', dataset: { verdict: 'INCORRECT' }, text: '✗ Incorrect', onclick: () => sendLabel(trace.id, 'INCORRECT') })),
+    el('form', {
+      class: 'correction',
+      onsubmit: (e) => {
+        e.preventDefault();
+        sendLabel(trace.id, 'INCORRECT');
+      },
+    }, correction, el('button', { type: 'submit', id: 'save-correction', text: 'Save correction' })),
+    el('label', { class: 'labeller' }, 'Labelled by', labeller),
+    el('div', { id: 'current-label', class: 'current-label' }),
+    el('div', { id: 'label-status', class: 'label-status', role: 'status', 'aria-live': 'polite' }));
+}
+
+function updateLabelling(trace) {
+  const draft = draftOf(trace);
+  for (const button of document.querySelectorAll('#detail .verdict')) {
+    button.disabled = !trace.answer;
+    button.setAttribute('aria-pressed', draft.verdict === button.dataset.verdict ? 'true' : 'false');
+  }
+  $('save-correction').disabled = !trace.answer;
+  $('current-label').textContent = !trace.answer ? 'Labelling opens when the answer arrives.'
+    : trace.label ? `On the feedback topic: ${describeLabel(trace.label)}.` : 'Not labelled yet.';
+}
+
+function describeLabel(label) {
+  const parts = [label.verdict.toLowerCase()];
+  if (label.correctedAnswer) parts.push(`corrected to “${label.correctedAnswer}”`);
+  const wrong = label.stepVerdicts.filter((v) => !v.correct).map((v) => v.index);
+  if (wrong.length) parts.push(`step${wrong.length === 1 ? '' : 's'} ${wrong.join(', ')} marked wrong`);
+  parts.push(`by ${label.labeller} at ${clock(label.labelledAt)}`);
+  return parts.join('; ');
+}
+
+function toggleWrongStep(id, index) {
+  const trace = state.traces.get(id);
+  const draft = draftOf(trace);
+  if (draft.wrong.has(index)) draft.wrong.delete(index); else draft.wrong.add(index);
+  renderDetail();
+  if (draft.verdict) {
+    sendLabel(id, draft.verdict);
+  } else {
+    showLabelStatus('Step marked. Choose Correct or Incorrect to save the label.', 'info');
+  }
+}
+
+async function sendLabel(id, verdict) {
+  const draft = draftOf(state.traces.get(id));
+  draft.verdict = verdict;
+  const body = {
+    questionId: id,
+    verdict,
+    stepVerdicts: [...draft.wrong].sort((a, b) => a - b).map((index) => ({ index, correct: false })),
+    labeller: ($('labeller')?.value || 'web').trim() || 'web',
+  };
+  if (verdict === 'INCORRECT' && draft.corrected.trim()) body.correctedAnswer = draft.corrected.trim();
+  renderDetail();
+  showLabelStatus('Saving…', 'info');
+  const reply = await post('/api/feedback', body);
+  if (state.selected !== id) return;
+  if (reply.ok) {
+    const steps = body.stepVerdicts.length ? `, ${body.stepVerdicts.length} step${body.stepVerdicts.length === 1 ? '' : 's'} wrong` : '';
+    const corrected = body.correctedAnswer ? ', with a correction' : '';
+    showLabelStatus(`Saved: ${verdict.toLowerCase()}${steps}${corrected} (feedback partition ${reply.json.partition}, offset ${reply.json.offset}).`, 'saved');
+  } else {
+    showLabelStatus(`Not saved: ${reply.json.error}`, 'error');
+  }
+}
+
+function showLabelStatus(text, kind) {
+  const status = $('label-status');
+  if (!status) return;
+  status.textContent = text;
+  status.dataset.kind = kind;
+}
+
+async function post(path, body) {
+  try {
+    const response = await fetch(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+    return { ok: response.ok, json };
+  } catch (e) {
+    return { ok: false, json: { error: `the server cannot be reached (${e.message})` } };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Asking
+
+async function ask(e) {
+  e.preventDefault();
+  const status = $('ask-status');
+  const text = $('ask-text').value.trim();
+  if (!text) return;
+  status.dataset.kind = 'info';
+  status.textContent = 'Asking…';
+  const reply = await post('/api/questions', { text, task: $('ask-task').value });
+  if (reply.ok) {
+    $('ask-text').value = '';
+    status.textContent = 'Asked.';
+    if (state.traces.has(reply.json.id)) select(reply.json.id); else state.wanted = reply.json.id;
+  } else {
+    status.dataset.kind = 'error';
+    status.textContent = reply.json.error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Figures
+
+function renderFigures(f) {
+  $('fig-rate').textContent = f.answersPerSecond.toFixed(1);
+  if (f.latencyP50Ms === undefined) {
+    $('fig-latency').textContent = '–';
+    $('fig-latency-note').textContent = 'no answers yet';
+  } else {
+    $('fig-latency').textContent = f.latencyP99Ms < 1000
+      ? `${f.latencyP50Ms} · ${f.latencyP99Ms} ms`
+      : `${(f.latencyP50Ms / 1000).toFixed(1)} · ${(f.latencyP99Ms / 1000).toFixed(1)} s`;
+    $('fig-latency-note').textContent = `last ${f.latencySample} answer${f.latencySample === 1 ? '' : 's'}`;
+  }
+  const labelled = f.accuracy.filter((v) => v.labelled > 0);
+  $('fig-accuracy').replaceChildren(...(labelled.length === 0
+    ? [el('span', { class: 'figure-note', text: 'no labels yet' })]
+    : labelled.map((v) => el('div', { class: 'accuracy-row', dataset: { version: v.modelVersion } },
+      el('span', { class: 'accuracy-version', text: v.modelVersion, title: v.modelVersion }),
+      el('span', { class: 'accuracy-value', text: `${Math.round(v.accuracy * 100)}%` }),
+      el('span', { class: 'figure-note', text: `${v.correct} of ${v.labelled} correct` })))));
+  const wrong = f.wrongSteps;
+  const total = wrong.memory + wrong.reason;
+  if (total === 0) {
+    $('fig-wrong').replaceChildren(el('span', { class: 'figure-note', text: labelled.length ? 'no step marked wrong yet' : 'no labels yet' }));
+  } else {
+    const memoryShare = Math.round((100 * wrong.memory) / total);
+    const meter = el('div', { class: 'meter', title: `${wrong.memory} memory, ${wrong.reason} reason steps marked wrong` },
+      el('span', { class: 'meter-memory' }), el('span', { class: 'meter-reason' }));
+    // Widths through the CSSOM: the page's policy allows no inline style attributes.
+    meter.children[0].style.width = `${memoryShare}%`;
+    meter.children[1].style.width = `${100 - memoryShare}%`;
+    $('fig-wrong').replaceChildren(meter, el('div', { class: 'wrong-legend' },
+      el('span', { class: 'legend-memory', text: `memory ${memoryShare}% (${wrong.memory})` }),
+      el('span', { class: 'legend-reason', text: `reason ${100 - memoryShare}% (${wrong.reason})` })));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** An address ending in #q=<question id> selects that question, now or as soon as it arrives. */
+function selectFromAddress() {
+  const fromAddress = /^#q=(.+)$/.exec(location.hash);
+  if (!fromAddress) return;
+  const id = decodeURIComponent(fromAddress[1]);
+  if (id === state.selected) return;
+  if (state.traces.has(id)) select(id); else state.wanted = id;
+}
+
+function start() {
+  selectFromAddress();
+  window.addEventListener('hashchange', selectFromAddress);
+  for (const id of ['filter-version', 'filter-task', 'filter-status']) $(id).addEventListener('change', applyFilters);
+  $('ask').addEventListener('submit', ask);
+  connect();
+}
+
+start();

@@ -1,0 +1,297 @@
+package io.memreason.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.memreason.avro.Answer;
+import io.memreason.avro.AnswerStatus;
+import io.memreason.avro.Feedback;
+import io.memreason.avro.ModelAccuracy;
+import io.memreason.avro.ReasoningStep;
+import io.memreason.avro.StepKind;
+import io.memreason.avro.StepVerdict;
+import io.memreason.avro.Task;
+import io.memreason.avro.Verdict;
+import io.memreason.config.MemreasonConfig;
+import io.memreason.kafka.ClientProperties;
+import io.memreason.kafka.EmbeddedKafka;
+import io.memreason.kafka.EmbeddedKafkaExtension;
+import io.memreason.pipeline.InferencePipeline;
+import io.memreason.pipeline.PipelineFixture;
+import io.memreason.pipeline.serde.AvroSerdes;
+import io.memreason.reasoning.Reasoner;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoSuchElementException;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The live page end to end in a real headless Chromium: the embedded broker, the pipeline on the integration tests'
+ * model ({@link PipelineFixture#reasoner()}), the monitor and the web server, all in this JVM.
+ */
+@ExtendWith(EmbeddedKafkaExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the screenshot is taken before the injected trace joins
+class LivePageIT {
+  private static final Duration WAIT = Duration.ofMinutes(2);
+  private static final Path SCREENSHOT = Path.of("target", "live-page.png");
+
+  private static MemreasonConfig config;
+  private static Reasoner reasoner;
+  private static InferencePipeline pipeline;
+  private static TraceMonitor monitor;
+  private static WebServer web;
+  private static HeadlessChromium chromium;
+  private static KafkaProducer<byte[], byte[]> producer;
+  private static AvroSerdes serdes;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void start(EmbeddedKafka kafka) throws Exception {
+    config = PipelineFixture.withTopics(PipelineFixture.config(kafka.bootstrapServers(), "web")
+        .with(Map.of("web.host", "127.0.0.1", "web.port", "0")));
+    serdes = AvroSerdes.forConfig(config.kafka());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    reasoner = PipelineFixture.reasoner();
+    pipeline = InferencePipeline.start(config, reasoner, registry);
+    monitor = TraceMonitor.start(config);
+    web = WebServer.start(config.web(), registry, () -> Health.of(pipeline.state()), monitor);
+    producer = new KafkaProducer<>(ClientProperties.producer(config));
+    chromium = new HeadlessChromium(1440, 900);
+    pipeline.awaitRunning(WAIT);
+  }
+
+  /** The browser first, the model last; everything that was started is closed even when one close fails. */
+  @AfterAll
+  static void stop() throws Exception {
+    Exception failure = null;
+    for (AutoCloseable started : new AutoCloseable[] {chromium, producer, web, monitor, pipeline, reasoner}) {
+      try {
+        if (started != null) {
+          started.close();
+        }
+      } catch (Exception e) {
+        failure = failure == null ? e : failure;
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  @Test
+  @Order(1)
+  void showsTheStepsAndTheAnswerLiveAndRecordsTheLabelOnTheFeedbackTopic() throws Exception {
+    WebDriver page = open("/");
+    script(page, "window.sameDocument = true");
+    assertEquals("no labels yet", page.findElement(By.id("fig-accuracy")).getText());
+
+    // With these seeds the scripted stand-in model writes memory and reason steps; a real model ignores the seed
+    // when it decodes greedily.
+    String id = ask("Is the Eiffel Tower in Paris?", 1);
+    ask("Can a penguin fly?", 2);
+    // The page's own form asks too, and shows the question it asked as soon as it arrives.
+    page.findElement(By.id("ask-text")).sendKeys("Is water wet?");
+    new Select(page.findElement(By.id("ask-task"))).selectByValue("STRATEGYQA");
+    page.findElement(By.cssSelector("#ask button[type='submit']")).click();
+    waitFor(page, d -> d.findElement(By.id("detail-question")).getText().equals("Is water wet?"));
+
+    // The card appears and grows on this page without a reload, until the answer arrives.
+    WebElement card = waitFor(page, d -> d.findElement(By.cssSelector(card(id))));
+    waitFor(page, d -> d.findElement(By.cssSelector(card(id) + " .status")).getText().equals("ok"));
+    JsonObject answered = answer(id);
+    List<String> kinds = new ArrayList<>();
+    List<WebElement> steps = card.findElements(By.cssSelector(".step"));
+    JsonArray expected = answered.getAsJsonArray("steps");
+    assertEquals(expected.size(), steps.size(), "every step of the trace is on the card");
+    for (int i = 0; i < steps.size(); i++) {
+      JsonObject step = expected.get(i).getAsJsonObject();
+      String kind = step.get("kind").getAsString();
+      kinds.add(kind);
+      WebElement shown = steps.get(i);
+      assertEquals(step.get("text").getAsString(), text(page, shown.findElement(By.cssSelector(".step-text"))));
+      String label = kind.equals("MEMORY") ? "memory" : kind.equals("REASON") ? "reason" : "step";
+      assertEquals(label, text(page, shown.findElement(By.cssSelector(".kind"))));
+      assertTrue(shown.getAttribute("class").contains(label.equals("step") ? "other" : label), shown.getAttribute("class"));
+    }
+    assertTrue(kinds.contains("MEMORY") && kinds.contains("REASON"), "memory and reason steps: " + kinds);
+    assertFalse(steps.get(kinds.indexOf("MEMORY")).getCssValue("background-color")
+        .equals(steps.get(kinds.indexOf("REASON")).getCssValue("background-color")), "memory and reason look different");
+    assertEquals(answered.getAsJsonObject("answer").get("text").getAsString(),
+        card.findElement(By.cssSelector(".answer-text")).getText());
+    assertEquals(reasoner.modelVersion(), card.findElement(By.cssSelector(".model-version")).getText());
+
+    // Label it in the detail view: the first memory step is wrong, and so is the answer.
+    card.click();
+    int wrongStep = expected.get(kinds.indexOf("MEMORY")).getAsJsonObject().get("index").getAsInt();
+    waitFor(page, d -> d.findElement(By.cssSelector("#detail .step[data-index='" + wrongStep + "'] .mark-wrong"))).click();
+    page.findElement(By.cssSelector("#detail .verdict[data-verdict='INCORRECT']")).click();
+    waitFor(page, d -> d.findElement(By.id("label-status")).getText().startsWith("Saved: incorrect, 1 step wrong"));
+    waitFor(page, d -> d.findElement(By.cssSelector(card(id) + " .verdict-pill")).getText().equals("labelled incorrect"));
+
+    Feedback feedback = feedbackOn(id);
+    assertEquals(Verdict.INCORRECT, feedback.getVerdict());
+    assertEquals(List.of(new StepVerdict(wrongStep, false, null)), feedback.getStepVerdicts());
+    assertEquals("web", feedback.getLabeller());
+
+    // The accuracy panel shows what the feedback aggregator publishes.
+    publishAccuracy(reasoner.modelVersion(), 12, 9, 5, 2);
+    waitFor(page, d -> d.findElement(By.id("fig-accuracy")).getText().contains("75%"));
+    assertTrue(page.findElement(By.id("fig-wrong")).getText().contains("memory 71% (5)"));
+
+    waitFor(page, d -> d.findElements(By.cssSelector(".card .status")).stream().filter(s -> s.getText().equals("ok"))
+        .count() == 3);
+    assertTrue(page.findElement(By.id("cards")).getText().contains("Can a penguin fly?"));
+    Select status = new Select(page.findElement(By.id("filter-status")));
+    status.selectByValue("FAILED");
+    assertEquals("0 of 3 shown", page.findElement(By.id("shown-count")).getText());
+    status.selectByValue("");
+    new Select(page.findElement(By.id("filter-version"))).selectByValue(reasoner.modelVersion());
+    assertEquals("3 questions", page.findElement(By.id("shown-count")).getText());
+    assertEquals(Boolean.TRUE, script(page, "return window.sameDocument === true"), "updated live, never reloaded");
+    Files.createDirectories(SCREENSHOT.getParent());
+    Files.write(SCREENSHOT, chromium.driver.getScreenshotAs(OutputType.BYTES));
+  }
+
+  @Test
+  @Order(2)
+  void showsModelTextWithMarkupAsTextAndRunsNoneOfIt() throws Exception {
+    String id = "injected-" + UUID.randomUUID();
+    String stepText = "<script>window.injected = 'script'</script><img src=x onerror=\"window.injected = 'img'\">";
+    ReasoningStep step = ReasoningStep.newBuilder().setQuestionId(id).setIndex(0).setKind(StepKind.MEMORY)
+        .setText(stepText).setModelVersion("v<b>1</b>").setTokenCount(9).setStartedAt(Instant.now())
+        .setCompletedAt(Instant.now()).build();
+    Answer answer = Answer.newBuilder().setQuestionId(id).setQuestion("<b>Bold</b> question?").setTask(Task.OPEN)
+        .setAnswerText("<i onmouseover=\"window.injected = 'i'\">True</i>").setSteps(List.of(step))
+        .setModelVersion("v<b>1</b>").setStatus(AnswerStatus.OK).setPromptTokens(3).setGeneratedTokens(9)
+        .setSubmittedAt(Instant.now()).setAnsweredAt(Instant.now()).setLatencyMs(1).build();
+    WebDriver page = open("/#q=" + id);
+    send(config.topics().memorySteps(), id, serdes.serde(ReasoningStep.class).serializer()
+        .serialize(config.topics().memorySteps(), step));
+    send(config.topics().answers(), id, serdes.serde(Answer.class).serializer().serialize(config.topics().answers(), answer));
+
+    waitFor(page, d -> d.findElement(By.cssSelector(card(id) + " .answer-text")));
+    for (String view : List.of(card(id), "#detail")) {
+      waitFor(page, d -> d.findElement(By.cssSelector(view + " .step-text")));
+      WebElement shown = page.findElement(By.cssSelector(view));
+      assertEquals(stepText, text(page, shown.findElement(By.cssSelector(".step-text"))));
+      assertEquals(answer.getAnswerText(), text(page, shown.findElement(By.cssSelector(".answer-text"))));
+      assertTrue(shown.getText().contains("<b>Bold</b> question?"), shown.getText());
+      assertEquals(List.of(), shown.findElements(By.cssSelector("script, img, b, i")), "no element made from model text");
+    }
+    assertEquals(Boolean.TRUE, script(page, "return window.injected === undefined"), "nothing from the model ran");
+  }
+
+  /** The page in a fresh document (a new address differing only in its #fragment would not reload it). */
+  private WebDriver open(String path) {
+    WebDriver page = chromium.driver;
+    page.get("about:blank");
+    page.get("http://127.0.0.1:" + web.port() + path);
+    waitFor(page, d -> d.findElement(By.id("connection")).getText().equals("live"));
+    return page;
+  }
+
+  private static String card(String id) {
+    return ".card[data-question-id='" + id + "']";
+  }
+
+  private static Object script(WebDriver page, String js) {
+    return ((JavascriptExecutor) page).executeScript(js);
+  }
+
+  /** The exact text of an element (Selenium's getText normalizes whitespace). */
+  private static String text(WebDriver page, WebElement e) {
+    return (String) ((JavascriptExecutor) page).executeScript("return arguments[0].textContent", e);
+  }
+
+  private static <T> T waitFor(WebDriver page, Function<WebDriver, T> condition) {
+    return new WebDriverWait(page, WAIT).ignoring(NoSuchElementException.class)
+        .ignoring(StaleElementReferenceException.class).until(condition);
+  }
+
+  private String ask(String question, long seed) throws Exception {
+    String body = "{\"text\": \"" + question + "\", \"task\": \"STRATEGYQA\", \"decoding\": {\"seed\": " + seed + "}}";
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.port() + "/api/questions"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(202, r.statusCode(), r.body());
+    return JsonParser.parseString(r.body()).getAsJsonObject().get("id").getAsString();
+  }
+
+  private JsonObject answer(String id) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.port()
+        + "/api/answers/" + id + "?timeoutMs=" + WAIT.toMillis())).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    return JsonParser.parseString(r.body()).getAsJsonObject();
+  }
+
+  private static void send(String topic, String key, byte[] value) throws Exception {
+    producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
+  }
+
+  /** Stands in for the feedback aggregator (not part of this test): its figures for one version. */
+  private static void publishAccuracy(String version, long labelled, long correct, long memoryWrong, long reasonWrong)
+      throws Exception {
+    ModelAccuracy figures = ModelAccuracy.newBuilder().setModelVersion(version).setLabelled(labelled)
+        .setCorrect(correct).setIncorrect(labelled - correct).setMemoryStepsJudged(20).setMemoryStepsWrong(memoryWrong)
+        .setReasonStepsJudged(20).setReasonStepsWrong(reasonWrong).setUpdatedAt(Instant.now()).build();
+    String topic = config.topics().feedbackStats();
+    send(topic, version, serdes.serde(ModelAccuracy.class).serializer().serialize(topic, figures));
+  }
+
+  /** The feedback record of a question, as a read_committed consumer of the feedback topic sees it. */
+  private static Feedback feedbackOn(String id) {
+    String topic = config.topics().feedback();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(ClientProperties.readCommittedConsumer(config))) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (new String(r.key(), StandardCharsets.UTF_8).equals(id)) {
+            return serdes.serde(Feedback.class).deserializer().deserialize(topic, r.value());
+          }
+        }
+      }
+    }
+    throw new AssertionError("no feedback for " + id + " on " + topic);
+  }
+}

@@ -1,0 +1,78 @@
+package io.memreason.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.memreason.avro.Question;
+import io.memreason.avro.Task;
+import io.memreason.config.MemreasonConfig;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class QuestionRequestTest {
+  private final MemreasonConfig config = MemreasonConfig.defaults().with(Map.of("pipeline.max-question-chars", "50",
+      "engine.max-total-tokens", "1024"));
+
+  @Test
+  void aFullRequestBecomesTheQuestionRecord() {
+    QuestionRequest r = QuestionRequest.parse("""
+        {"text": "  Which is a fruit? ", "task": "commonsenseqa", "options": ["apple", "chair"],
+         "decoding": {"temperature": 0.7, "topP": 0.9, "topK": 40, "maxNewTokens": 128, "seed": 42}}""", config);
+    Question q = r.toQuestion("id-1", Instant.EPOCH);
+    assertEquals("id-1", q.getId());
+    assertEquals("Which is a fruit?", q.getText());
+    assertEquals(Task.COMMONSENSEQA, q.getTask());
+    assertEquals(List.of("apple", "chair"), q.getOptions());
+    assertEquals(0.7f, q.getDecoding().getTemperature());
+    assertEquals(0.9f, q.getDecoding().getTopP());
+    assertEquals(40, q.getDecoding().getTopK());
+    assertEquals(128, q.getDecoding().getMaxNewTokens());
+    assertEquals(42L, q.getDecoding().getSeed());
+  }
+
+  @Test
+  void onlyTheTextIsRequired() {
+    Question q = QuestionRequest.parse("{\"text\": \"Why?\", \"task\": null}", config).toQuestion("id", Instant.EPOCH);
+    assertEquals(Task.OPEN, q.getTask());
+    assertNull(q.getOptions());
+    assertNull(q.getDecoding());
+  }
+
+  @ParameterizedTest(name = "{1}")
+  @CsvSource(delimiter = '|', value = {
+      "{\"text\":                                          | the body is not valid JSON",
+      "''                                                   | the body must be a JSON object",
+      "[1, 2]                                               | the body must be a JSON object",
+      "{}                                                   | text is required",
+      "{\"text\": \"   \"}                                  | text is required",
+      "{\"text\": 42}                                       | text must be a string, not 42",
+      "{\"txt\": \"Why?\"}                                  | unknown field 'txt': allowed are [decoding, options, task, text]",
+      "{\"text\": \"Why?\", \"task\": \"poetry\"}           | task must be one of [OPEN, STRATEGYQA",
+      "{\"text\": \"Why?\", \"options\": \"a or b\"}        | options must be a JSON array",
+      "{\"text\": \"Why?\", \"options\": [\"a\", \" \"]}    | options[1] is blank",
+      "{\"text\": \"Why?\", \"task\": \"COMMONSENSEQA\", \"options\": [\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"]} | options: commonsenseqa questions take at most 5 options, got 6",
+      "{\"text\": \"Why?\", \"decoding\": {\"topP\": 0}}    | decoding.topP must be above 0",
+      "{\"text\": \"Why?\", \"decoding\": {\"topP\": 1.5}}  | decoding.topP must be between 0 and 1, not 1.5",
+      "{\"text\": \"Why?\", \"decoding\": {\"maxNewTokens\": 5000}} | decoding.maxNewTokens must be between 1 and 1024, not 5000",
+      "{\"text\": \"Why?\", \"decoding\": {\"topK\": 2.5}}  | decoding.topK must be a whole number, not 2.5",
+      "{\"text\": \"Why?\", \"decoding\": {\"beam\": 4}}    | unknown field 'decoding.beam'",
+  })
+  void refusesWithAMessageNamingTheField(String body, String message) {
+    ApiException e = assertThrows(ApiException.class, () -> QuestionRequest.parse(body, config));
+    assertEquals(400, e.status().getCode());
+    assertTrue(e.getMessage().startsWith(message), e.getMessage());
+  }
+
+  @Test
+  void refusesAQuestionLongerThanThePipelineTakes() {
+    ApiException e = assertThrows(ApiException.class,
+        () -> QuestionRequest.parse("{\"text\": \"" + "x".repeat(51) + "\"}", config));
+    assertEquals("text has 51 characters, more than 50", e.getMessage());
+  }
+}
