@@ -1,23 +1,15 @@
 package io.memreason.cli;
 
 import io.memreason.config.MemreasonConfig;
-import io.memreason.llm.LanguageModel;
-import io.memreason.llm.adapter.LoraAdapter;
-import io.memreason.llm.generate.Generator;
-import io.memreason.llm.generate.GeneratorSettings;
-import io.memreason.llm.weights.WeightLoader.LoraMode;
-import io.memreason.reasoning.LlmReasoner;
 import io.memreason.reasoning.Reasoner;
+import io.memreason.registry.LlmVersionLoader;
 import io.memreason.registry.ModelRegistry;
 import io.memreason.registry.ModelSource;
 import io.memreason.registry.ServingModel;
 import io.memreason.registry.VersionLoader;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -53,29 +45,8 @@ final class ReasonerFactory {
     return new ModelRegistry(dir, config.registry().keepVersions(), Clock.systemUTC());
   }
 
-  /** Loads a version (its base model, with its folder as the adapter when it holds one) as an engine-backed reasoner. */
+  /** Loads a version as an engine-backed reasoner whose meters go to {@code meters}. */
   static VersionLoader versionLoader(MemreasonConfig config, MeterRegistry meters) {
-    MemreasonConfig.Engine engine = config.engine();
-    return source -> {
-      Optional<Path> adapter = source.adapter().filter(dir -> Files.isRegularFile(dir.resolve(LoraAdapter.CONFIG_FILE)));
-      LanguageModel model = LanguageModel.load(source.baseModel(), new LanguageModel.LoadOptions(adapter,
-          LoraMode.MERGED, engine.maxTotalTokens(), LanguageModel.device(engine.device())));
-      Generator generator = null;
-      try {
-        generator = new Generator(model, GeneratorSettings.from(engine));
-        LlmReasoner reasoner = new LlmReasoner(model, generator, source.version(), Clock.systemUTC());
-        // Meters bound to an earlier version's engine would go on reporting it: the newest version takes them over.
-        List<Meter> previous = meters.getMeters().stream()
-            .filter(m -> m.getId().getName().startsWith("memreason.engine.")).toList();
-        previous.forEach(meters::remove);
-        return reasoner.withMetrics(meters);
-      } catch (RuntimeException e) {
-        if (generator != null) {
-          generator.close();
-        }
-        model.close();
-        throw e;
-      }
-    };
+    return new LlmVersionLoader(config.engine(), meters);
   }
 }
