@@ -132,18 +132,10 @@ public final class RetrainJob implements AutoCloseable {
     RegisteredVersion serving = registry.serving().orElseGet(this::importConfigured);
     Baseline baseline = baseline();
     LabelledTraceLog.Snapshot snapshot = parts.labels().read(baseline.offsets(), READ_TIMEOUT);
-    Duration since = Duration.between(baseline.at(), clock.instant());
-    if (when == When.IF_DUE && !settings.policy().isDue(snapshot.newLabels(), since)) {
-      return outcome(Result.NOTHING_TO_DO, Optional.empty(), "not due: "
-          + settings.policy().notDue(snapshot.newLabels(), since), started);
-    }
-    if (when == When.IF_NEW_LABELS && snapshot.newLabels() == 0) {
-      return outcome(Result.NOTHING_TO_DO, Optional.empty(), "no new labels since the last retraining", started);
-    }
     List<LabelledTrace> traces = FeedbackTrainingSet.of(snapshot.current().values());
-    if (traces.isEmpty()) {
-      return outcome(Result.NOTHING_TO_DO, Optional.empty(), "nothing to learn: none of the "
-          + snapshot.current().size() + " labelled answers is correct or corrected", started);
+    Optional<String> idle = reasonNotToTrain(when, snapshot, Duration.between(baseline.at(), clock.instant()), traces);
+    if (idle.isPresent()) {
+      return outcome(Result.NOTHING_TO_DO, Optional.empty(), idle.get(), started);
     }
     RetrainingData data = new RetrainingData(traces, ReplaySample.draw(settings.replayData(), settings.replaySize(),
         settings.seed()));
@@ -153,15 +145,8 @@ public final class RetrainJob implements AutoCloseable {
     Map<String, Double> metrics = new TreeMap<>(Map.of(TRAIN_TRACES, (double) data.traces().size(),
         TRAIN_REPLAY, (double) data.replay().size()));
     Path staged = registry.stage();
-    double candidateAccuracy;
-    double servingAccuracy;
     try {
-      long trainingStarted = System.nanoTime();
-      parts.trainer().train(ModelSource.of(serving), data, staged);
-      metrics.put(TRAIN_SECONDS, (System.nanoTime() - trainingStarted) / 1e9);
-      candidateAccuracy = accuracy(new ModelSource(name.value(), Path.of(serving.manifest().baseModel()),
-          Optional.of(staged)));
-      servingAccuracy = accuracy(ModelSource.of(serving));
+      trainAndScore(serving, data, name, staged, metrics);
     } catch (RuntimeException e) {
       log.error("retraining {} failed: {}", name, e.getMessage(), e);
       registry.discard(staged);
@@ -174,28 +159,57 @@ public final class RetrainJob implements AutoCloseable {
       registry.discard(staged);
       throw e;
     }
-    metrics.put(Manifest.EVAL_ACCURACY, candidateAccuracy);
-    metrics.put(SERVING_ACCURACY, servingAccuracy);
-    metrics.put(EVAL_ITEMS, (double) parts.evaluation().items().size());
     RegisteredVersion candidate = register(staged, name, serving, metrics, snapshot);
     parts.publisher().publish(candidate);
-    PromotionGate.Decision decision = settings.gate().decide(candidateAccuracy, serving.name().value(),
-        servingAccuracy);
-    Outcome outcome;
-    if (decision.promote()) {
-      ModelRegistry.Promotion promotion = registry.promote(name, decision.reason());
-      parts.publisher().publish(promotion.promoted());
-      promotion.retired().ifPresent(parts.publisher()::publish);
-      outcome = outcome(Result.PROMOTED, Optional.of(promotion.promoted()), name + " promoted: " + decision.reason()
-          + trainedOn(metrics), started);
-    } else {
-      RegisteredVersion rejected = registry.reject(name, decision.reason());
-      parts.publisher().publish(rejected);
-      outcome = outcome(Result.REJECTED, Optional.of(rejected), name + " rejected, " + serving.name()
-          + " keeps serving: " + decision.reason() + trainedOn(metrics), started);
-    }
+    Outcome outcome = promoteOrReject(candidate, serving, metrics, started);
     registry.prune().forEach(parts.publisher()::tombstone);
     return outcome;
+  }
+
+  /** Why this run does not train, if it does not. */
+  private Optional<String> reasonNotToTrain(When when, LabelledTraceLog.Snapshot snapshot, Duration sinceLastRun,
+                                            List<LabelledTrace> traces) {
+    if (when == When.IF_DUE && !settings.policy().isDue(snapshot.newLabels(), sinceLastRun)) {
+      return Optional.of("not due: " + settings.policy().notDue(snapshot.newLabels(), sinceLastRun));
+    }
+    if (when == When.IF_NEW_LABELS && snapshot.newLabels() == 0) {
+      return Optional.of("no new labels since the last retraining");
+    }
+    if (traces.isEmpty()) {
+      return Optional.of("nothing to learn: none of the " + snapshot.current().size()
+          + " labelled answers is correct or corrected");
+    }
+    return Optional.empty();
+  }
+
+  /** Trains the candidate into {@code staged}, then scores it and the serving version; the figures go to metrics. */
+  private void trainAndScore(RegisteredVersion serving, RetrainingData data, VersionName name, Path staged,
+                             Map<String, Double> metrics) throws InterruptedException {
+    long trainingStarted = System.nanoTime();
+    parts.trainer().train(ModelSource.of(serving), data, staged);
+    metrics.put(TRAIN_SECONDS, (System.nanoTime() - trainingStarted) / 1e9);
+    metrics.put(Manifest.EVAL_ACCURACY, accuracy(new ModelSource(name.value(),
+        Path.of(serving.manifest().baseModel()), Optional.of(staged))));
+    metrics.put(SERVING_ACCURACY, accuracy(ModelSource.of(serving)));
+    metrics.put(EVAL_ITEMS, (double) parts.evaluation().items().size());
+  }
+
+  private Outcome promoteOrReject(RegisteredVersion candidate, RegisteredVersion serving, Map<String, Double> metrics,
+                                  long started) {
+    VersionName name = candidate.name();
+    PromotionGate.Decision decision = settings.gate().decide(metrics.get(Manifest.EVAL_ACCURACY),
+        serving.name().value(), metrics.get(SERVING_ACCURACY));
+    if (decision.promote()) {
+      ModelRegistry.Promotion promotion = parts.registry().promote(name, decision.reason());
+      parts.publisher().publish(promotion.promoted());
+      promotion.retired().ifPresent(parts.publisher()::publish);
+      return outcome(Result.PROMOTED, Optional.of(promotion.promoted()), name + " promoted: " + decision.reason()
+          + trainedOn(metrics), started);
+    }
+    RegisteredVersion rejected = parts.registry().reject(name, decision.reason());
+    parts.publisher().publish(rejected);
+    return outcome(Result.REJECTED, Optional.of(rejected), name + " rejected, " + serving.name()
+        + " keeps serving: " + decision.reason() + trainedOn(metrics), started);
   }
 
   private RegisteredVersion register(Path staged, VersionName name, RegisteredVersion parent,
