@@ -132,8 +132,9 @@ public final class PromotedVersionFollower implements AutoCloseable {
           (System.nanoTime() - started) / 1_000_000);
     } catch (RuntimeException e) {
       failed.increment();
+      // The message names what is wrong (a file, a checksum, a missing folder); a stack trace would add nothing.
       log.error("cannot swap to promoted model version {}: {}; {} keeps serving", announced.getVersion(),
-          e.getMessage(), target.modelVersion(), e);
+          e.getMessage(), target.modelVersion());
     }
   }
 
