@@ -82,8 +82,8 @@ final class EvalCommand implements Callable<Integer> {
     GenerationEvaluation evaluation = new GenerationEvaluation(answers,
         maxNewTokens != null ? maxNewTokens : engine.maxNewTokens(), engine.maxTotalTokens(), engine.workers(),
         engine.maxBatch());
-    LoadOptions options = new LoadOptions(Optional.ofNullable(adapter), LoraMode.MERGED, engine.maxTotalTokens(),
-        LanguageModel.device(engine.device()));
+    LoadOptions device = LoadOptions.on(LanguageModel.device(engine.device()), engine.maxTotalTokens());
+    LoadOptions options = adapter == null ? device : device.withAdapter(adapter, LoraMode.MERGED);
     try (LanguageModel loaded = LanguageModel.load(model, options)) {
       GenerationEvaluation.Result result = evaluation.run(loaded, gold);
       if (out != null) {

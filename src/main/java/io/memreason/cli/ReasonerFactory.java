@@ -16,9 +16,9 @@ import java.util.Optional;
  * The one place the commands get their model from ({@code serve}, {@code demo}, {@code bench pipeline},
  * {@code retrain}): a Hugging Face folder (+ adapter) loaded on the configured device, behind a continuous-batching
  * generator. Without a registry that is the configured model; with one ({@code registry.dir}) it is the version
- * promoted last, hot-swapped to each newly promoted one. The engine reports decode steps, decoded tokens (their
- * ratio is the mean batch size), prefill tokens and live requests on the registry it is given
- * ({@code memreason.engine.*}); after a swap the meters follow the newly loaded version.
+ * promoted last, hot-swapped to each newly promoted one. The engine reports its batch size per decode step, prefill
+ * tokens and live requests on the registry it is given ({@code memreason.engine.*}); after a swap the meters follow
+ * the newly loaded version.
  */
 final class ReasonerFactory {
   private ReasonerFactory() {}

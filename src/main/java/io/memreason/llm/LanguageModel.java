@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.memreason.config.MemreasonConfig;
 import io.memreason.llm.adapter.LoraAdapter;
 import io.memreason.llm.adapter.StepTokenVocabulary;
 import io.memreason.llm.adapter.StepTokens;
@@ -25,7 +26,8 @@ import java.util.Optional;
 /**
  * A Llama-family checkpoint loaded for inference: the model (read-only weights, shared by every worker
  * thread), its tokenizer, its recommended decoding and its step tokens. Owns the native memory of the weights
- * until closed. On a CPU the weights are float32; on a GPU float16.
+ * until closed. On a CPU the weights are float32; on a GPU float16 (that path cannot be exercised on the
+ * development machines, which have no GPU; its float16 arithmetic is tested on the CPU).
  */
 public final class LanguageModel implements AutoCloseable {
 
@@ -34,16 +36,38 @@ public final class LanguageModel implements AutoCloseable {
    *
    * @param adapterDir a PEFT LoRA adapter folder (may also hold the step tokens)
    * @param maxSequenceLength the longest sequence (prompt plus generation) the model will run
+   * @param dtype of weights and activations: FLOAT32 on a CPU (float16 matrix products are hundreds of times
+   *     slower there), FLOAT16 on a GPU
    */
-  public record LoadOptions(Optional<Path> adapterDir, LoraMode loraMode, int maxSequenceLength, Device device) {
+  public record LoadOptions(Optional<Path> adapterDir, LoraMode loraMode, int maxSequenceLength, Device device,
+                            DataType dtype) {
 
-    /** No adapter, on the CPU. */
+    /**
+     * As configured: {@code model.adapter} (merged), {@code engine.device}, sequences up to
+     * {@code engine.max-total-tokens}.
+     */
+    public static LoadOptions from(MemreasonConfig config) {
+      LoadOptions base = on(LanguageModel.device(config.engine().device()), config.engine().maxTotalTokens());
+      return config.model().adapter().map(dir -> base.withAdapter(dir, LoraMode.MERGED)).orElse(base);
+    }
+
+    /** No adapter, on the CPU, in float32. */
     public static LoadOptions cpu(int maxSequenceLength) {
-      return new LoadOptions(Optional.empty(), LoraMode.MERGED, maxSequenceLength, Device.cpu());
+      return on(Device.cpu(), maxSequenceLength);
+    }
+
+    /** No adapter, on the device, in its natural precision (float16 on a GPU, float32 on a CPU). */
+    public static LoadOptions on(Device device, int maxSequenceLength) {
+      return new LoadOptions(Optional.empty(), LoraMode.MERGED, maxSequenceLength, device,
+          device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32);
     }
 
     public LoadOptions withAdapter(Path dir, LoraMode mode) {
-      return new LoadOptions(Optional.of(dir), mode, maxSequenceLength, device);
+      return new LoadOptions(Optional.of(dir), mode, maxSequenceLength, device, dtype);
+    }
+
+    public LoadOptions withDtype(DataType type) {
+      return new LoadOptions(adapterDir, loraMode, maxSequenceLength, device, type);
     }
   }
 
@@ -112,7 +136,7 @@ public final class LanguageModel implements AutoCloseable {
 
   private static LlamaModel build(LlamaConfig config, TensorSource tensors, Optional<LoraAdapter> adapter,
                                   LoadOptions options, Optional<StepTokens> stepTokens, NDManager manager) {
-    DataType dtype = options.device().isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+    DataType dtype = options.dtype();
     LlamaWeights weights = WeightLoader.load(config, tensors, adapter, options.loraMode(), stepTokens, manager, dtype);
     return new LlamaModel(weights, new RotaryEmbedding(config, options.maxSequenceLength(), manager, dtype));
   }
@@ -170,6 +194,11 @@ public final class LanguageModel implements AutoCloseable {
   /** Id of the first step token (the base embedding's row count). */
   public int firstStepTokenId() {
     return model.weights().tokens().baseRows();
+  }
+
+  /** Native arrays the model holds (its weights and tables): constant once loaded; for monitoring leaks. */
+  public int nativeArrayCount() {
+    return manager.getManagedArrays().size();
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.memreason.llm.generate.GenerationRequest;
 import io.memreason.llm.generate.Generator;
 import io.memreason.llm.generate.GeneratorStats;
 import io.memreason.llm.generate.SamplingParams;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -39,15 +40,13 @@ public final class LlmReasoner implements Reasoner {
   }
 
   /**
-   * Reports the engine's work on a registry: decode steps and the tokens they produced (their ratio over time is
-   * the mean batch size), prefill tokens, and requests queued or running.
+   * Reports the engine's work on a registry: the batch size of every decode step (continuous batching), prompt
+   * tokens run through prefill, and requests queued or running.
    */
   public LlmReasoner withMetrics(MeterRegistry registry) {
-    FunctionCounter.builder("memreason.engine.decode.steps", generator, g -> g.stats().decodeSteps())
-        .description("Decoding steps run by all workers").register(registry);
-    FunctionCounter.builder("memreason.engine.decode.tokens", generator, g -> g.stats().decodeTokens())
-        .description("Tokens produced by decoding steps; divided by decode steps: the mean batch size")
-        .register(registry);
+    DistributionSummary batchSizes = DistributionSummary.builder("memreason.engine.batch.size")
+        .description("Sequences decoded together per decoding step").register(registry);
+    generator.observeDecodeSteps(batchSizes::record);
     FunctionCounter.builder("memreason.engine.prefill.tokens", generator, g -> g.stats().prefillTokens())
         .description("Prompt tokens run through prefill").register(registry);
     Gauge.builder("memreason.engine.requests.live", generator, Generator::liveRequests)

@@ -34,9 +34,11 @@ public final class LlmVersionLoader implements VersionLoader {
 
   @Override
   public Reasoner load(ModelSource source) {
+    LanguageModel.LoadOptions base = LanguageModel.LoadOptions.on(LanguageModel.device(engine.device()),
+        engine.maxTotalTokens());
     Optional<Path> adapter = source.adapter().filter(dir -> Files.isRegularFile(dir.resolve(LoraAdapter.CONFIG_FILE)));
-    LanguageModel model = LanguageModel.load(source.baseModel(), new LanguageModel.LoadOptions(adapter,
-        LoraMode.MERGED, engine.maxTotalTokens(), LanguageModel.device(engine.device())));
+    LanguageModel model = LanguageModel.load(source.baseModel(),
+        adapter.map(dir -> base.withAdapter(dir, LoraMode.MERGED)).orElse(base));
     Generator generator = null;
     try {
       generator = new Generator(model, GeneratorSettings.from(engine));

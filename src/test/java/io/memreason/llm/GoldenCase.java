@@ -134,8 +134,9 @@ public record GoldenCase(Path dir, JsonObject inputs, JsonObject expected) {
     return out;
   }
 
+  /** The acceptance tolerance for logits (what the fixtures' README states), whatever a case file says. */
   double tolerance() {
-    return expected.getAsJsonObject("tolerance").get("logits_max_abs").getAsDouble();
+    return 1e-4;
   }
 
   private JsonObject generation(String prefix) {

@@ -40,22 +40,20 @@ class GoldenCheckpointTest {
 
   private static void checkCase(Path dir) {
     GoldenCase c = GoldenCase.read(dir);
+    LoadOptions options = LoadOptions.cpu(c.inputIds()[0].length + c.generationIds()[0].length
+        + c.newTokens("")[0].length);
     List<Executable> variants = new ArrayList<>();
     if (c.hasAdapter()) {
       Path adapter = dir.resolve("adapter");
-      variants.add(() -> check(c, options().withAdapter(adapter, LoraMode.MERGED), "", "adapter merged"));
-      variants.add(() -> check(c, options().withAdapter(adapter, LoraMode.UNMERGED), "", "adapter unmerged"));
+      variants.add(() -> check(c, options.withAdapter(adapter, LoraMode.MERGED), "", "adapter merged"));
+      variants.add(() -> check(c, options.withAdapter(adapter, LoraMode.UNMERGED), "", "adapter unmerged"));
       if (c.hasBaseExpectations()) {
-        variants.add(() -> check(c, options(), "base_", "base model"));
+        variants.add(() -> check(c, options, "base_", "base model"));
       }
     } else {
-      variants.add(() -> check(c, options(), "", "model"));
+      variants.add(() -> check(c, options, "", "model"));
     }
     assertAll(dir.getFileName().toString(), variants);
-  }
-
-  private static LoadOptions options() {
-    return LoadOptions.cpu(64);
   }
 
   private static void check(GoldenCase c, LoadOptions options, String prefix, String variant) {
@@ -74,6 +72,7 @@ class GoldenCheckpointTest {
     int vocab = model.vocabularySize();
     float[] actual;
     try (NDManager m = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       actual = model.forward(m, ids, c.attentionMask()).toFloatArray();
     }
     int t = ids[0].length;
@@ -105,6 +104,7 @@ class GoldenCheckpointTest {
              model.weights().dtype())) {
       float[] logits;
       try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
         logits = model.prefill(cache, 0, prompts).toFloatArray();
       }
       for (int s = 0; s < steps; s++) {
@@ -117,6 +117,7 @@ class GoldenCheckpointTest {
         }
         if (s + 1 < steps) {
           try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
             logits = model.decode(cache, next).toFloatArray();
           }
         }

@@ -5,6 +5,13 @@ import io.memreason.avro.Task;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.kafka.ClientProperties;
 import io.memreason.pipeline.serde.AvroSerdes;
+import io.memreason.reasoning.Decoding;
+import io.memreason.reasoning.LlmReasoner;
+import io.memreason.reasoning.ReasoningRequest;
+import io.memreason.reasoning.Step;
+import io.memreason.reasoning.TinyStepModel;
+import io.memreason.reasoning.Trace;
+import io.memreason.reasoning.TraceListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -15,6 +22,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -25,8 +34,9 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The meters a serving process registers, with a value each, for tests of files that name metrics (the Grafana
  * dashboard): the pipeline's meters after one question went through the real topology to its answer and one
- * undecodable record went to dead-letters, and the Kafka Streams client meters bound as {@link InferencePipeline}
- * binds them, on a client that is built but never started (so no broker is needed).
+ * undecodable record went to dead-letters, the model engine's meters after it answered one question (a tiny
+ * random model), and the Kafka Streams client meters bound as {@link InferencePipeline} binds them, on a client
+ * that is built but never started (so no broker is needed).
  */
 public final class ServingMetricsSample {
   private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
@@ -35,12 +45,13 @@ public final class ServingMetricsSample {
 
   /**
    * Registers and exercises the meters on {@code registry} and returns its scrape (Prometheus text format),
-   * taken while the client meters are still bound. Streams state goes under {@code stateDir}.
+   * taken while the client meters are still bound. Streams state and the tiny model go under {@code dir}.
    */
-  public static String scrape(PrometheusMeterRegistry registry, Path stateDir) {
+  public static String scrape(PrometheusMeterRegistry registry, Path dir) throws Exception {
     MemreasonConfig config = MemreasonConfig.defaults().with(Map.of(
-        "kafka.bootstrap.servers", "127.0.0.1:1", "streams.state.dir", stateDir.toString()));
+        "kafka.bootstrap.servers", "127.0.0.1:1", "streams.state.dir", dir.resolve("streams").toString()));
     answerOneQuestionAndDeadLetterOneRecord(config, registry);
+    answerOneQuestionWithTheEngine(dir.resolve("model"), registry);
     Properties props = new Properties();
     props.putAll(ClientProperties.streams(config));
     KafkaStreams streams = new KafkaStreams(InferenceTopology.build(config, new ManualReasoner(),
@@ -69,6 +80,24 @@ public final class ServingMetricsSample {
       reasoner.finish("q1");
       driver.advanceWallClockTime(Duration.ofMillis(config.pipeline().punctuateIntervalMs()));
       questions.pipeInput(bytes("q2"), bytes("not a question"));
+    }
+  }
+
+  private static void answerOneQuestionWithTheEngine(Path modelDir, MeterRegistry registry) throws Exception {
+    TinyStepModel.write(modelDir, true);
+    try (LlmReasoner engine = TinyStepModel.reasoner(modelDir, "v1", 1, 1).withMetrics(registry)) {
+      CompletableFuture<Trace> done = new CompletableFuture<>();
+      engine.submit(new ReasoningRequest("q1", "Is water wet?", io.memreason.reasoning.Task.OPEN, List.of(),
+          new Decoding(0f, 1f, 0, 4, 1L)), new TraceListener() {
+            @Override
+            public void onStep(Step step) {}
+
+            @Override
+            public void onFinished(Trace trace) {
+              done.complete(trace);
+            }
+          }, Duration.ofSeconds(10));
+      done.get(60, TimeUnit.SECONDS);
     }
   }
 

@@ -5,15 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.memreason.llm.LanguageModel;
-import io.memreason.llm.adapter.StepTokenVocabulary;
 import io.memreason.llm.generate.Generator;
 import io.memreason.llm.generate.GeneratorSettings;
-import io.memreason.llm.random.ModelShape;
-import io.memreason.llm.random.RandomCheckpoint;
-import io.memreason.llm.safetensors.Dtype;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,29 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The reasoner on a real (random-weight) model: prompts, limits and determinism, not answer quality. */
 class LlmReasonerTest {
-  private static final StepTokens TOKENS = StepTokens.of(2, 2);
-
-  private static void writeModel(Path dir, boolean withStepTokens) {
-    RandomCheckpoint.write(dir, ModelShape.TINY, 11L, Dtype.F32);
-    if (!withStepTokens) {
-      return;
-    }
-    int hidden = ModelShape.TINY.hiddenSize();
-    try (NDManager m = NDManager.newBaseManager()) {
-      m.getEngine().setRandomSeed(5);
-      new io.memreason.llm.adapter.StepTokens(
-          new StepTokenVocabulary(TOKENS.prefixTokens(), TOKENS.tokensPerKind(), TOKENS.tokens()),
-          m.randomNormal(0f, 0.02f, new Shape(TOKENS.count(), hidden), ai.djl.ndarray.types.DataType.FLOAT32),
-          m.randomNormal(0f, 0.02f, new Shape(TOKENS.count(), hidden), ai.djl.ndarray.types.DataType.FLOAT32),
-          m.zeros(new Shape(TOKENS.count()))).write(dir);
-    }
-  }
-
-  private static LlmReasoner reasoner(Path dir, int workers, int maxBatch) {
-    LanguageModel model = LanguageModel.load(dir, LanguageModel.LoadOptions.cpu(256));
-    Generator generator = new Generator(model, new GeneratorSettings(workers, maxBatch, 8, 256));
-    return new LlmReasoner(model, generator, "random-v1", Clock.systemUTC());
-  }
+  private static final StepTokens TOKENS = TinyStepModel.TOKENS;
 
   private static CompletableFuture<Trace> ask(Reasoner reasoner, String id, String question, long seed)
       throws InterruptedException {
@@ -68,8 +40,9 @@ class LlmReasonerTest {
 
   @Test
   void answersWithTheMethodsPromptWithinTheTokenLimitAndReplaysASeededTrace(@TempDir Path dir) throws Exception {
-    writeModel(dir, true);
-    try (LlmReasoner alone = reasoner(dir, 1, 1); LlmReasoner crowded = reasoner(dir, 2, 4)) {
+    TinyStepModel.write(dir, true);
+    try (LlmReasoner alone = TinyStepModel.reasoner(dir, "random-v1", 1, 1);
+         LlmReasoner crowded = TinyStepModel.reasoner(dir, "random-v1", 2, 4)) {
       Trace first = ask(alone, "q", "Is ice cold?", 42L).get(60, TimeUnit.SECONDS);
       // The same request among others, on other workers and in other batches, samples the same tokens.
       List<CompletableFuture<Trace>> others = List.of(ask(crowded, "a", "Why is the sky blue?", 1L),
@@ -97,7 +70,7 @@ class LlmReasonerTest {
 
   @Test
   void refusesAModelWithoutStepTokens(@TempDir Path dir) {
-    writeModel(dir, false);
+    TinyStepModel.write(dir, false);
     LanguageModel model = LanguageModel.load(dir, LanguageModel.LoadOptions.cpu(64));
     try (Generator generator = new Generator(model, new GeneratorSettings(1, 1, 1, 64))) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

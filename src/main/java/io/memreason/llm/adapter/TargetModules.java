@@ -9,7 +9,8 @@ import java.util.stream.Collectors;
 
 /**
  * PEFT's {@code target_modules}: a set of module names (a module matches when its path is the name or ends with
- * "." + name), or one string, which PEFT treats as a regular expression over the whole module path.
+ * "." + name), or one string: PEFT's {@code "all-linear"}, or a regular expression over the whole module path
+ * (accepted too: a single module name, which some tools write as a string).
  */
 public record TargetModules(List<String> names, String pattern) {
 
@@ -38,7 +39,7 @@ public record TargetModules(List<String> names, String pattern) {
 
   public boolean matches(String modulePath) {
     if (pattern != null) {
-      return Pattern.matches(pattern, modulePath);
+      return pattern.equals("all-linear") || Pattern.matches(pattern, modulePath) || modulePath.endsWith("." + pattern);
     }
     return names.stream().anyMatch(n -> modulePath.equals(n) || modulePath.endsWith("." + n));
   }

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,11 +36,15 @@ public final class Generator implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final LongAdder prefillTokens = new LongAdder();
   private final LongAdder prefillNanos = new LongAdder();
+  private final LongAdder prefillCpuNanos = new LongAdder();
   private final LongAdder decodeTokens = new LongAdder();
   private final LongAdder decodeNanos = new LongAdder();
+  private final LongAdder decodeCpuNanos = new LongAdder();
   private final LongAdder decodeSteps = new LongAdder();
   private final LongAdder finished = new LongAdder();
   private final LongAdder failed = new LongAdder();
+  /** Hears the batch size of every decode step (metrics); set once, read by every worker. */
+  private volatile IntConsumer decodeStepObserver = batch -> { };
 
   /** Starts the workers. The model must outlive the generator. */
   public Generator(LanguageModel model, GeneratorSettings settings) {
@@ -127,23 +132,35 @@ public final class Generator implements AutoCloseable {
   }
 
   public GeneratorStats stats() {
-    int arrays = workers.stream().mapToInt(Worker::liveArrays).sum();
-    return new GeneratorStats(prefillTokens.sum(), prefillNanos.sum(), decodeTokens.sum(), decodeNanos.sum(),
-        decodeSteps.sum(), finished.sum(), failed.sum(), arrays);
+    int arrays = model.nativeArrayCount() + workers.stream().mapToInt(Worker::liveArrays).sum();
+    return new GeneratorStats(prefillTokens.sum(), prefillNanos.sum(), prefillCpuNanos.sum(), decodeTokens.sum(),
+        decodeNanos.sum(), decodeCpuNanos.sum(), decodeSteps.sum(), finished.sum(), failed.sum(), arrays);
   }
 
   boolean isClosed() {
     return closed.get();
   }
 
-  void recordPrefill(long tokens, long nanos) {
+  void recordPrefill(long tokens, long nanos, long cpuNanos) {
     prefillTokens.add(tokens);
     prefillNanos.add(nanos);
+    prefillCpuNanos.add(cpuNanos);
   }
 
-  void recordDecode(long tokens, long nanos) {
+  /**
+   * Tells {@code observer} the number of sequences of every decode step from now on (called on worker threads:
+   * it must be quick and thread-safe, e.g. a metrics summary).
+   */
+  public Generator observeDecodeSteps(IntConsumer observer) {
+    this.decodeStepObserver = observer;
+    return this;
+  }
+
+  void recordDecode(long tokens, long nanos, long cpuNanos) {
+    decodeStepObserver.accept((int) tokens);
     decodeTokens.add(tokens);
     decodeNanos.add(nanos);
+    decodeCpuNanos.add(cpuNanos);
     decodeSteps.increment();
   }
 

@@ -5,8 +5,12 @@ package io.memreason.llm.generate;
  *
  * @param prefillNanos time workers spent in prefill passes (summed: concurrent workers add up)
  * @param decodeNanos time workers spent in decode steps, token choice included
- * @param liveArrays native arrays the workers held after their latest step (KV caches included): flat while
- *     nothing leaks
+ * @param prefillCpuNanos CPU time of the worker threads in prefill passes: unlike wall time, barely affected by
+ *     other processes competing for the cores
+ * @param decodeCpuNanos CPU time of the worker threads in decode steps
+ * @param liveArrays native arrays held by the model and by the workers after their latest step (weights and KV
+ *     caches): constant while nothing leaks
  */
-public record GeneratorStats(long prefillTokens, long prefillNanos, long decodeTokens, long decodeNanos,
-                             long decodeSteps, long finished, long failed, int liveArrays) {}
+public record GeneratorStats(long prefillTokens, long prefillNanos, long prefillCpuNanos, long decodeTokens,
+                             long decodeNanos, long decodeCpuNanos, long decodeSteps, long finished, long failed,
+                             int liveArrays) {}

@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import io.memreason.llm.model.KvCache;
 import io.memreason.llm.model.LlamaModel;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -23,6 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Worker implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+  private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
   /** How long an idle worker waits for a request before checking whether the generator closed. */
   private static final long IDLE_POLL_MILLIS = 100;
   /**
@@ -128,8 +131,10 @@ final class Worker implements Runnable {
       tokens += prompts[i].length;
     }
     long start = System.nanoTime();
+    long cpuStart = CPU.getCurrentThreadCpuTime();
     int[] next;
     try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       next = choose(model.prefill(cache, first, prompts), joining);
     } catch (RuntimeException e) {
       for (int i = 0; i < joining.size(); i++) {
@@ -138,7 +143,7 @@ final class Worker implements Runnable {
       }
       return;
     }
-    generator.recordPrefill(tokens, System.nanoTime() - start);
+    generator.recordPrefill(tokens, System.nanoTime() - start, CPU.getCurrentThreadCpuTime() - cpuStart);
     active.addAll(joining);
     accept(first, next);
     removeFinished();
@@ -150,14 +155,16 @@ final class Worker implements Runnable {
       inputs[i] = active.get(i).lastToken();
     }
     long start = System.nanoTime();
+    long cpuStart = CPU.getCurrentThreadCpuTime();
     int[] next;
     try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
       next = choose(model.decode(cache, inputs), active);
     } catch (RuntimeException e) {
       failActive(e);
       return;
     }
-    generator.recordDecode(inputs.length, System.nanoTime() - start);
+    generator.recordDecode(inputs.length, System.nanoTime() - start, CPU.getCurrentThreadCpuTime() - cpuStart);
     accept(0, next);
     removeFinished();
   }

@@ -3,6 +3,7 @@ package io.memreason.llm.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -86,7 +87,7 @@ public final class LlamaModel {
       }
     }
     Pass pass = new Pass(b, t, rope.rotations(manager, positions), causalMask(manager, visible),
-        KeyValueStore.NONE);
+        KeyValueStore.NONE, false);
     return logits(layers(weights.tokens().embed(manager, ids), pass));
   }
 
@@ -119,7 +120,7 @@ public final class LlamaModel {
     }
     NDManager manager = cache.manager();
     Pass pass = new Pass(b, t, rope.rotations(manager, positions), causalMask(manager, visible),
-        cache.prefill(firstSlot, b, t));
+        cache.prefill(firstSlot, b, t), true);
     NDArray hidden = layers(weights.tokens().embed(manager, ids), pass);
     NDArray last = hidden.reshape(b * (long) t, weights.layout().width())
         .get(manager, new NDIndex("{}", manager.create(lastIndex)));
@@ -155,7 +156,7 @@ public final class LlamaModel {
     NDManager manager = cache.manager();
     Pass pass = new Pass(b, 1, rope.rotations(manager, positions),
         manager.create(mask, new Shape(b, 1, 1, keyLength)).toType(weights.dtype(), false),
-        cache.decode(b, keyLength));
+        cache.decode(b, keyLength), true);
     NDArray hidden = layers(weights.tokens().embed(manager, ids), pass);
     for (int r = 0; r < b; r++) {
       cache.setLength(r, cache.length(r) + 1);
@@ -163,17 +164,42 @@ public final class LlamaModel {
     return logits(hidden.reshape(b, weights.layout().width()));
   }
 
-  /** What every layer of one pass shares: batch shape, rotations, the additive mask and the key/value store. */
-  private record Pass(int batch, int length, NDArray rotation, NDArray mask, KeyValueStore store) {}
+  /**
+   * What every layer of one pass shares: batch shape, rotations, the additive mask, the key/value store, and
+   * whether each layer's intermediate arrays may be freed as soon as the layer is done (inference; a pass
+   * autograd may differentiate keeps them all).
+   */
+  private record Pass(int batch, int length, NDArray rotation, NDArray mask, KeyValueStore store,
+                      boolean releaseLayers) {}
 
   private NDArray layers(NDArray embedded, Pass pass) {
     NDArray h = embedded;
     for (int l = 0; l < weights.layers().size(); l++) {
-      LayerWeights w = weights.layers().get(l);
-      h = h.add(attention(w, rmsNorm(h), pass, l));
-      h = h.add(mlp(w, rmsNorm(h)));
+      h = pass.releaseLayers() ? layerReleasingIntermediates(h, pass, l) : layer(h, pass, l);
     }
     return h;
+  }
+
+  private NDArray layer(NDArray h, Pass pass, int l) {
+    LayerWeights w = weights.layers().get(l);
+    NDArray afterAttention = h.add(attention(w, rmsNorm(h), pass, l));
+    return afterAttention.add(mlp(w, rmsNorm(afterAttention)));
+  }
+
+  /**
+   * One layer inside its own scope, keeping only its output (and freeing its input): without this a prefill
+   * would hold every layer's activations until the pass ends, gigabytes for a large batch of prompts.
+   */
+  private NDArray layerReleasingIntermediates(NDArray h, Pass pass, int l) {
+    NDArray out;
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      out = layer(h, pass, l);
+      NDScope.unregister(out);
+    }
+    NDScope.register(out);
+    h.close();
+    return out;
   }
 
   private NDArray attention(LayerWeights w, NDArray x, Pass p, int layer) {

@@ -43,8 +43,7 @@ public record StreamLayout(int hidden, int width, float normConstant) {
     long zeros = width - hidden - (withConstant ? 1 : 0);
     parts.add(manager.zeros(new Shape(n, zeros), m.getDataType()));
     NDArray out = NDArrays.concat(parts, 1);
-    parts.get(1).close();
-    parts.get(parts.size() - 1).close();
+    parts.subNDList(1).close();
     return out;
   }
 

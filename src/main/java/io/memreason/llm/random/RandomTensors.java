@@ -16,7 +16,9 @@ import java.util.SplittableRandom;
 /**
  * Random weights for a Llama configuration under the Hugging Face tensor names. Each tensor is a pure function
  * of (seed, name), so a model can be rebuilt or written to disk identically. Matrices are uniform with standard
- * deviation {@code std} (0.02, as transformers initialises Llama); norm weights are 1 ± 0.1.
+ * deviation {@code std} (0.02 is transformers' Llama initialisation), query and key projections 3·std so that
+ * attention is far from uniform and position handling matters to the logits (as in the golden fixtures);
+ * norm weights are 1 ± 0.1.
  */
 public final class RandomTensors implements TensorSource {
   private final long seed;
@@ -74,7 +76,8 @@ public final class RandomTensors implements TensorSource {
       }
     } else {
       // Uniform on [-a, a] has standard deviation a / sqrt(3).
-      double a = std * Math.sqrt(3);
+      boolean queryOrKey = name.endsWith("q_proj.weight") || name.endsWith("k_proj.weight");
+      double a = (queryOrKey ? 3 * std : std) * Math.sqrt(3);
       for (int i = 0; i < n; i++) {
         v[i] = (float) (a * (2 * random.nextDouble() - 1));
       }

@@ -36,13 +36,21 @@ public final class SafetensorsCheckpoint implements TensorSource, AutoCloseable 
   private final String description;
   private final List<SafetensorsFile> files;
   private final Map<String, TensorLocation> tensors;
+  private final int chunkElements;
 
   private record TensorLocation(SafetensorsFile file, TensorInfo info) {}
 
-  private SafetensorsCheckpoint(String description, List<SafetensorsFile> files, Map<String, TensorLocation> tensors) {
+  private SafetensorsCheckpoint(String description, List<SafetensorsFile> files, Map<String, TensorLocation> tensors,
+                                int chunkElements) {
     this.description = description;
     this.files = files;
     this.tensors = tensors;
+    this.chunkElements = chunkElements;
+  }
+
+  /** The same files read in smaller row blocks (tests exercise the block path with tiny tensors). */
+  SafetensorsCheckpoint withChunkElements(int elements) {
+    return new SafetensorsCheckpoint(description, files, tensors, elements);
   }
 
   /** Opens one safetensors file. */
@@ -52,7 +60,7 @@ public final class SafetensorsCheckpoint implements TensorSource, AutoCloseable 
     for (String name : f.names()) {
       tensors.put(name, new TensorLocation(f, f.info(name).orElseThrow()));
     }
-    return new SafetensorsCheckpoint(file.toString(), List.of(f), Collections.unmodifiableMap(tensors));
+    return new SafetensorsCheckpoint(file.toString(), List.of(f), Collections.unmodifiableMap(tensors), CHUNK_ELEMENTS);
   }
 
   /** Opens the weights of a Hugging Face model folder: the shard index if there is one, else model.safetensors. */
@@ -94,7 +102,7 @@ public final class SafetensorsCheckpoint implements TensorSource, AutoCloseable 
       throw e;
     }
     return new SafetensorsCheckpoint(index.toString(), new ArrayList<>(shards.values()),
-        Collections.unmodifiableMap(tensors));
+        Collections.unmodifiableMap(tensors), CHUNK_ELEMENTS);
   }
 
   private static Map<String, String> readWeightMap(Path index) {
@@ -139,12 +147,12 @@ public final class SafetensorsCheckpoint implements TensorSource, AutoCloseable 
     TensorInfo info = loc.info();
     long count = info.elementCount();
     Shape shape = new Shape(info.shape());
-    if (count <= CHUNK_ELEMENTS) {
+    if (count <= chunkElements) {
       return manager.create(loc.file().readFloats(info, 0, (int) count), shape, DataType.FLOAT32);
     }
     long rows = info.shape()[0];
     long rowElements = count / rows;
-    long rowsPerChunk = Math.max(1, CHUNK_ELEMENTS / rowElements);
+    long rowsPerChunk = Math.max(1, chunkElements / rowElements);
     if (rowElements > Integer.MAX_VALUE / 8) {
       throw new CheckpointException("tensor " + name + " in " + loc.file().path() + " has rows of " + rowElements
           + " elements, too long to load");

@@ -1,6 +1,7 @@
 package io.memreason.llm.safetensors;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -46,7 +47,7 @@ public final class SafetensorsWriter {
 
   /** Adds an array's values (copied to the heap now), stored as F32 or BF16. */
   public SafetensorsWriter addArray(String name, NDArray array, Dtype storedAs) {
-    return addFloats(name, array.getShape().getShape(), array.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+    return addFloats(name, array.getShape().getShape(), array.toType(DataType.FLOAT32, false)
         .toFloatArray(), storedAs);
   }
 

@@ -25,15 +25,4 @@ public record TensorInfo(String name, Dtype dtype, long[] shape, long begin, lon
   public String toString() {
     return name + " " + dtype + Arrays.toString(shape);
   }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof TensorInfo t && t.name.equals(name) && t.dtype == dtype && Arrays.equals(t.shape, shape)
-        && t.begin == begin && t.byteLength == byteLength;
-  }
-
-  @Override
-  public int hashCode() {
-    return name.hashCode() * 31 + Arrays.hashCode(shape);
-  }
 }

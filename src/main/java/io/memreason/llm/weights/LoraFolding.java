@@ -88,7 +88,12 @@ public final class LoraFolding {
       if (downs.isEmpty()) {
         return Optional.empty();
       }
-      return Optional.of(new LowRank(NDArrays.concat(downs, 1), NDArrays.concat(ups, 0)));
+      return Optional.of(new LowRank(join(downs, 1), join(ups, 0)));
+    }
+
+    /** Concatenation that keeps a single array as it is: DJL's concat clones it, detached from autograd. */
+    private static NDArray join(NDList parts, int axis) {
+      return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, axis);
     }
 
     /** A projection that writes the stream: B's rows widen to the stream with zeros. */

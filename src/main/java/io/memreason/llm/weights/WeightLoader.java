@@ -180,9 +180,9 @@ public final class WeightLoader {
 
   /** A float32 CPU copy owned by {@code work}, whatever manager and device the original has. */
   private static NDArray copy(NDArray a, NDManager work) {
-    NDArray c = a.toDevice(Device.cpu(), true).toType(DataType.FLOAT32, false);
-    c.attach(work);
-    return c;
+    NDArray onCpu = a.toDevice(Device.cpu(), true);
+    onCpu.attach(work);
+    return onCpu.toType(DataType.FLOAT32, false);
   }
 
   private Projection moved(Projection base, Projection folded) {

@@ -1,0 +1,93 @@
+package io.memreason.cli;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import io.memreason.llm.bench.GenerateBenchmark;
+import io.memreason.llm.random.ModelShape;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Prefill and decode throughput of a random-weight model of a named shape. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+    description = "Prefill and decode tokens/s of a random model of a named shape, per batch size.")
+final class BenchGenerateCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--shape", defaultValue = "smollm2-135m",
+      description = "Model shape: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).",
+      completionCandidates = BenchGenerateCommand.Shapes.class)
+  String shape;
+
+  @Option(names = "--workers", defaultValue = "2", description = "Worker threads (default ${DEFAULT-VALUE}).")
+  int workers;
+
+  @Option(names = "--batches", defaultValue = "1,16,64", split = ",",
+      description = "Batch sizes per worker (default ${DEFAULT-VALUE}).")
+  List<Integer> batches;
+
+  @Option(names = "--prompt-tokens", defaultValue = "32", description = "Prompt length (default ${DEFAULT-VALUE}).")
+  int promptTokens;
+
+  @Option(names = "--new-tokens", defaultValue = "64", description = "Tokens generated per request (default ${DEFAULT-VALUE}).")
+  int newTokens;
+
+  @Override
+  public Integer call() throws Exception {
+    if (workers < 1 || promptTokens < 1 || newTokens < 2 || batches.stream().anyMatch(b -> b < 1)) {
+      throw new IllegalArgumentException("--workers, --batches and --prompt-tokens must be positive, --new-tokens >= 2");
+    }
+    GenerateBenchmark.Plan plan = new GenerateBenchmark.Plan(shape, ModelShape.named(shape), workers, batches,
+        promptTokens, newTokens);
+    Gson gson = new Gson();
+    GenerateBenchmark.run(plan, r -> {
+      JsonObject line = gson.toJsonTree(r).getAsJsonObject();
+      line.addProperty("torchThreadsPerWorker", Integer.getInteger("ai.djl.pytorch.num_threads", 1));
+      line.addProperty("cores", Runtime.getRuntime().availableProcessors());
+      line.addProperty("loadAverage1m", loadAverage());
+      line.addProperty("peakResidentMb", peakResidentMegabytes());
+      spec.commandLine().getOut().println(gson.toJson(line));
+      spec.commandLine().getOut().flush();
+    });
+    return 0;
+  }
+
+  /** VmHWM: the process's peak resident memory so far. */
+  private static double peakResidentMegabytes() {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (l.startsWith("VmHWM:")) {
+          return Long.parseLong(l.replaceAll("\\D", "")) / 1024.0;
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  /** The 1-minute load average: other work on the machine makes the figures noisy. */
+  private static double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** The shape names for picocli's help. */
+  static final class Shapes implements Iterable<String> {
+    @Override
+    public Iterator<String> iterator() {
+      return ModelShape.names().iterator();
+    }
+  }
+}
