@@ -49,6 +49,15 @@ final class BenchTrainCommand implements Callable<Integer>, TrainsModels {
     }
   }
 
+  @Option(names = "--torch-threads", defaultValue = "2",
+      description = "Torch's intra-op threads (training runs on one Java thread). Default: ${DEFAULT-VALUE}.")
+  int torchThreads;
+
+  @Override
+  public int torchThreads() {
+    return torchThreads;
+  }
+
   @Override
   public Integer call() {
     TrainingSettings settings = new TrainingSettings(TrainingSettings.Scope.LORA,

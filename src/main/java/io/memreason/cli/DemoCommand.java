@@ -65,9 +65,8 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MemreasonConfig c = config.load();
-    ModelSource configured = ReasonerFactory.configuredModel(c).orElseThrow(() -> new IllegalStateException(
-        "no model configured: set model.dir (MEMREASON_MODEL_DIR) to a Hugging Face folder with step tokens"));
-    run(new Models(ReasonerFactory.versionLoader(c, registry), configured), registry, System.out, Ansi.AUTO.enabled());
+    run(new Models(ReasonerFactory.versionLoader(c, registry), ReasonerFactory.configuredModel(c)), registry,
+        System.out, Ansi.AUTO.enabled());
     return 0;
   }
 

@@ -82,8 +82,10 @@ final class EvalCommand implements Callable<Integer> {
     GenerationEvaluation evaluation = new GenerationEvaluation(answers,
         maxNewTokens != null ? maxNewTokens : engine.maxNewTokens(), engine.maxTotalTokens(), engine.workers(),
         engine.maxBatch());
-    LoadOptions device = LoadOptions.on(LanguageModel.device(engine.device()), engine.maxTotalTokens());
-    LoadOptions options = adapter == null ? device : device.withAdapter(adapter, LoraMode.MERGED);
+    LoadOptions options = LoadOptions.on(LanguageModel.device(engine.device()), engine.maxTotalTokens());
+    if (adapter != null) {
+      options = options.withAdapter(adapter, LoraMode.MERGED);
+    }
     try (LanguageModel loaded = LanguageModel.load(model, options)) {
       GenerationEvaluation.Result result = evaluation.run(loaded, gold);
       if (out != null) {

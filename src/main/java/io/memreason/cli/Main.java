@@ -10,27 +10,30 @@ import picocli.CommandLine.ParseResult;
     description = "Streaming question answering with a memory/reason step-token LLM on Kafka.",
     subcommands = {CommandLine.HelpCommand.class, BrokerCommand.class, ServeCommand.class, AskCommand.class,
         DemoCommand.class, BenchCommand.class, ScoreCommand.class, TrainCommand.class, EvalCommand.class,
-        RetrainCommand.class})
+        BootstrapCommand.class, RetrainCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
     CommandLine commandLine = commandLine();
     // Before any DJL class loads: offline, no telemetry, and torch's threads: one per worker thread when serving,
-    // two for the single thread that trains.
-    DjlEnvironment.configure(trains(commandLine, args) ? 2 : 1);
+    // what the training command asks for when training.
+    DjlEnvironment.configure(torchThreads(commandLine, args));
     System.exit(commandLine.execute(args));
   }
 
-  /** Whether the arguments name a training command (parsing them touches no DJL class). */
-  static boolean trains(CommandLine commandLine, String[] args) {
+  /**
+   * Torch's intra-op threads for the command the arguments name: what a training command asks for, otherwise 1.
+   * Parsing touches no DJL class.
+   */
+  static int torchThreads(CommandLine commandLine, String[] args) {
     try {
       ParseResult parsed = commandLine.parseArgs(args);
       while (parsed.hasSubcommand()) {
         parsed = parsed.subcommand();
       }
-      return parsed.commandSpec().userObject() instanceof TrainsModels;
+      return parsed.commandSpec().userObject() instanceof TrainsModels training ? training.torchThreads() : 1;
     } catch (CommandLine.ParameterException e) {
-      return false;
+      return 1;
     }
   }
 

@@ -7,35 +7,39 @@ import io.memreason.registry.ModelRegistry;
 import io.memreason.registry.ModelSource;
 import io.memreason.registry.ServingModel;
 import io.memreason.registry.VersionLoader;
+import io.memreason.training.DefaultModel;
+import io.memreason.training.TrainingProgress;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Optional;
+import java.time.Duration;
 
 /**
  * The one place the commands get their model from ({@code serve}, {@code demo}, {@code bench pipeline},
- * {@code retrain}): a Hugging Face folder (+ adapter) loaded on the configured device, behind a continuous-batching
- * generator. Without a registry that is the configured model; with one ({@code registry.dir}) it is the version
- * promoted last, hot-swapped to each newly promoted one. The engine reports its batch size per decode step, prefill
- * tokens and live requests on the registry it is given ({@code memreason.engine.*}); after a swap the meters follow
- * the newly loaded version.
+ * {@code retrain}): the configured Hugging Face folder (+ adapter), or the locally built default model when none is
+ * configured, loaded on the configured device behind a continuous-batching generator. Without a registry that model
+ * is served; with one ({@code registry.dir}) the version promoted last is, hot-swapped to each newly promoted one.
+ * The engine reports its batch size per decode step, prefill tokens and live requests on the registry it is given
+ * ({@code memreason.engine.*}); after a swap the meters follow the newly loaded version.
  */
 final class ReasonerFactory {
   private ReasonerFactory() {}
 
   static Reasoner create(MemreasonConfig config, MeterRegistry meters) {
     VersionLoader loader = versionLoader(config, meters);
-    ModelSource configured = configuredModel(config).orElseThrow(() -> new IllegalStateException(
-        "no model configured: set model.dir (MEMREASON_MODEL_DIR) to a Hugging Face folder with step tokens"));
     if (config.registry().dir().isEmpty()) {
-      return loader.load(configured);
+      return loader.load(configuredModel(config));
     }
-    return ServingModel.start(config, registry(config), loader, configured, meters);
+    return ServingModel.start(config, registry(config), loader, configuredModel(config), meters);
   }
 
-  /** The configured model ({@code model.dir}, {@code model.adapter}), named {@code model.version}, if there is one. */
-  static Optional<ModelSource> configuredModel(MemreasonConfig config) {
-    return config.model().dir().map(dir -> new ModelSource(config.model().version(), dir, config.model().adapter()));
+  /**
+   * The configured model ({@code model.dir}, {@code model.adapter}) or else the default model, named
+   * {@code model.version}.
+   */
+  static ModelSource configuredModel(MemreasonConfig config) {
+    return new ModelSource(config.model().version(), config.model().dir().orElseGet(() -> defaultModel(config)),
+        config.model().adapter());
   }
 
   /** The model registry of {@code registry.dir}. */
@@ -48,5 +52,18 @@ final class ReasonerFactory {
   /** Loads a version as an engine-backed reasoner whose meters go to {@code meters}. */
   static VersionLoader versionLoader(MemreasonConfig config, MeterRegistry meters) {
     return new LlmVersionLoader(config.engine(), meters);
+  }
+
+  /**
+   * Without {@code model.dir}: memreason's default model from {@code model.cache-dir}, trained there first (a few
+   * minutes, with progress on stderr) when the cache has none.
+   */
+  private static Path defaultModel(MemreasonConfig config) {
+    try (TrainingProgress progress = TrainingProgress.forConsole(System.err, Duration.ofSeconds(15))) {
+      return DefaultModel.ensure(config.model().cacheDir(), DefaultModel.defaultRecipe(), progress);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while building the default model", e);
+    }
   }
 }

@@ -30,7 +30,7 @@ final class RetrainJobFactory {
         new LabelledTraceLog(c), LoraRetrainer.from(r), ReasonerFactory.versionLoader(c, new SimpleMeterRegistry()),
         evaluation);
     RetrainJob.Settings settings = new RetrainJob.Settings(new RetrainPolicy(r.afterExamples(), r.intervalMs()),
-        new PromotionGate(c.registry().promotionTolerance()), ReasonerFactory.configuredModel(c), r.replayData(),
+        new PromotionGate(c.registry().promotionTolerance()), () -> ReasonerFactory.configuredModel(c), r.replayData(),
         r.replaySize(), r.seed(), c.engine().maxNewTokens(), Duration.ofMillis(c.pipeline().answerTimeoutMs()),
         Duration.ofMillis(r.lockStaleMs()));
     return new RetrainJob(parts, settings, Clock.systemUTC());

@@ -109,6 +109,15 @@ final class TrainCommand implements Callable<Integer>, TrainsModels {
   @Option(names = "--resume", description = "Continue the run whose checkpoints are in --out.")
   boolean resume;
 
+  @Option(names = "--torch-threads", defaultValue = "2",
+      description = "Torch's intra-op threads (training runs on one Java thread). Default: ${DEFAULT-VALUE}.")
+  int torchThreads;
+
+  @Override
+  public int torchThreads() {
+    return torchThreads;
+  }
+
   @Override
   public Integer call() throws Exception {
     TrainingSettings settings = new TrainingSettings(TrainingSettings.Scope.LORA,

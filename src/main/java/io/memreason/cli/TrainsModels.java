@@ -1,7 +1,11 @@
 package io.memreason.cli;
 
 /**
- * Marks a command that trains: it runs on one Java thread (PyTorch allows one gradient collector per process), so
- * torch gets two intra-op threads instead of serving's one per worker thread. {@link Main} reads it before DJL loads.
+ * A command that trains. It runs on one Java thread (PyTorch allows one gradient collector per process), so its
+ * parallelism can only come from torch's intra-op threads: {@link Main} asks how many before DJL loads.
  */
-interface TrainsModels {}
+interface TrainsModels {
+
+  /** Torch's intra-op threads for this run. */
+  int torchThreads();
+}

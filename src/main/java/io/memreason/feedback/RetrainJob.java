@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,11 +86,12 @@ public final class RetrainJob implements AutoCloseable {
   /**
    * How a run behaves.
    *
-   * @param configured the model imported as the registry's first version when it has none, if one is configured
+   * @param configured the model imported as the registry's first version when it has none (asked only then: the
+   *     default model may first have to be built)
    * @param replayData the original training data to replay; empty = none
    * @param evaluationTimeout how long one version's evaluation may take
    */
-  public record Settings(RetrainPolicy policy, PromotionGate gate, Optional<ModelSource> configured, List<Path> replayData,
+  public record Settings(RetrainPolicy policy, PromotionGate gate, Supplier<ModelSource> configured, List<Path> replayData,
                          int replaySize, long seed, int maxNewTokens, Duration evaluationTimeout,
                          Duration lockStaleAfter) {}
 
@@ -221,9 +223,7 @@ public final class RetrainJob implements AutoCloseable {
   }
 
   private RegisteredVersion importConfigured() {
-    ModelSource configured = settings.configured().orElseThrow(() -> new IllegalStateException("the registry "
-        + parts.registry().root() + " has no version yet and no model is configured to import as its first: set"
-        + " model.dir"));
+    ModelSource configured = settings.configured().get();
     ModelRegistry.Promotion imported = parts.registry().importModel(configured);
     parts.publisher().publish(imported.promoted());
     log.info("the registry had no version: imported {} as {}", configured.version(), imported.promoted().name());

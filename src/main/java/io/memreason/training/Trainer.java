@@ -14,11 +14,11 @@ import java.util.Optional;
 import java.util.Random;
 
 /**
- * The training loop: epochs over the shuffled sequences, each optimizer step accumulating the gradients of
- * {@code gradientAccumulation} micro-batches (DJL accumulates across gradient collectors; the update zeroes them),
- * clipping their global norm, and updating with AdamW on a warm-up + cosine schedule. Every step runs in one
- * {@code NDScope}. At every epoch's end a checkpoint is written and, with an evaluation set, scored by greedy
- * generation from the checkpoint as the runtime loads it; the best-scoring checkpoint is kept as {@code best}.
+ * The training loop: epochs over the sequences in an order drawn from the seed, one {@link TrainingStep} per
+ * effective batch (gradient accumulation, global-norm clipping, AdamW on a warm-up + cosine schedule). At every
+ * epoch's end a checkpoint is written and, with an evaluation set, scored by greedy generation from the checkpoint
+ * as the runtime loads it; the best-scoring checkpoint is kept as {@code best}. Because the data order and the
+ * schedule are functions of the update count, a run resumed from a checkpoint continues exactly where it stopped.
  *
  * <p>Single-threaded by necessity: PyTorch allows one gradient collector per process.
  */

@@ -4,7 +4,7 @@ package io.memreason.training;
  * The hyper-parameters of one training run; saved with every checkpoint so a run can be resumed and audited.
  *
  * @param scope what is trained: LoRA factors and step-token rows, or every parameter
- * @param lora the LoRA adapter's shape (ignored when every parameter is trained)
+ * @param lora the LoRA adapter's shape; null when every parameter is trained
  * @param batchSize sequences per forward pass
  * @param gradientAccumulation forward passes per optimizer step (effective batch = batchSize × this)
  * @param maxLength most tokens per sequence before EOS, BOS included (the reference's {@code model_max_length})
@@ -45,6 +45,9 @@ public record TrainingSettings(Scope scope, Lora lora, int epochs, int batchSize
   }
 
   public TrainingSettings {
+    if ((scope == Scope.LORA) != (lora != null)) {
+      throw new IllegalArgumentException("LoRA settings are needed for LoRA training and only there");
+    }
     if (epochs < 1 || batchSize < 1 || gradientAccumulation < 1) {
       throw new IllegalArgumentException("epochs, batch and gradient accumulation must be >= 1: " + epochs + ", "
           + batchSize + ", " + gradientAccumulation);

@@ -119,7 +119,7 @@ final class ContinuousLearningScenario {
           new LabelledTraceLog(config), world.trainer(), world.loader(),
           EvaluationSet.read(world.evaluationSet(), world.task())), new RetrainJob.Settings(
           new RetrainPolicy(config.retrain().afterExamples(), 0),
-          new PromotionGate(config.registry().promotionTolerance()), java.util.Optional.of(world.firstVersion()),
+          new PromotionGate(config.registry().promotionTolerance()), world::firstVersion,
           world.replayData(), config.retrain().replaySize(), 42, config.engine().maxNewTokens(), timeout,
           Duration.ofMinutes(5)), Clock.systemUTC());
       try (RetrainTrigger trigger = new RetrainTrigger(job, Duration.ofMillis(500), runs::add).start()) {

@@ -97,7 +97,7 @@ class RetrainJobIT {
         source -> new FactBookReasoner(source.version(), FactBook.in(source.adapter()), Duration.ZERO),
         EvaluationSet.read(evaluation, io.memreason.reasoning.Task.ATLAS));
     RetrainJob.Settings settings = new RetrainJob.Settings(new RetrainPolicy(afterExamples, 0),
-        new PromotionGate(0.02), Optional.of(firstVersion), List.of(), 0, 42, 64, Duration.ofMinutes(1), Duration.ofMinutes(5));
+        new PromotionGate(0.02), () -> firstVersion, List.of(), 0, 42, 64, Duration.ofMinutes(1), Duration.ofMinutes(5));
     RetrainJob job = new RetrainJob(parts, settings, Clock.systemUTC());
     opened.add(job);
     return job;

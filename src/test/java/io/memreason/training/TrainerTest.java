@@ -54,7 +54,7 @@ class TrainerTest {
   void fullParameterRunSavesAModelFolderThatTheRuntimeLoadsWithTheTrainersLogits() throws Exception {
     Path base = TrainingFixtures.tinyCheckpoint(dir.resolve("base"));
     TrainingSettings settings = new TrainingSettings(TrainingSettings.Scope.FULL,
-        new TrainingSettings.Lora(1, 1, 0f, LoraTargets.MLP), 10, 2, 1, 64, 1e-2f, 0f, 0.1f, 1f, 5, 2, 1, false);
+        null, 10, 2, 1, 64, 1e-2f, 0f, 0.1f, 1f, 5, 2, 1, false);
     try (FullParameterModel model = FullParameterModel.open(base, settings, DataType.FLOAT32, 128)) {
       List<TrainingSequence> sequences = TrainingFixtures.sequences(base, model, settings);
       double before = meanLoss(model, sequences);
