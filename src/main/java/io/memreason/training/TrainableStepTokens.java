@@ -126,7 +126,9 @@ public final class TrainableStepTokens {
   }
 
   private static NDArray copy(NDArray a, NDManager manager, DataType dtype) {
-    NDArray c = a.toType(dtype, true);
+    // toType to the same type returns a tensor over the same memory, which dies with the caller's staging manager:
+    // only duplicate() gives the rows memory of their own.
+    NDArray c = a.getDataType() == dtype ? a.duplicate() : a.toType(dtype, true);
     c.attach(manager);
     return c;
   }
