@@ -61,9 +61,11 @@ final class ContinuousLearningScenario {
    * @param retrain the retraining run that promoted version 2
    * @param swapPause the longest time without an answer from the promotion to 2 s after the first answer of version 2
    * @param medianGap the median time between consecutive answers over the whole run, for comparison
+   * @param answers every answer, in the order they were committed
    */
   record Figures(Map<String, int[]> checksByVersion, Map<String, ModelAccuracy> liveAccuracy,
-                 RetrainJob.Outcome retrain, Duration swapPause, Duration medianGap, int questions) {
+                 RetrainJob.Outcome retrain, Duration swapPause, Duration medianGap, int questions,
+                 List<Answer> answers) {
 
     double checkAccuracy(String version) {
       int[] c = checksByVersion.getOrDefault(version, new int[2]);
@@ -97,8 +99,10 @@ final class ContinuousLearningScenario {
 
   Figures run(String bootstrap) throws Exception {
     List<LearningWorld.GoldQuestion> teaching = world.teaching();
-    MemreasonConfig config = LearningFixture.config(bootstrap, "learning", dir.resolve("registry"), Map.of(
-        "retrain.after-examples", String.valueOf(teaching.size()), "retrain.check-interval-ms", "500"));
+    Map<String, String> keys = new HashMap<>(world.configuration());
+    keys.put("retrain.after-examples", String.valueOf(teaching.size()));
+    keys.put("retrain.check-interval-ms", "500");
+    MemreasonConfig config = LearningFixture.config(bootstrap, "learning", dir.resolve("registry"), keys);
     ModelRegistry registry = new ModelRegistry(dir.resolve("registry"), 5, Clock.systemUTC());
     try (ModelVersionPublisher publisher = new ModelVersionPublisher(config)) {
       publisher.publish(registry.importModel(world.firstVersion()).promoted());
@@ -144,8 +148,11 @@ final class ContinuousLearningScenario {
         assertEquals(RetrainJob.Result.PROMOTED, promotion.result(), promotion.message());
         promotedAt = Instant.now();
         String v2 = promotion.candidate().orElseThrow().name().value();
+        // Every check question once more, now answered by the new version, while the traffic goes on.
         awaitCondition(() -> answers.stream().filter(a -> a.getModelVersion().equals(v2)
-            && a.getQuestionId().startsWith("check-")).count() >= world.checks().size(), "checks answered by " + v2);
+            && a.getQuestionId().startsWith("check-")).map(a -> asked.get(a.getQuestionId()).text()).distinct()
+            .count() >= world.checks().stream().map(LearningWorld.GoldQuestion::text).distinct().count(),
+            "every check question answered by " + v2);
         flowing.set(false);
         traffic.join();
         awaitCondition(() -> answers.size() >= asked.size(), "every question answered");
@@ -161,7 +168,7 @@ final class ContinuousLearningScenario {
     assertEachAnsweredOnceWithEachStepOnce(config, asked.keySet());
     String promoted = promotion.candidate().orElseThrow().name().value();
     return new Figures(checksByVersion(answers, asked), liveAccuracy(config), promotion,
-        swapPause(answers, promoted, promotedAt), medianGap(answers), asked.size());
+        swapPause(answers, promoted, promotedAt), medianGap(answers), asked.size(), List.copyOf(answers));
   }
 
   private Map<String, int[]> checksByVersion(List<Answer> answers, Map<String, LearningWorld.GoldQuestion> asked) {

@@ -32,7 +32,8 @@ class FeedbackTrainingSetTest {
         example("corrected", Verdict.INCORRECT, "A", null, step(StepKind.MEMORY, "Ice is cold.", false, true)),
         example("wrong", Verdict.INCORRECT, null, null, step(StepKind.MEMORY, "Fire is cold.", false, false))));
 
-    assertEquals(List.of("right", "corrected"), traces.stream().map(LabelledTrace::questionId).toList());
+    assertEquals(List.of("corrected", "right"), traces.stream().map(LabelledTrace::questionId).toList(),
+        "in question-id order");
   }
 
   @Test

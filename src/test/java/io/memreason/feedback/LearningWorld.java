@@ -7,6 +7,7 @@ import io.memreason.registry.ModelSource;
 import io.memreason.registry.VersionLoader;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A world the continuous-learning test runs in: a first model version that does not know some facts, how versions
@@ -17,6 +18,11 @@ interface LearningWorld extends AutoCloseable {
 
   /** A question and its true answer. */
   record GoldQuestion(String text, String answer) {}
+
+  /** Configuration keys the world needs (engine limits of its model, replay size); none by default. */
+  default Map<String, String> configuration() {
+    return Map.of();
+  }
 
   /** The model imported as version 1. */
   ModelSource firstVersion();
