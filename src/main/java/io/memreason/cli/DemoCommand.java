@@ -3,14 +3,10 @@ package io.memreason.cli;
 import io.memreason.avro.Question;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.feedback.FeedbackAggregator;
-import io.memreason.feedback.LearningSubscription;
 import io.memreason.feedback.RetrainTrigger;
-import io.memreason.kafka.ClientProperties;
 import io.memreason.kafka.EmbeddedKafka;
 import io.memreason.kafka.TopicCreator;
 import io.memreason.pipeline.InferencePipeline;
-import io.memreason.pipeline.TraceSubscription;
-import io.memreason.pipeline.serde.AvroSerdes;
 import io.memreason.registry.ModelRegistry;
 import io.memreason.registry.ModelSource;
 import io.memreason.registry.ModelVersionPublisher;
@@ -22,16 +18,11 @@ import io.memreason.web.WebServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Ansi;
@@ -40,7 +31,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code memreason demo}: everything in one process on a fresh embedded broker, sample questions going in and
- * their traces printed live as the model writes them.
+ * their traces printed live as the model writes them; with {@code --learn}, the learning loop live
+ * ({@link LearningDemo}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Embedded Kafka + the pipeline + the model: sample questions answered with live memory/reason traces.")
@@ -58,6 +50,11 @@ final class DemoCommand implements Callable<Integer> {
       description = "After the sample questions, keep the pipeline and the live page running until Ctrl-C.")
   boolean keepRunning;
 
+  @Option(names = "--learn", description = "Instead of the sample questions, the learning loop on the default model's "
+      + "atlas world: questions about facts it was never taught, labelled as they are answered, a retraining on the "
+      + "labels, the new version swapped in, the questions asked again; accuracy per version printed as it changes.")
+  boolean learn;
+
   /** Where the demo's model versions come from: how one is loaded, and the first one, which starts the registry. */
   record Models(VersionLoader loader, ModelSource firstVersion) {}
 
@@ -65,6 +62,10 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MemreasonConfig c = config.load();
+    if (learn && c.model().dir().isPresent()) {
+      throw new IllegalArgumentException("demo --learn teaches the default model its atlas world: leave model.dir"
+          + " empty (it is " + c.model().dir().get() + ")");
+    }
     run(new Models(ReasonerFactory.versionLoader(c, registry), ReasonerFactory.configuredModel(c)), registry,
         System.out, Ansi.AUTO.enabled());
     return 0;
@@ -79,10 +80,12 @@ final class DemoCommand implements Callable<Integer> {
     try (ShutdownSignal signal = new ShutdownSignal();
          TemporaryDirectory dir = new TemporaryDirectory("memreason-demo");
          EmbeddedKafka kafka = EmbeddedKafka.start(dir.path().resolve("kafka"), 0)) {
+      LearningDemo lesson = learn ? LearningDemo.forDefaultModel(dir.path().resolve("atlas")) : null;
       MemreasonConfig c = config.load().with(Map.of(
           "kafka.bootstrap.servers", kafka.bootstrapServers(),
           "streams.state.dir", dir.path().resolve("streams").toString(),
-          "registry.dir", dir.path().resolve("registry").toString()));
+          "registry.dir", dir.path().resolve("registry").toString()))
+          .with(lesson == null ? Map.of() : lesson.settings());
       TopicCreator.createMissing(c);
       ModelRegistry versions = ReasonerFactory.registry(c);
       try (ModelVersionPublisher publisher = new ModelVersionPublisher(c)) {
@@ -93,8 +96,7 @@ final class DemoCommand implements Callable<Integer> {
            FeedbackAggregator feedback = FeedbackAggregator.start(c, registry);
            RetrainTrigger retraining = c.retrain().evalData().isPresent() ? retrainingTrigger(c) : null;
            TraceMonitor monitor = TraceMonitor.start(c);
-           WebServer web = WebServer.start(c.web(), registry, () -> Health.of(pipeline.state()), monitor);
-           LearningSubscription learning = LearningSubscription.fromNow(c)) {
+           WebServer web = WebServer.start(c.web(), registry, () -> Health.of(pipeline.state()), monitor)) {
         out.println("Kafka at " + kafka.bootstrapServers() + " · model " + reasoner.modelVersion()
             + " · live page on http://localhost:" + web.port() + "/ · Ctrl-C stops");
         if (retraining == null) {
@@ -102,13 +104,21 @@ final class DemoCommand implements Callable<Integer> {
         }
         pipeline.awaitRunning(Duration.ofMinutes(2));
         List<Question> questions = SampleQuestions.take(count, "demo-");
-        TracePrinter printer = new TracePrinter(out, colour,
-            questions.stream().map(Question::getId).collect(Collectors.toSet()));
-        askAndFollow(c, questions, signal, printer, learning, out);
-        if (keepRunning && !signal.requested()) {
-          out.println("the live page stays on http://localhost:" + web.port() + "/ (ask and label there) · Ctrl-C stops");
-          while (!signal.requested()) {
-            learning.poll(Duration.ofMillis(200), printer);
+        TracePrinter printer = new TracePrinter(out, colour, lesson != null ? lesson.questionIds()
+            : questions.stream().map(Question::getId).collect(Collectors.toSet()));
+        try (QuestionFeed feed = new QuestionFeed(c, printer, signal, Duration.ofMillis(intervalMs))) {
+          long started = System.nanoTime();
+          if (lesson != null) {
+            lesson.run(feed, printer, out);
+          } else {
+            feed.ask(questions);
+          }
+          int asked = lesson != null ? lesson.questionIds().size() : questions.size();
+          out.printf("%d of %d questions answered in %.1f s%n", printer.answered(), asked,
+              (System.nanoTime() - started) / 1e9);
+          if (keepRunning && !signal.requested()) {
+            out.println("the live page stays on http://localhost:" + web.port() + "/ (ask and label there) · Ctrl-C stops");
+            feed.followUntilStopped();
           }
         }
       }
@@ -120,30 +130,5 @@ final class DemoCommand implements Callable<Integer> {
     return new RetrainTrigger(RetrainJobFactory.create(c), Duration.ofMillis(c.retrain().checkIntervalMs()),
         outcome -> LoggerFactory.getLogger(DemoCommand.class).info("retraining {}: {}", outcome.result(),
             outcome.message())).start();
-  }
-
-  /** Sends the questions one by one while printing whatever the pipeline publishes, until all are answered. */
-  private void askAndFollow(MemreasonConfig c, List<Question> questions, ShutdownSignal signal, TracePrinter printer,
-                            LearningSubscription learning, PrintStream out) {
-    Serializer<Question> serializer = AvroSerdes.forConfig(c.kafka()).serde(Question.class).serializer();
-    String topic = c.topics().questions();
-    long started = System.nanoTime();
-    try (TraceSubscription subscription = TraceSubscription.fromNow(c);
-         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ClientProperties.producer(c))) {
-      int sent = 0;
-      long nextSend = System.nanoTime();
-      while (printer.answered() < questions.size() && !signal.requested()) {
-        if (sent < questions.size() && System.nanoTime() >= nextSend) {
-          Question q = Question.newBuilder(questions.get(sent++)).setSubmittedAt(Instant.now()).build();
-          producer.send(new ProducerRecord<>(topic, q.getId().getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, q)));
-          printer.question(q);
-          nextSend = System.nanoTime() + Duration.ofMillis(intervalMs).toNanos();
-        }
-        subscription.poll(Duration.ofMillis(50), printer);
-        learning.poll(Duration.ZERO, printer);
-      }
-    }
-    out.printf("%d of %d questions answered in %.1f s%n", printer.answered(), questions.size(),
-        (System.nanoTime() - started) / 1e9);
   }
 }

@@ -5,12 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.memreason.avro.Answer;
 import io.memreason.avro.AnswerStatus;
+import io.memreason.avro.Feedback;
 import io.memreason.avro.ModelAccuracy;
 import io.memreason.avro.ModelStatus;
 import io.memreason.avro.ModelVersion;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.avro.StepKind;
+import io.memreason.avro.StepVerdict;
 import io.memreason.avro.Task;
+import io.memreason.avro.Verdict;
 import io.memreason.feedback.RetrainJob;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -93,5 +96,23 @@ class TracePrinterTest {
         "[model] v2 PROMOTED  eval accuracy 0.8400 >= v1's 0.8000 - tolerance 0.0200: new questions go to v2"
             + " · trained from v1 on 8 labelled traces and 200 replayed items in 95 s",
         "[model] v3 REJECTED  retraining failed: the loss is NaN"), lines());
+  }
+
+  @Test
+  void printsTheDemosLabelsAndASummaryOfTheLatestAccuracyOfEachVersion() {
+    TracePrinter printer = new TracePrinter(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, Set.of());
+    printer.label(Feedback.newBuilder().setQuestionId("q1").setVerdict(Verdict.INCORRECT).setCorrectedAnswer("Mamum")
+        .setStepVerdicts(List.of(new StepVerdict(0, false, "Gralel was born in Mamum."), new StepVerdict(1, true, null),
+            new StepVerdict(2, false, null)))
+        .setLabeller("t").setLabelledAt(T).build());
+    printer.onAccuracy(new ModelAccuracy("v1", 4L, 1L, 3L, 0L, 0L, 0L, 0L, T));
+    printer.onAccuracy(new ModelAccuracy("v1", 14L, 9L, 5L, 0L, 0L, 0L, 0L, T));
+    printer.onAccuracy(new ModelAccuracy("v2", 28L, 24L, 4L, 0L, 0L, 0L, 0L, T));
+    printer.accuracySummary();
+
+    List<String> lines = lines();
+    assertEquals("[label]  q1  INCORRECT → Mamum · steps wrong #0 (corrected), #2", lines.get(0));
+    assertEquals("[accuracy] per version: v1 9 of 14 (64.3 %) · v2 24 of 28 (85.7 %)", lines.get(lines.size() - 1));
+    assertEquals(42, printer.labelled());
   }
 }

@@ -3,10 +3,7 @@ package io.memreason.feedback;
 import io.memreason.avro.Answer;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.ReasoningStep;
-import io.memreason.avro.StepVerdict;
-import io.memreason.avro.Verdict;
 import io.memreason.config.MemreasonConfig;
-import io.memreason.reasoning.StepKind;
 import io.memreason.reasoning.Task;
 import io.memreason.registry.LlmVersionLoader;
 import io.memreason.registry.ModelSource;
@@ -17,15 +14,12 @@ import io.memreason.training.TrainingProgress;
 import io.memreason.training.TrainingSettings;
 import io.memreason.training.atlas.AtlasDataset;
 import io.memreason.training.atlas.AtlasQuestion;
-import io.memreason.training.atlas.StepJudge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,8 +28,7 @@ import java.util.Optional;
  * The continuous-learning world of memreason's default model: the tiny Llama that {@code memreason bootstrap} trains
  * on the atlas world (built once into the model cache, then reused), whose held-out facts — the birthplaces of a
  * few people — no training trace states. Labels teach the held-out questions; the checks are the other questions
- * about the same facts. The labeller knows the truth: the gold answer, the world's step judge for every memory and
- * reason step, and the gold trace, whose step at the same position corrects a wrong step of the same kind.
+ * about the same facts. The {@link AtlasLabeller} knows the truth.
  */
 final class AtlasLearningWorld implements LearningWorld {
   /** Sequences of the default model are short; prompt plus generation stay within its positions. */
@@ -45,8 +38,7 @@ final class AtlasLearningWorld implements LearningWorld {
   private final Path dir;
   private final Path model;
   private final AtlasDataset dataset;
-  private final StepJudge judge;
-  private final Map<String, AtlasQuestion> byText = new HashMap<>();
+  private final AtlasLabeller labeller;
 
   AtlasLearningWorld(Path dir, Path modelCache) throws InterruptedException {
     this.dir = dir;
@@ -55,14 +47,11 @@ final class AtlasLearningWorld implements LearningWorld {
       this.model = DefaultModel.ensure(modelCache, recipe, progress);
     }
     this.dataset = AtlasDataset.generate(recipe.seed(), recipe.sizes());
-    this.judge = dataset.judge();
+    this.labeller = new AtlasLabeller(dataset, Clock.systemUTC());
     try {
       dataset.writeTo(dir.resolve("atlas"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-    for (AtlasDataset.Split split : List.of(AtlasDataset.Split.HELD_OUT, AtlasDataset.Split.HELD_OUT_TEST)) {
-      dataset.questions(split).forEach(q -> byText.put(q.question(), q));
     }
   }
 
@@ -121,40 +110,17 @@ final class AtlasLearningWorld implements LearningWorld {
 
   @Override
   public boolean isCorrect(Answer answer, GoldQuestion gold) {
-    return Task.ATLAS.goldLabel(gold.answer()).equals(answer.getLabel());
+    return labeller.isCorrect(answer);
   }
 
   /** Whether a generated memory or reason step states only what is true in the world. */
   boolean isTrue(ReasoningStep step) {
-    return judge.judge(StepKind.valueOf(step.getKind().name()), step.getText()).isCorrect();
+    return labeller.isTrue(step);
   }
 
   @Override
   public Feedback label(Answer answer, GoldQuestion gold) {
-    boolean right = isCorrect(answer, gold);
-    List<String> goldSteps = byText.get(gold.text()).cotSteps();
-    List<StepVerdict> verdicts = new ArrayList<>();
-    for (ReasoningStep step : answer.getSteps()) {
-      if (step.getKind() != io.memreason.avro.StepKind.MEMORY && step.getKind() != io.memreason.avro.StepKind.REASON) {
-        continue;
-      }
-      boolean stepRight = isTrue(step);
-      verdicts.add(new StepVerdict(step.getIndex(), stepRight,
-          stepRight ? null : correction(goldSteps, step).orElse(null)));
-    }
-    return Feedback.newBuilder().setQuestionId(answer.getQuestionId())
-        .setVerdict(right ? Verdict.CORRECT : Verdict.INCORRECT).setCorrectedAnswer(right ? null : gold.answer())
-        .setStepVerdicts(verdicts).setLabeller("atlas-labeller").setLabelledAt(Instant.now()).build();
-  }
-
-  /** The gold step at the same position, when it is of the same kind ("[rag]: ..." is a memory step). */
-  private static Optional<String> correction(List<String> goldSteps, ReasoningStep step) {
-    if (step.getIndex() >= goldSteps.size()) {
-      return Optional.empty();
-    }
-    String gold = goldSteps.get(step.getIndex());
-    String label = step.getKind() == io.memreason.avro.StepKind.MEMORY ? "[rag]: " : "[reason]: ";
-    return gold.startsWith(label) ? Optional.of(gold.substring(label.length())) : Optional.empty();
+    return labeller.label(answer).orElseThrow();
   }
 
   @Override
