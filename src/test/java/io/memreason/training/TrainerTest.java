@@ -10,7 +10,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.memreason.llm.LanguageModel;
+import io.memreason.llm.adapter.StepTokenVocabulary;
+import io.memreason.llm.adapter.StepTokens;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,6 +76,23 @@ class TrainerTest {
         NDArray runtime = saved.model().forward(m, batch.ids(), batch.attentionMask());
         float difference = trainer.sub(runtime).abs().max().getFloat();
         assertTrue(difference <= 1e-4, "max |logit difference| " + difference);
+      }
+    }
+  }
+
+  @Test
+  void loraOnABaseWithStepTokensContinuesFromItsRows() throws Exception {
+    Path base = TrainingFixtures.tinyCheckpoint(dir.resolve("base"));
+    TrainingSettings settings = settings(1);
+    try (NDManager m = NDManager.newBaseManager()) {
+      StepTokenVocabulary vocabulary = StepTokenVocabulary.standard(1, 1);
+      StepTokens learned = new StepTokens(vocabulary, m.randomUniform(-1, 1, new Shape(5, 64)),
+          m.randomUniform(-1, 1, new Shape(5, 64)), m.randomUniform(-1, 1, new Shape(5)));
+      learned.write(base);
+      try (LoraModel model = LoraModel.open(base, settings, Optional.empty(), DataType.FLOAT32, 128)) {
+        assertEquals(vocabulary, model.stepTokens());
+        assertArrayEquals(learned.newIn().toFloatArray(), model.parameters().stream()
+            .filter(p -> p.name().equals("new_in")).findFirst().orElseThrow().array().toFloatArray());
       }
     }
   }
