@@ -11,6 +11,7 @@ import io.memreason.training.SeedExample;
 import io.memreason.training.SeedFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,6 +44,10 @@ public record EvaluationSet(Path file, Task task, List<SeedExample> items) {
   }
 
   public static EvaluationSet read(Path file, Task task) {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("the evaluation set " + file + " (retrain.eval-data) does not exist: name a"
+          + " seed-format JSON file of questions with their answers, e.g. the atlas test split");
+    }
     try {
       return new EvaluationSet(file, task, SeedFile.read(file));
     } catch (IOException e) {
