@@ -48,10 +48,6 @@ public final class FeedbackAggregator implements AutoCloseable {
     return new FeedbackAggregator(streams);
   }
 
-  public KafkaStreams.State state() {
-    return streams.state();
-  }
-
   /** Commits and leaves the consumer group, so another instance takes the partitions at once. */
   @Override
   public void close() {

@@ -1,6 +1,5 @@
 package io.memreason.registry;
 
-import io.memreason.avro.ModelStatus;
 import java.nio.file.Path;
 
 /**
@@ -9,9 +8,4 @@ import java.nio.file.Path;
  * @param manifestSha256 the checksum of the manifest file, as announced on the model-versions topic
  */
 public record RegisteredVersion(VersionName name, Path folder, Manifest manifest, String manifestSha256,
-                                VersionStatus status) {
-
-  public boolean is(ModelStatus s) {
-    return status.status() == s;
-  }
-}
+                                VersionStatus status) {}

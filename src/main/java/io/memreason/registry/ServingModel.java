@@ -9,7 +9,6 @@ import io.memreason.reasoning.ReasoningRequest;
 import io.memreason.reasoning.TraceListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.slf4j.Logger;
@@ -74,11 +73,6 @@ public final class ServingModel implements Reasoner {
   @Override
   public String modelVersion() {
     return reasoner.modelVersion();
-  }
-
-  /** The versions loaded now: the serving one last, before it those still finishing their questions. */
-  public List<String> loadedVersions() {
-    return reasoner.loadedVersions();
   }
 
   @Override

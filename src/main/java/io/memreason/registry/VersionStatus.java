@@ -22,8 +22,4 @@ public record VersionStatus(ModelStatus status, String reason, String at) {
   static VersionStatus of(ModelStatus status, String reason, Instant at) {
     return new VersionStatus(status, reason, at.toString());
   }
-
-  public Instant changedAt() {
-    return Instant.parse(at);
-  }
 }
