@@ -1,11 +1,12 @@
 package io.memreason.cli;
 
 import io.memreason.config.MemreasonConfig;
-import io.memreason.llm.LanguageModel;
-import io.memreason.llm.generate.Generator;
-import io.memreason.llm.generate.GeneratorSettings;
-import io.memreason.reasoning.LlmReasoner;
 import io.memreason.reasoning.Reasoner;
+import io.memreason.registry.LlmVersionLoader;
+import io.memreason.registry.ModelRegistry;
+import io.memreason.registry.ModelSource;
+import io.memreason.registry.ServingModel;
+import io.memreason.registry.VersionLoader;
 import io.memreason.training.DefaultModel;
 import io.memreason.training.TrainingProgress;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,28 +15,43 @@ import java.time.Clock;
 import java.time.Duration;
 
 /**
- * The one place the commands get their model from ({@code serve}, {@code demo}, {@code bench pipeline}): the
- * configured Hugging Face folder (+ adapter), or the locally built default model when none is configured, loaded
- * on the configured device behind a continuous-batching generator. The engine reports its batch size per decode
- * step, prefill tokens and live requests on the registry it is given ({@code memreason.engine.*}).
+ * The one place the commands get their model from ({@code serve}, {@code demo}, {@code bench pipeline},
+ * {@code retrain}): the configured Hugging Face folder (+ adapter), or the locally built default model when none is
+ * configured, loaded on the configured device behind a continuous-batching generator. Without a registry that model
+ * is served; with one ({@code registry.dir}) the version promoted last is, hot-swapped to each newly promoted one.
+ * The engine reports its batch size per decode step, prefill tokens and live requests on the registry it is given
+ * ({@code memreason.engine.*}); after a swap the meters follow the newly loaded version.
  */
 final class ReasonerFactory {
   private ReasonerFactory() {}
 
-  static Reasoner create(MemreasonConfig config, MeterRegistry registry) {
-    Path dir = config.model().dir().orElseGet(() -> defaultModel(config));
-    LanguageModel model = LanguageModel.load(dir, LanguageModel.LoadOptions.from(config));
-    Generator generator = null;
-    try {
-      generator = new Generator(model, GeneratorSettings.from(config.engine()));
-      return new LlmReasoner(model, generator, config.model().version(), Clock.systemUTC()).withMetrics(registry);
-    } catch (RuntimeException e) {
-      if (generator != null) {
-        generator.close();
-      }
-      model.close();
-      throw e;
+  static Reasoner create(MemreasonConfig config, MeterRegistry meters) {
+    VersionLoader loader = versionLoader(config, meters);
+    if (config.registry().dir().isEmpty()) {
+      return loader.load(configuredModel(config));
     }
+    return ServingModel.start(config, registry(config), loader, configuredModel(config), meters);
+  }
+
+  /**
+   * The configured model ({@code model.dir}, {@code model.adapter}) or else the default model, named
+   * {@code model.version}.
+   */
+  static ModelSource configuredModel(MemreasonConfig config) {
+    return new ModelSource(config.model().version(), config.model().dir().orElseGet(() -> defaultModel(config)),
+        config.model().adapter());
+  }
+
+  /** The model registry of {@code registry.dir}. */
+  static ModelRegistry registry(MemreasonConfig config) {
+    Path dir = config.registry().dir().orElseThrow(() -> new IllegalStateException(
+        "no model registry configured: set registry.dir (MEMREASON_REGISTRY_DIR) to the folder of model versions"));
+    return new ModelRegistry(dir, config.registry().keepVersions(), Clock.systemUTC());
+  }
+
+  /** Loads a version as an engine-backed reasoner whose meters go to {@code meters}. */
+  static VersionLoader versionLoader(MemreasonConfig config, MeterRegistry meters) {
+    return new LlmVersionLoader(config.engine(), meters);
   }
 
   /**

@@ -1,6 +1,9 @@
 package io.memreason.cli;
 
 import io.memreason.config.MemreasonConfig;
+import io.memreason.feedback.FeedbackAggregator;
+import io.memreason.feedback.RetrainJob;
+import io.memreason.feedback.RetrainTrigger;
 import io.memreason.kafka.TopicCreator;
 import io.memreason.pipeline.InferencePipeline;
 import io.memreason.reasoning.Reasoner;
@@ -9,16 +12,24 @@ import io.memreason.web.TraceMonitor;
 import io.memreason.web.WebServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** {@code memreason serve}: the inference pipeline against the configured Kafka cluster, until Ctrl-C. */
+/**
+ * {@code memreason serve}: the inference pipeline and the feedback aggregator against the configured Kafka cluster,
+ * until Ctrl-C; with {@code registry.dir}, hot-swapping to each promoted model version, and with
+ * {@code retrain.trigger=in-process}, retraining in this process when it is due.
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Answer the questions topic with the model: steps and answers to their topics, exactly once, and the"
-        + " live trace page on web.port, until Ctrl-C.")
+    description = {"Answer the questions topic with the model: steps and answers to their topics, exactly once, and the"
+        + " live trace page on web.port, until Ctrl-C. Labels on the feedback topic are joined with their answers"
+        + " into training examples and live accuracy per model version.",
+        "With registry.dir set, serves the model version promoted last and swaps to each newly promoted one; with"
+        + " retrain.trigger=in-process, also retrains when it is due (see memreason retrain)."})
 final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
@@ -36,6 +47,8 @@ final class ServeCommand implements Callable<Integer> {
     try (ShutdownSignal signal = new ShutdownSignal();
          Reasoner reasoner = ReasonerFactory.create(c, registry);
          InferencePipeline pipeline = InferencePipeline.start(c, reasoner, registry);
+         FeedbackAggregator feedback = FeedbackAggregator.start(c, registry);
+         RetrainTrigger retraining = c.retrain().inProcess() ? retrainingTrigger(c) : null;
          TraceMonitor monitor = TraceMonitor.start(c);
          WebServer web = WebServer.start(c.web(), registry, () -> Health.of(pipeline.state()), monitor)) {
       log.info("serving {} with model {}; live page, API, metrics and health on port {}", c.topics().questions(),
@@ -43,5 +56,12 @@ final class ServeCommand implements Callable<Integer> {
       signal.await();
     }
     return 0;
+  }
+
+  /** The in-process trigger; a resource that is null is not closed, so serving without one needs no branch. */
+  private static RetrainTrigger retrainingTrigger(MemreasonConfig c) {
+    RetrainJob job = RetrainJobFactory.create(c);
+    return new RetrainTrigger(job, Duration.ofMillis(c.retrain().checkIntervalMs()),
+        outcome -> log.info("retraining {}: {}", outcome.result(), outcome.message())).start();
   }
 }

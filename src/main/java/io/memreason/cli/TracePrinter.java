@@ -2,12 +2,22 @@ package io.memreason.cli;
 
 import io.memreason.avro.Answer;
 import io.memreason.avro.AnswerStatus;
+import io.memreason.avro.Feedback;
+import io.memreason.avro.ModelAccuracy;
+import io.memreason.avro.ModelStatus;
+import io.memreason.avro.ModelVersion;
 import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.avro.StepKind;
+import io.memreason.avro.Verdict;
+import io.memreason.feedback.LearningSubscription;
+import io.memreason.feedback.RetrainJob;
 import io.memreason.pipeline.TraceSubscription;
 import java.io.PrintStream;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -15,15 +25,19 @@ import java.util.TreeMap;
 /**
  * Prints traces live: every step as soon as it is published, in step order per question, memory and reason steps
  * told apart by colour and by a label ({@code [memory]}, {@code [reason]}, {@code [step]} for an unlabelled step),
- * so it reads the same without colour; then the answer with its label, status, model version and latency.
+ * so it reads the same without colour; then the answer with its label, status, model version and latency. Also how
+ * the model learns: labels given by the demo ({@code [label]}), each change of a version's live accuracy
+ * ({@code [accuracy]}) and each promoted or rejected version ({@code [model]}).
  */
-final class TracePrinter implements TraceSubscription.Handler {
+final class TracePrinter implements TraceSubscription.Handler, LearningSubscription.Handler {
   private static final String BOLD = "1";
   private static final String CYAN = "36";
   private static final String YELLOW = "33";
   private static final String GREEN = "32";
   private static final String RED = "31";
   private static final String DIM = "2";
+  private static final String BLUE = "34";
+  private static final String MAGENTA = "35";
 
   private final PrintStream out;
   private final boolean colour;
@@ -32,7 +46,12 @@ final class TracePrinter implements TraceSubscription.Handler {
   /** Steps arrive from two topics, so step 2 can come before step 1: hold them until their turn. */
   private final Map<String, TreeMap<Integer, ReasoningStep>> waiting = new HashMap<>();
   private final Map<String, Integer> nextIndex = new HashMap<>();
-  private int answered;
+  /** Promoted or rejected versions printed so far. */
+  private int decisions;
+  /** The latest accuracy figures of each version. */
+  private final Map<String, ModelAccuracy> accuracies = new TreeMap<>();
+  /** Answered questions: a step of theirs that arrives after the answer was printed with it already. */
+  private final Set<String> answered = new HashSet<>();
 
   TracePrinter(PrintStream out, boolean colour, Set<String> followed) {
     this.out = out;
@@ -48,7 +67,7 @@ final class TracePrinter implements TraceSubscription.Handler {
   @Override
   public void onStep(ReasoningStep step) {
     String id = step.getQuestionId();
-    if (!followed.contains(id)) {
+    if (!followed.contains(id) || answered.contains(id)) {
       return;
     }
     waiting.computeIfAbsent(id, k -> new TreeMap<>()).put(step.getIndex(), step);
@@ -66,7 +85,7 @@ final class TracePrinter implements TraceSubscription.Handler {
     printReadySteps(id);
     waiting.remove(id);
     nextIndex.remove(id);
-    answered++;
+    answered.add(id);
     boolean ok = answer.getStatus() == AnswerStatus.OK;
     String text = answer.getStatus() == AnswerStatus.FAILED ? "failed: " + answer.getError() : answer.getAnswerText();
     String label = answer.getLabel() == null ? "" : "label " + answer.getLabel() + " · ";
@@ -75,8 +94,61 @@ final class TracePrinter implements TraceSubscription.Handler {
         + " ms · " + answer.getGeneratedTokens() + " tokens"));
   }
 
+  /** A label the demo gave an answer: the verdict, the corrected answer, the steps judged wrong. */
+  void label(Feedback f) {
+    boolean right = f.getVerdict() == Verdict.CORRECT;
+    List<String> wrong = f.getStepVerdicts().stream().filter(v -> !v.getCorrect())
+        .map(v -> "#" + v.getIndex() + (v.getCorrectedText() == null ? "" : " (corrected)")).toList();
+    out.println(paint(right ? GREEN : RED, "[label]") + "  " + dim(f.getQuestionId()) + "  " + f.getVerdict()
+        + (right ? "" : " → " + f.getCorrectedAnswer())
+        + dim(wrong.isEmpty() ? "" : " · steps wrong " + String.join(", ", wrong)));
+  }
+
+  @Override
+  public void onAccuracy(ModelAccuracy a) {
+    accuracies.put(a.getModelVersion(), a);
+    out.println(paint(MAGENTA, "[accuracy]") + " " + paint(BOLD, a.getModelVersion()) + String.format(Locale.ROOT,
+        "  %d of %d labelled answers correct (%.1f %%)", a.getCorrect(), a.getLabelled(),
+        a.getLabelled() == 0 ? 0.0 : 100.0 * a.getCorrect() / a.getLabelled())
+        + dim(" · memory steps wrong " + a.getMemoryStepsWrong() + "/" + a.getMemoryStepsJudged()
+        + " · reason steps wrong " + a.getReasonStepsWrong() + "/" + a.getReasonStepsJudged()));
+  }
+
+  @Override
+  public void onModelVersion(ModelVersion v) {
+    if (v.getStatus() != ModelStatus.PROMOTED && v.getStatus() != ModelStatus.REJECTED) {
+      return; // registered and retired versions follow from these two
+    }
+    Map<String, Double> m = v.getMetrics();
+    String trained = m.containsKey(RetrainJob.TRAIN_SECONDS) ? String.format(Locale.ROOT,
+        " · trained from %s on %.0f labelled traces and %.0f replayed items in %.0f s", v.getParentVersion(),
+        m.get(RetrainJob.TRAIN_TRACES), m.get(RetrainJob.TRAIN_REPLAY), m.get(RetrainJob.TRAIN_SECONDS)) : "";
+    boolean promoted = v.getStatus() == ModelStatus.PROMOTED;
+    decisions++;
+    out.println(paint(BLUE, "[model]") + " " + paint(BOLD, v.getVersion() + " " + v.getStatus()) + "  "
+        + (promoted ? v.getReason() + ": new questions go to " + v.getVersion() : v.getReason()) + dim(trained));
+  }
+
+  /** Answers with a current label, over all versions, as the latest accuracy figures printed count them. */
+  long labelled() {
+    return accuracies.values().stream().mapToLong(ModelAccuracy::getLabelled).sum();
+  }
+
+  /** One line with the latest accuracy of every version. */
+  void accuracySummary() {
+    List<String> versions = accuracies.values().stream().map(a -> String.format(Locale.ROOT, "%s %d of %d (%.1f %%)",
+        a.getModelVersion(), a.getCorrect(), a.getLabelled(),
+        a.getLabelled() == 0 ? 0.0 : 100.0 * a.getCorrect() / a.getLabelled())).toList();
+    out.println(paint(MAGENTA, "[accuracy]") + " " + paint(BOLD, "per version: " + String.join(" · ", versions)));
+  }
+
+  /** How many promoted or rejected versions were printed. */
+  int decisions() {
+    return decisions;
+  }
+
   int answered() {
-    return answered;
+    return answered.size();
   }
 
   private void printReadySteps(String id) {

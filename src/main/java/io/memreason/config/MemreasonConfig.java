@@ -1,6 +1,8 @@
 package io.memreason.config;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -10,7 +12,8 @@ import java.util.TreeMap;
  * for what each key means.
  */
 public record MemreasonConfig(
-    Kafka kafka, Topics topics, Pipeline pipeline, Model model, Engine engine, Web web, Settings settings) {
+    Kafka kafka, Topics topics, Pipeline pipeline, Model model, Engine engine, Web web, Feedback feedback,
+    Retrain retrain, Registry registry, Settings settings) {
 
   /**
    * Kafka connection and the properties passed verbatim to clients ({@code kafka.*}), to Streams
@@ -41,6 +44,23 @@ public record MemreasonConfig(
    * @param recentQuestions how many of the latest questions the live page keeps and shows to a newly opened page
    */
   public record Web(String host, int port, int recentQuestions) {}
+
+  /** The feedback aggregator: its Streams application id, how long labels wait for answers, how long answers stay. */
+  public record Feedback(String applicationId, long waitForAnswerMs, long answerRetentionMs, long punctuateIntervalMs) {}
+
+  /**
+   * When and how a new model version is trained from feedback.
+   *
+   * @param inProcess run the job in this process when it is due ({@code retrain.trigger=in-process})
+   * @param intervalMs 0 = no schedule
+   * @param replayData seed-format files of the original training data; empty = no replay
+   */
+  public record Retrain(boolean inProcess, int afterExamples, long intervalMs, long checkIntervalMs,
+                        Optional<Path> evalData, String evalTask, List<Path> replayData, int replaySize,
+                        int epochs, float learningRate, long seed, Path workDir, long lockStaleMs) {}
+
+  /** The model registry; an empty {@code dir} means no registry and no hot swap. */
+  public record Registry(Optional<Path> dir, int keepVersions, double promotionTolerance) {}
 
   public static MemreasonConfig defaults() {
     return from(Settings.defaults());
@@ -80,7 +100,17 @@ public record MemreasonConfig(
         positive(s, "engine.max-total-tokens"), (float) s.decimal("engine.temperature"),
         (float) s.decimal("engine.top-p"), s.integer("engine.top-k"));
     Web web = new Web(s.string("web.host"), s.integer("web.port"), positive(s, "web.recent-questions"));
-    return new MemreasonConfig(kafka, topics, pipeline, model, engine, web, s);
+    Feedback feedback = new Feedback(s.string("feedback.application-id"), positiveLong(s, "feedback.wait-for-answer-ms"),
+        positiveLong(s, "feedback.answer-retention-ms"), positiveLong(s, "feedback.punctuate-interval-ms"));
+    Retrain retrain = new Retrain(oneOf(s, "retrain.trigger", "off", "in-process").equals("in-process"),
+        positive(s, "retrain.after-examples"), notNegative(s, "retrain.interval-ms"),
+        positiveLong(s, "retrain.check-interval-ms"), optionalPath(s, "retrain.eval-data"),
+        s.string("retrain.eval-task"), paths(s, "retrain.replay-data"), notNegativeInt(s, "retrain.replay-size"),
+        positive(s, "retrain.epochs"), (float) s.decimal("retrain.learning-rate"), s.longValue("retrain.seed"),
+        Path.of(s.string("retrain.work-dir")), positiveLong(s, "retrain.lock-stale-ms"));
+    Registry registry = new Registry(optionalPath(s, "registry.dir"), positive(s, "registry.keep-versions"),
+        notNegativeDecimal(s, "registry.promotion-tolerance"));
+    return new MemreasonConfig(kafka, topics, pipeline, model, engine, web, feedback, retrain, registry, s);
   }
 
   private static Map<String, String> withPrefix(String prefix, Map<String, String> keys) {
@@ -95,6 +125,43 @@ public record MemreasonConfig(
       throw new ConfigException(key + " must be positive, not " + v);
     }
     return v;
+  }
+
+  private static long positiveLong(Settings s, String key) {
+    long v = s.longValue(key);
+    if (v <= 0) {
+      throw new ConfigException(key + " must be positive, not " + v);
+    }
+    return v;
+  }
+
+  private static long notNegative(Settings s, String key) {
+    long v = s.longValue(key);
+    if (v < 0) {
+      throw new ConfigException(key + " must be 0 or more, not " + v);
+    }
+    return v;
+  }
+
+  private static int notNegativeInt(Settings s, String key) {
+    int v = s.integer(key);
+    if (v < 0) {
+      throw new ConfigException(key + " must be 0 or more, not " + v);
+    }
+    return v;
+  }
+
+  private static double notNegativeDecimal(Settings s, String key) {
+    double v = s.decimal(key);
+    if (!(v >= 0)) {
+      throw new ConfigException(key + " must be 0 or more, not " + v);
+    }
+    return v;
+  }
+
+  /** A comma-separated list of paths; empty when the value is empty. */
+  private static List<Path> paths(Settings s, String key) {
+    return Arrays.stream(s.string(key).split(",")).map(String::strip).filter(p -> !p.isEmpty()).map(Path::of).toList();
   }
 
   private static String oneOf(Settings s, String key, String... allowed) {

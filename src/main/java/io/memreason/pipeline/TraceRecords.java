@@ -65,6 +65,7 @@ final class TraceRecords {
         .setQuestionId(q.getId())
         .setQuestion(q.getText())
         .setTask(q.getTask() == null ? io.memreason.avro.Task.OPEN : q.getTask())
+        .setOptions(q.getOptions())
         .setModelVersion(modelVersion)
         .setSubmittedAt(q.getSubmittedAt())
         .setAnsweredAt(answeredAt)

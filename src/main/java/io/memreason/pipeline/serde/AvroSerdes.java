@@ -3,7 +3,9 @@ package io.memreason.pipeline.serde;
 import io.memreason.avro.Answer;
 import io.memreason.avro.DeadLetter;
 import io.memreason.avro.Feedback;
+import io.memreason.avro.ModelAccuracy;
 import io.memreason.avro.ModelVersion;
+import io.memreason.avro.PendingFeedback;
 import io.memreason.avro.PendingQuestion;
 import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
@@ -38,7 +40,7 @@ public final class AvroSerdes {
   /** Every record type that travels on a topic or in a state store. */
   static final List<Class<? extends SpecificRecord>> RECORD_TYPES = List.of(Question.class, ReasoningStep.class,
       Answer.class, DeadLetter.class, PendingQuestion.class, Feedback.class, TrainingExample.class,
-      ModelVersion.class);
+      ModelVersion.class, ModelAccuracy.class, PendingFeedback.class);
 
   static {
     // Avro 1.12 refuses to instantiate classes it was not told to trust when it resolves a writer schema

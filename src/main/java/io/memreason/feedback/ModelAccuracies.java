@@ -1,0 +1,53 @@
+package io.memreason.feedback;
+
+import io.memreason.avro.ModelAccuracy;
+import io.memreason.avro.StepKind;
+import io.memreason.avro.TrainingExample;
+import io.memreason.avro.TrainingStep;
+import io.memreason.avro.Verdict;
+import java.time.Instant;
+
+/**
+ * The accuracy figures of a model version as sums over its current labels: each labelled answer adds its verdict and
+ * its judged steps (memory steps apart from reason and assignment steps, the paper's error attribution). A label that
+ * replaces an earlier one first subtracts the earlier one's part, so the figures move instead of growing.
+ */
+final class ModelAccuracies {
+  private ModelAccuracies() {}
+
+  static ModelAccuracy empty() {
+    return new ModelAccuracy("", 0L, 0L, 0L, 0L, 0L, 0L, 0L, Instant.EPOCH);
+  }
+
+  static ModelAccuracy add(String version, TrainingExample example, ModelAccuracy sums, Instant now) {
+    return apply(version, example, sums, 1, now);
+  }
+
+  static ModelAccuracy subtract(String version, TrainingExample example, ModelAccuracy sums, Instant now) {
+    return apply(version, example, sums, -1, now);
+  }
+
+  /** Share of labelled answers judged correct; NaN before the first label. */
+  static double accuracy(ModelAccuracy a) {
+    return a.getLabelled() == 0 ? Double.NaN : (double) a.getCorrect() / a.getLabelled();
+  }
+
+  private static ModelAccuracy apply(String version, TrainingExample e, ModelAccuracy sums, int sign, Instant now) {
+    ModelAccuracy.Builder b = ModelAccuracy.newBuilder(sums).setModelVersion(version).setUpdatedAt(now)
+        .setLabelled(sums.getLabelled() + sign)
+        .setCorrect(sums.getCorrect() + (e.getVerdict() == Verdict.CORRECT ? sign : 0))
+        .setIncorrect(sums.getIncorrect() + (e.getVerdict() == Verdict.INCORRECT ? sign : 0));
+    for (TrainingStep step : e.getSteps()) {
+      if (step.getCorrect() == null) {
+        continue;
+      }
+      int wrong = step.getCorrect() ? 0 : sign;
+      if (step.getKind() == StepKind.MEMORY) {
+        b.setMemoryStepsJudged(b.getMemoryStepsJudged() + sign).setMemoryStepsWrong(b.getMemoryStepsWrong() + wrong);
+      } else {
+        b.setReasonStepsJudged(b.getReasonStepsJudged() + sign).setReasonStepsWrong(b.getReasonStepsWrong() + wrong);
+      }
+    }
+    return b.build();
+  }
+}

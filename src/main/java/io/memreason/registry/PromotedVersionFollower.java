@@ -1,0 +1,166 @@
+package io.memreason.registry;
+
+import io.memreason.avro.ModelStatus;
+import io.memreason.avro.ModelVersion;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the model-versions topic from its beginning and keeps a {@link SwappableReasoner} on the version promoted
+ * last: each newly promoted version is verified against its announced manifest checksum, loaded on this follower's
+ * own thread (the stream goes on meanwhile), then swapped in. The version promoted last is the PROMOTED record with
+ * the latest timestamp, since the topic's partitions are read in no particular order. A version that fails to load
+ * or verify is logged and counted ({@code memreason_model_swaps_total{outcome="failed"}}), and the serving version
+ * stays.
+ */
+public final class PromotedVersionFollower implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PromotedVersionFollower.class);
+  private static final Duration POLL = Duration.ofMillis(200);
+
+  /** A promotion as read: the record and when it was published. */
+  public record Promotion(ModelVersion version, long timestamp) {}
+
+  private final Consumer<byte[], byte[]> consumer;
+  private final Deserializer<ModelVersion> deserializer;
+  private final String topic;
+  private final ModelRegistry registry;
+  private final VersionLoader loader;
+  private final Counter swapped;
+  private final Counter failed;
+  private final AtomicBoolean running = new AtomicBoolean();
+  private Promotion latest;
+  private Thread thread;
+
+  public PromotedVersionFollower(Consumer<byte[], byte[]> consumer, Deserializer<ModelVersion> deserializer,
+                                 String topic, ModelRegistry registry, VersionLoader loader, MeterRegistry meters) {
+    this.consumer = consumer;
+    this.deserializer = deserializer;
+    this.topic = topic;
+    this.registry = registry;
+    this.loader = loader;
+    this.swapped = swaps(meters, "ok");
+    this.failed = swaps(meters, "failed");
+    List<PartitionInfo> partitions = consumer.partitionsFor(topic);
+    if (partitions == null || partitions.isEmpty()) {
+      throw new IllegalStateException("topic " + topic + " (topics.model-versions) does not exist: create the topics"
+          + " (topics.create=true) before serving from the registry");
+    }
+    List<TopicPartition> assigned = partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+    consumer.assign(assigned);
+    consumer.seekToBeginning(assigned);
+  }
+
+  private static Counter swaps(MeterRegistry meters, String outcome) {
+    return Counter.builder("memreason.model.swaps").description("Swaps to a newly promoted model version")
+        .tag("outcome", outcome).register(meters);
+  }
+
+  /** Reads the topic up to its end as of now; returns the version promoted last, if any. */
+  public Optional<Promotion> catchUp(Duration timeout) {
+    Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("could not read " + topic + " to its end within " + timeout.toSeconds() + " s");
+      }
+      consumer.poll(POLL).forEach(this::note);
+    }
+    return Optional.ofNullable(latest);
+  }
+
+  /** Follows the topic on a thread of its own, swapping {@code target} to each version promoted from now on. */
+  public void start(SwappableReasoner target) {
+    running.set(true);
+    thread = new Thread(() -> follow(target), "memreason-model-versions");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void follow(SwappableReasoner target) {
+    try {
+      while (running.get()) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+          if (note(r) && !latest.version().getVersion().equals(target.modelVersion())) {
+            swap(target, latest.version());
+          }
+        }
+      }
+    } catch (WakeupException closing) {
+      // close() wakes the consumer up to stop.
+    } catch (RuntimeException e) {
+      log.error("stopped following {}: {}; the serving model version will not change until restart", topic,
+          e.toString(), e);
+    } finally {
+      consumer.close();
+    }
+  }
+
+  /** Records a promotion newer than the latest one; true when it is. */
+  private boolean note(ConsumerRecord<byte[], byte[]> r) {
+    if (r.value() == null) {
+      return false;
+    }
+    ModelVersion v = deserializer.deserialize(r.topic(), r.headers(), r.value());
+    if (v.getStatus() != ModelStatus.PROMOTED || (latest != null && r.timestamp() < latest.timestamp())) {
+      return false;
+    }
+    latest = new Promotion(v, r.timestamp());
+    return true;
+  }
+
+  /** Loads the version in the background of the stream (on this thread), then swaps; a failure keeps the current. */
+  private void swap(SwappableReasoner target, ModelVersion announced) {
+    long started = System.nanoTime();
+    try {
+      RegisteredVersion version = load(registry, announced);
+      target.swapTo(version.name().value(), loader.load(ModelSource.of(version)));
+      swapped.increment();
+      log.info("swapped to model version {} after loading it for {} ms", version.name(),
+          (System.nanoTime() - started) / 1_000_000);
+    } catch (RuntimeException e) {
+      failed.increment();
+      // The message names what is wrong (a file, a checksum, a missing folder); a stack trace would add nothing.
+      log.error("cannot swap to promoted model version {}: {}; {} keeps serving", announced.getVersion(),
+          e.getMessage(), target.modelVersion());
+    }
+  }
+
+  /** The registered version an announcement names, checked against the manifest checksum it announced. */
+  public static RegisteredVersion load(ModelRegistry registry, ModelVersion announced) {
+    VersionName name = new VersionName(announced.getVersion());
+    RegisteredVersion version = registry.version(name).orElseThrow(() -> new IllegalStateException(
+        "model version " + name + " was promoted but is not in the registry " + registry.root()
+            + ": is registry.dir the folder the retraining job writes to?"));
+    registry.verify(version, Optional.ofNullable(announced.getManifestSha256()));
+    return version;
+  }
+
+  /** Stops following; a version being loaded is still swapped in first. */
+  @Override
+  public void close() {
+    if (thread == null) {
+      consumer.close();
+      return;
+    }
+    running.set(false);
+    consumer.wakeup();
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package io.memreason.registry;
+
+import io.memreason.reasoning.Reasoner;
+import io.memreason.reasoning.ReasoningRequest;
+import io.memreason.reasoning.Step;
+import io.memreason.reasoning.Trace;
+import io.memreason.reasoning.TraceListener;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link Reasoner} the pipeline talks to while model versions change under it. It holds the serving version's
+ * reasoner; {@link #swapTo} makes a freshly loaded one serve every request submitted from then on, while the old one
+ * finishes the requests it already has (queued or being generated) on the version they started with, and is closed
+ * when its last one finishes or is cancelled. The switch is a reference change between two submissions, so no request
+ * is lost, none is answered twice, and the stream never waits for a model to load.
+ */
+public final class SwappableReasoner implements Reasoner {
+  private static final Logger log = LoggerFactory.getLogger(SwappableReasoner.class);
+
+  /** One loaded version and the requests it still owes an answer. */
+  private static final class Generation {
+    final String version;
+    final Reasoner reasoner;
+    final Set<String> live = ConcurrentHashMap.newKeySet();
+    boolean retired;
+    boolean closed;
+
+    Generation(String version, Reasoner reasoner) {
+      this.version = version;
+      this.reasoner = reasoner;
+    }
+  }
+
+  private final Map<String, Generation> ownerOf = new ConcurrentHashMap<>();
+  /** Retired versions are closed here: a generator cannot be closed from one of its own threads. */
+  private final ExecutorService closer = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "memreason-model-closer");
+    t.setDaemon(true);
+    return t;
+  });
+  private final List<Generation> retiring = new ArrayList<>();
+  private Generation current;
+
+  /** Serves {@code reasoner} as version {@code version}; this takes ownership of it. */
+  public SwappableReasoner(String version, Reasoner reasoner) {
+    this.current = new Generation(version, reasoner);
+  }
+
+  @Override
+  public boolean submit(ReasoningRequest request, TraceListener listener, Duration timeout)
+      throws InterruptedException {
+    Generation g;
+    // Registered under the lock that swapTo takes, so a version is never closed between being picked and being used.
+    synchronized (this) {
+      g = current;
+      g.live.add(request.id());
+      ownerOf.put(request.id(), g);
+    }
+    boolean accepted = false;
+    try {
+      accepted = g.reasoner.submit(request, new Finishing(listener, g, request.id()), timeout);
+      return accepted;
+    } finally {
+      if (!accepted) {
+        forget(g, request.id());
+      }
+    }
+  }
+
+  @Override
+  public void cancel(String requestId) {
+    Generation g = ownerOf.get(requestId);
+    if (g != null) {
+      g.reasoner.cancel(requestId);
+      forget(g, requestId);
+    }
+  }
+
+  @Override
+  public synchronized String modelVersion() {
+    return current.version;
+  }
+
+  /**
+   * Makes {@code next} serve every request submitted from now on, as version {@code version}; this takes ownership of
+   * it. The previous version finishes what it has and is closed in the background.
+   */
+  public void swapTo(String version, Reasoner next) {
+    Generation old;
+    synchronized (this) {
+      old = current;
+      current = new Generation(version, next);
+      old.retired = true;
+      retiring.add(old);
+    }
+    log.info("model version {} serves new questions; {} finishes its {} in flight", version, old.version,
+        old.live.size());
+    closeIfIdle(old);
+  }
+
+  /** The versions loaded now: the serving one last, before it those still finishing their questions. */
+  public synchronized List<String> loadedVersions() {
+    List<String> loaded = new ArrayList<>();
+    retiring.stream().filter(g -> !g.closed).forEach(g -> loaded.add(g.version));
+    loaded.add(current.version);
+    return loaded;
+  }
+
+  private void forget(Generation g, String requestId) {
+    ownerOf.remove(requestId, g);
+    g.live.remove(requestId);
+    closeIfIdle(g);
+  }
+
+  private void closeIfIdle(Generation g) {
+    synchronized (this) {
+      if (!g.retired || g.closed || !g.live.isEmpty()) {
+        return;
+      }
+      g.closed = true;
+    }
+    closer.execute(() -> {
+      g.reasoner.close();
+      synchronized (this) {
+        retiring.remove(g);
+      }
+      log.info("model version {} closed: it owes no more answers", g.version);
+    });
+  }
+
+  /** Closes every loaded version; questions still in flight finish as the underlying reasoners close them. */
+  @Override
+  public void close() {
+    List<Generation> all;
+    synchronized (this) {
+      all = new ArrayList<>(retiring);
+      all.add(current);
+      all.forEach(g -> {
+        g.retired = true;
+        g.closed = true;
+      });
+      retiring.clear();
+    }
+    closer.shutdown();
+    try {
+      closer.awaitTermination(1, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    all.forEach(g -> g.reasoner.close());
+  }
+
+  /** Passes the trace on, then lets the version that wrote it go once it owes nothing more. */
+  private final class Finishing implements TraceListener {
+    private final TraceListener listener;
+    private final Generation generation;
+    private final String requestId;
+
+    Finishing(TraceListener listener, Generation generation, String requestId) {
+      this.listener = listener;
+      this.generation = generation;
+      this.requestId = requestId;
+    }
+
+    @Override
+    public void onStep(Step step) {
+      listener.onStep(step);
+    }
+
+    @Override
+    public void onFinished(Trace trace) {
+      try {
+        listener.onFinished(trace);
+      } finally {
+        forget(generation, requestId);
+      }
+    }
+  }
+}
