@@ -179,8 +179,13 @@ public final class WeightLoader {
   }
 
   /** A float32 CPU copy owned by {@code work}, whatever manager and device the original has. */
+  /**
+   * A float32 CPU copy that owns its memory. Not {@code toDevice(cpu, true)}: for an array already on the CPU
+   * DJL's PyTorch engine returns a new handle on the same storage — here a loaded file's Java buffer, which is
+   * freed once the loading manager closes, while the model would keep reading it.
+   */
   private static NDArray copy(NDArray a, NDManager work) {
-    NDArray onCpu = a.toDevice(Device.cpu(), true);
+    NDArray onCpu = a.getDevice().equals(Device.cpu()) ? a.duplicate() : a.toDevice(Device.cpu(), true);
     onCpu.attach(work);
     return onCpu.toType(DataType.FLOAT32, false);
   }

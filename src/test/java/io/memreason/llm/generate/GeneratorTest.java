@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -176,17 +177,34 @@ class GeneratorTest {
 
   @Test
   void fullQueueMakesSubmitWaitAndGiveUp() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
     try (Generator g = new Generator(model, new GeneratorSettings(1, 1, 1, 256))) {
-      RecordingListener running = new RecordingListener();
-      g.submit(request("running", "busy", SamplingParams.greedy(), 240), running, WAIT);
-      assertTrue(running.firstToken.await(30, TimeUnit.SECONDS));
-      assertTrue(g.submit(request("queued", "waits", SamplingParams.greedy(), 2), new RecordingListener(), WAIT));
-      long start = System.nanoTime();
-      assertFalse(g.submit(request("rejected", "no room", SamplingParams.greedy(), 2), new RecordingListener(),
-          Duration.ofMillis(50)));
-      assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(50));
-      assertTrue(g.cancel("running"));
-      assertTrue(g.cancel("queued"));
+      // The running request holds the only worker inside its first token's callback, so it cannot finish (a
+      // fast machine would otherwise reach EOS and free the queue before the third submit).
+      RecordingListener running = new RecordingListener() {
+        @Override
+        public void onToken(int tokenId, String newText) {
+          super.onToken(tokenId, newText);
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      };
+      try {
+        g.submit(request("running", "busy", SamplingParams.greedy(), 240), running, WAIT);
+        assertTrue(running.firstToken.await(30, TimeUnit.SECONDS));
+        assertTrue(g.submit(request("queued", "waits", SamplingParams.greedy(), 2), new RecordingListener(), WAIT));
+        long start = System.nanoTime();
+        assertFalse(g.submit(request("rejected", "no room", SamplingParams.greedy(), 2), new RecordingListener(),
+            Duration.ofMillis(50)));
+        assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(50));
+        assertTrue(g.cancel("running"));
+        assertTrue(g.cancel("queued"));
+      } finally {
+        release.countDown(); // before close(), which waits for the worker
+      }
     }
   }
 
