@@ -38,7 +38,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     MemreasonConfig loaded = config.load();
     Duration timeout = Duration.ofSeconds(timeoutSeconds);
-    List<Question> measured = SampleQuestions.take(questions, "bench-");
+    SampleQuestions samples = SampleQuestions.forModel(loaded);
+    List<Question> measured = samples.take(questions, "bench-");
     try (TemporaryDirectory dir = new TemporaryDirectory("memreason-bench");
          Reasoner reasoner = ReasonerFactory.create(loaded, new SimpleMeterRegistry());
          EmbeddedKafka kafka = EmbeddedKafka.start(dir.path().resolve("kafka"), 0)) {
@@ -47,7 +48,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
           "streams.state.dir", dir.path().resolve("streams").toString()));
       TopicCreator.createMissing(c);
       if (warmup > 0) {
-        PipelineBenchmark.direct(reasoner, SampleQuestions.take(warmup, "warmup-"), c.engine(), timeout);
+        PipelineBenchmark.direct(reasoner, samples.take(warmup, "warmup-"), c.engine(), timeout);
       }
       PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, measured, c.engine(), timeout);
       System.out.println(direct.json());

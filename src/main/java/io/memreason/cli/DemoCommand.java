@@ -103,7 +103,7 @@ final class DemoCommand implements Callable<Integer> {
           out.println("labels are aggregated; retraining is off: set retrain.eval-data to learn from them");
         }
         pipeline.awaitRunning(Duration.ofMinutes(2));
-        List<Question> questions = SampleQuestions.take(count, "demo-");
+        List<Question> questions = SampleQuestions.forModel(c).take(count, "demo-");
         TracePrinter printer = new TracePrinter(out, colour, lesson != null ? lesson.questionIds()
             : questions.stream().map(Question::getId).collect(Collectors.toSet()));
         try (QuestionFeed feed = new QuestionFeed(c, printer, signal, Duration.ofMillis(intervalMs))) {

@@ -45,8 +45,7 @@ final class LearningDemo {
 
   /** The atlas world the default model was trained on, its question sets written into {@code dataDir}. */
   static LearningDemo forDefaultModel(Path dataDir) {
-    DefaultModel.Recipe recipe = DefaultModel.defaultRecipe();
-    AtlasDataset dataset = AtlasDataset.generate(recipe.seed(), recipe.sizes());
+    AtlasDataset dataset = DefaultModel.defaultRecipe().dataset();
     try {
       dataset.writeTo(dataDir);
     } catch (IOException e) {

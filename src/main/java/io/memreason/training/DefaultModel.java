@@ -67,6 +67,11 @@ public final class DefaultModel {
       }
     }
 
+    /** The atlas world of this recipe and its question sets: what the model is trained and evaluated on. */
+    public AtlasDataset dataset() {
+      return AtlasDataset.generate(seed, sizes);
+    }
+
     /** The model's shape for a vocabulary: tied embeddings, multi-head attention, BOS 1 and EOS 2 as the tokenizer. */
     LlamaConfig config(int vocabularySize) {
       return new LlamaConfig(vocabularySize, hidden, intermediate, layers, heads, heads, hidden / heads, 1e-5, 10000,
@@ -141,7 +146,7 @@ public final class DefaultModel {
     try {
       CheckpointStore.deleteTree(staging);
       Path tokenizerDir = Files.createDirectories(staging.resolve("tokenizer"));
-      AtlasDataset dataset = AtlasDataset.generate(recipe.seed(), recipe.sizes());
+      AtlasDataset dataset = recipe.dataset();
       WordLevelTokenizerJson.write(tokenizerDir.resolve("tokenizer.json"), dataset.vocabulary());
       LlamaConfig config = recipe.config(WordLevelTokenizerJson.vocabulary(dataset.vocabulary()).size());
       TrainingSettings settings = recipe.settings();

@@ -10,24 +10,22 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The demo, on its own embedded broker, with the integration tests' model. */
+/** The demo, on its own embedded broker, with the default model asked its atlas questions. */
 class DemoIT {
 
   @Test
-  void printsEveryQuestionWithItsStepsLiveAndItsAnswer(@TempDir Path dir) throws Exception {
+  void printsEveryQuestionWithItsStepsLiveAndItsAnswer() throws Exception {
     DemoCommand demo = new DemoCommand();
     new CommandLine(demo).parseArgs("--questions", "4", "--interval-ms", "0", "--set", "web.port=0");
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     DemoCommand.Models models = new DemoCommand.Models(source -> PipelineFixture.reasoner(),
-        new ModelSource("scripted", dir, Optional.empty()));
+        new ModelSource("default-model", PipelineFixture.defaultModel(), Optional.empty()));
     demo.run(models, registry, new PrintStream(bytes, true, StandardCharsets.UTF_8), false);
     List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
     System.out.println(String.join("\n", lines));

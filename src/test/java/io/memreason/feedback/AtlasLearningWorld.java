@@ -46,7 +46,7 @@ final class AtlasLearningWorld implements LearningWorld {
     try (TrainingProgress progress = TrainingProgress.logLines(Duration.ofSeconds(30))) {
       this.model = DefaultModel.ensure(modelCache, recipe, progress);
     }
-    this.dataset = AtlasDataset.generate(recipe.seed(), recipe.sizes());
+    this.dataset = recipe.dataset();
     this.labeller = new AtlasLabeller(dataset, Clock.systemUTC());
     try {
       dataset.writeTo(dir.resolve("atlas"));

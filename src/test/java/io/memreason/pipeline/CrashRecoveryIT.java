@@ -15,7 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -37,8 +36,8 @@ class CrashRecoveryIT {
   void killedMidGenerationAndRestartedLosesAndDuplicatesNothing(EmbeddedKafka kafka) throws Exception {
     String name = "crash-" + UUID.randomUUID().toString().substring(0, 8);
     MemreasonConfig config = PipelineFixture.withTopics(PipelineFixture.configNamed(kafka.bootstrapServers(), name));
-    List<Question> questions = IntStream.range(0, QUESTIONS)
-        .mapToObj(i -> PipelineFixture.question("c" + i, "Is " + i + " a prime number?")).toList();
+    PipelineFixture.defaultModel(); // built here, not by a pipeline process that is killed
+    List<Question> questions = PipelineFixture.questions("c", QUESTIONS);
     PipelineFixture.produce(config, questions, List.of());
     int killsWithPartialTraces = 0;
 

@@ -12,7 +12,6 @@ import io.memreason.kafka.EmbeddedKafkaExtension;
 import io.memreason.reasoning.Reasoner;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -23,8 +22,7 @@ class PipelineBenchmarkIT {
   @Test
   void measuresTheSameQuestionsDirectlyAndEndToEnd(EmbeddedKafka kafka) throws Exception {
     MemreasonConfig config = PipelineFixture.withTopics(PipelineFixture.config(kafka.bootstrapServers(), "bench"));
-    List<Question> questions = IntStream.range(0, 40)
-        .mapToObj(i -> PipelineFixture.question("b" + i, "Benchmark question " + i + "?")).toList();
+    List<Question> questions = PipelineFixture.questions("b", 40);
     Duration timeout = Duration.ofSeconds(120);
     try (Reasoner reasoner = PipelineFixture.reasoner()) {
       PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, questions, config.engine(), timeout);

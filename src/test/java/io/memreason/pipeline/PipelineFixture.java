@@ -7,26 +7,49 @@ import io.memreason.kafka.ClientProperties;
 import io.memreason.kafka.TopicCreator;
 import io.memreason.pipeline.serde.AvroSerdes;
 import io.memreason.reasoning.Reasoner;
+import io.memreason.registry.LlmVersionLoader;
+import io.memreason.registry.ModelSource;
+import io.memreason.training.DefaultModel;
+import io.memreason.training.TrainingProgress;
+import io.memreason.training.atlas.AtlasQuestion;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
-/** What the pipeline's integration tests share: the model they run on, their configuration, their input. */
+/**
+ * What the pipeline's integration tests share: the model they run on (memreason's default model on the real engine,
+ * built into the model cache the first time), their configuration, their input (the atlas questions it knows).
+ */
 public final class PipelineFixture {
+  /** The default model's sequences are short: prompt plus generation stay within the positions it was built for. */
+  public static final Map<String, String> DEFAULT_MODEL_ENGINE = Map.of("engine.max-total-tokens", "256",
+      "engine.max-new-tokens", "128", "engine.device", "cpu");
+
   private PipelineFixture() {}
 
-  /**
-   * The model behind the pipeline in the integration tests. For now a scripted stand-in that writes steps with
-   * a delay; replace this one method to run every pipeline IT on the real engine.
-   */
+  /** The model behind the pipeline in the integration tests: the default model, greedy, on the CPU. */
   public static Reasoner reasoner() {
-    return new ScriptedReasoner(4, 8, Duration.ofMillis(15));
+    return new LlmVersionLoader(MemreasonConfig.defaults().with(DEFAULT_MODEL_ENGINE).engine(),
+        new SimpleMeterRegistry()).load(new ModelSource("default-model", defaultModel(), Optional.empty()));
+  }
+
+  /** The default model's folder in the model cache, built there first if the cache has none (a few minutes). */
+  public static Path defaultModel() {
+    try (TrainingProgress progress = TrainingProgress.logLines(Duration.ofSeconds(30))) {
+      return DefaultModel.ensure(MemreasonConfig.defaults().model().cacheDir(), DefaultModel.defaultRecipe(), progress);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while building the default model", e);
+    }
   }
 
   /** A configuration of its own for one test: topics, application id and state directory nobody else uses. */
@@ -52,7 +75,8 @@ public final class PipelineFixture {
         Map.entry("topics.dead-letters", unique + ".dead-letters"),
         Map.entry("topics.feedback-stats", unique + ".feedback-stats"),
         Map.entry("topics.partitions", "3"),
-        Map.entry("pipeline.max-question-chars", "200")));
+        Map.entry("pipeline.max-question-chars", "200")))
+        .with(DEFAULT_MODEL_ENGINE);
   }
 
   /** The configuration, once its topics exist. */
@@ -61,8 +85,18 @@ public final class PipelineFixture {
     return config;
   }
 
+  /**
+   * {@code count} questions with ids {@code prefix0, prefix1, ...}: the atlas test questions in turn, one-hop lookups
+   * (one memory step) and questions whose memory steps a reason step combines.
+   */
+  static List<Question> questions(String idPrefix, int count) {
+    List<AtlasQuestion> atlas = DefaultModel.defaultRecipe().dataset().test();
+    return IntStream.range(0, count).mapToObj(i -> question(idPrefix + i, atlas.get(i % atlas.size()).question()))
+        .toList();
+  }
+
   static Question question(String id, String text) {
-    return Question.newBuilder().setId(id).setText(text).setTask(Task.STRATEGYQA).setSubmittedAt(Instant.now()).build();
+    return Question.newBuilder().setId(id).setText(text).setTask(Task.ATLAS).setSubmittedAt(Instant.now()).build();
   }
 
   /** Produces questions, keyed by id, and raw records as they are. */

@@ -24,6 +24,8 @@ import io.memreason.pipeline.InferencePipeline;
 import io.memreason.pipeline.PipelineFixture;
 import io.memreason.pipeline.serde.AvroSerdes;
 import io.memreason.reasoning.Reasoner;
+import io.memreason.training.DefaultModel;
+import io.memreason.training.atlas.AtlasQuestion;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
@@ -122,15 +124,17 @@ class LivePageIT {
     script(page, "window.sameDocument = true");
     assertEquals("no labels yet", page.findElement(By.id("fig-accuracy")).getText());
 
-    // With these seeds the scripted stand-in model writes memory and reason steps; a real model ignores the seed
-    // when it decodes greedily.
-    String id = ask("Is the Eiffel Tower in Paris?", 1);
-    ask("Can a penguin fly?", 2);
+    // Atlas questions whose traces recall facts in memory steps and combine them in a reason step.
+    List<String> questions = DefaultModel.defaultRecipe().dataset().test().stream()
+        .filter(q -> q.cotSteps().stream().anyMatch(step -> step.startsWith("[reason]")))
+        .map(AtlasQuestion::question).distinct().limit(3).toList();
+    String id = ask(questions.get(0));
+    ask(questions.get(1));
     // The page's own form asks too, and shows the question it asked as soon as it arrives.
-    page.findElement(By.id("ask-text")).sendKeys("Is water wet?");
-    new Select(page.findElement(By.id("ask-task"))).selectByValue("STRATEGYQA");
+    page.findElement(By.id("ask-text")).sendKeys(questions.get(2));
+    new Select(page.findElement(By.id("ask-task"))).selectByValue("ATLAS");
     page.findElement(By.cssSelector("#ask button[type='submit']")).click();
-    waitFor(page, d -> d.findElement(By.id("detail-question")).getText().equals("Is water wet?"));
+    waitFor(page, d -> d.findElement(By.id("detail-question")).getText().equals(questions.get(2)));
 
     // The card appears and grows on this page without a reload, until the answer arrives.
     WebElement card = waitFor(page, d -> d.findElement(By.cssSelector(card(id))));
@@ -177,7 +181,7 @@ class LivePageIT {
 
     waitFor(page, d -> d.findElements(By.cssSelector(".card .status")).stream().filter(s -> s.getText().equals("ok"))
         .count() == 3);
-    assertTrue(page.findElement(By.id("cards")).getText().contains("Can a penguin fly?"));
+    assertTrue(page.findElement(By.id("cards")).getText().contains(questions.get(1)));
     Select status = new Select(page.findElement(By.id("filter-status")));
     status.selectByValue("FAILED");
     assertEquals("0 of 3 shown", page.findElement(By.id("shown-count")).getText());
@@ -245,8 +249,8 @@ class LivePageIT {
         .ignoring(StaleElementReferenceException.class).until(condition);
   }
 
-  private String ask(String question, long seed) throws Exception {
-    String body = "{\"text\": \"" + question + "\", \"task\": \"STRATEGYQA\", \"decoding\": {\"seed\": " + seed + "}}";
+  private String ask(String question) throws Exception {
+    String body = "{\"text\": \"" + question + "\", \"task\": \"ATLAS\"}";
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.port() + "/api/questions"))
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
