@@ -4,9 +4,15 @@ import io.memreason.avro.Question;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.kafka.EmbeddedKafka;
 import io.memreason.kafka.TopicCreator;
+import io.memreason.llm.model.LlamaConfig;
+import io.memreason.llm.random.ModelShape;
+import io.memreason.llm.random.RandomCheckpoint;
+import io.memreason.llm.safetensors.Dtype;
 import io.memreason.pipeline.PipelineBenchmark;
 import io.memreason.reasoning.Reasoner;
+import io.memreason.reasoning.StepTokens;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,28 +40,50 @@ final class BenchPipelineCommand implements Callable<Integer> {
   @Option(names = "--timeout-s", defaultValue = "3600", description = "Give up on a run after this long. Default: ${DEFAULT-VALUE}.")
   long timeoutSeconds;
 
+  @Option(names = "--interval-ms", defaultValue = "0", description = "Offer one question every this many ms in both "
+      + "runs; 0 offers them all at once (throughput). A pace the model keeps up with shows the latency Kafka adds. "
+      + "Default: ${DEFAULT-VALUE}.")
+  long intervalMs;
+
+  @Option(names = "--shape", completionCandidates = BenchGenerateCommand.Shapes.class,
+      description = "Instead of the configured (or default) model, a random-weight model of this shape with step "
+          + "tokens: what the pipeline costs beside a model of that size. It writes gibberish, so every question runs "
+          + "to engine.max-new-tokens. Shapes: ${COMPLETION-CANDIDATES}.")
+  String shape;
+
   @Override
   public Integer call() throws Exception {
-    MemreasonConfig loaded = config.load();
     Duration timeout = Duration.ofSeconds(timeoutSeconds);
-    SampleQuestions samples = SampleQuestions.forModel(loaded);
-    List<Question> measured = samples.take(questions, "bench-");
-    try (TemporaryDirectory dir = new TemporaryDirectory("memreason-bench");
-         Reasoner reasoner = ReasonerFactory.create(loaded, new SimpleMeterRegistry());
-         EmbeddedKafka kafka = EmbeddedKafka.start(dir.path().resolve("kafka"), 0)) {
-      MemreasonConfig c = loaded.with(Map.of(
-          "kafka.bootstrap.servers", kafka.bootstrapServers(),
-          "streams.state.dir", dir.path().resolve("streams").toString()));
-      TopicCreator.createMissing(c);
-      if (warmup > 0) {
-        PipelineBenchmark.direct(reasoner, samples.take(warmup, "warmup-"), c.engine(), timeout);
+    Duration interval = Duration.ofMillis(intervalMs);
+    try (TemporaryDirectory dir = new TemporaryDirectory("memreason-bench")) {
+      MemreasonConfig loaded = shape == null ? config.load()
+          : config.load().with(Map.of("model.dir", randomModel(dir.path().resolve("model")).toString()));
+      SampleQuestions samples = SampleQuestions.forModel(loaded);
+      List<Question> measured = samples.take(questions, "bench-");
+      try (Reasoner reasoner = ReasonerFactory.create(loaded, new SimpleMeterRegistry());
+           EmbeddedKafka kafka = EmbeddedKafka.start(dir.path().resolve("kafka"), 0)) {
+        MemreasonConfig c = loaded.with(Map.of(
+            "kafka.bootstrap.servers", kafka.bootstrapServers(),
+            "streams.state.dir", dir.path().resolve("streams").toString()));
+        TopicCreator.createMissing(c);
+        if (warmup > 0) {
+          PipelineBenchmark.direct(reasoner, samples.take(warmup, "warmup-"), c.engine(), Duration.ZERO, timeout);
+        }
+        PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, measured, c.engine(), interval, timeout);
+        System.out.println(direct.json());
+        PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(c, reasoner, measured, interval, timeout);
+        System.out.println(endToEnd.json());
+        System.out.println(PipelineBenchmark.comparison(direct, endToEnd));
       }
-      PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, measured, c.engine(), timeout);
-      System.out.println(direct.json());
-      PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(c, reasoner, measured, timeout);
-      System.out.println(endToEnd.json());
-      System.out.println(PipelineBenchmark.comparison(direct, endToEnd));
     }
     return 0;
+  }
+
+  /** A random model of {@link #shape} with one prefix token and one token per step kind, written to {@code dir}. */
+  private Path randomModel(Path dir) {
+    LlamaConfig shaped = ModelShape.named(shape);
+    RandomCheckpoint.write(dir, shaped, 1, Dtype.F32);
+    RandomCheckpoint.writeStepTokens(dir, StepTokens.of(1, 1).vocabulary(), shaped.hiddenSize(), 1);
+    return dir;
   }
 }

@@ -4,7 +4,7 @@ import ai.djl.ndarray.types.DataType;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.llm.CheckpointException;
 import io.memreason.llm.adapter.LoraAdapter;
-import io.memreason.llm.adapter.StepTokens;
+import io.memreason.llm.adapter.StepTokenWeights;
 import io.memreason.llm.model.LlamaConfig;
 import io.memreason.llm.tokenizer.TextTokenizer;
 import io.memreason.reasoning.TraceTemplate;
@@ -40,7 +40,7 @@ import java.util.stream.Stream;
 public final class LoraRetrainer implements CandidateTrainer {
   /** The files of a trained adapter, as the runtime loads them. */
   private static final List<String> ADAPTER_FILES = List.of(LoraAdapter.CONFIG_FILE, LoraAdapter.WEIGHTS_FILE,
-      StepTokens.JSON_FILE, StepTokens.TENSOR_FILE);
+      StepTokenWeights.JSON_FILE, StepTokenWeights.TENSOR_FILE);
 
   private final TrainingSettings settings;
   private final Path workDir;

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.llm.adapter.LoraAdapter;
 import io.memreason.llm.adapter.StepTokenVocabulary;
-import io.memreason.llm.adapter.StepTokens;
+import io.memreason.llm.adapter.StepTokenWeights;
 import io.memreason.llm.model.GenerationDefaults;
 import io.memreason.llm.model.LlamaConfig;
 import io.memreason.llm.model.LlamaModel;
@@ -105,10 +105,10 @@ public final class LanguageModel implements AutoCloseable {
     try (NDManager staging = NDManager.newBaseManager(Device.cpu());
          SafetensorsCheckpoint tensors = SafetensorsCheckpoint.openFolder(modelDir)) {
       Optional<LoraAdapter> adapter = options.adapterDir().map(dir -> LoraAdapter.read(dir, config, staging));
-      Optional<StepTokens> stepTokens = StepTokens.find(config.hiddenSize(), staging,
+      Optional<StepTokenWeights> stepTokens = StepTokenWeights.find(config.hiddenSize(), staging,
           options.adapterDir().orElse(null), modelDir);
       LlamaModel model = build(config, tensors, adapter, options, stepTokens, manager);
-      Optional<StepTokenVocabulary> vocabulary = stepTokens.map(StepTokens::vocabulary);
+      Optional<StepTokenVocabulary> vocabulary = stepTokens.map(StepTokenWeights::vocabulary);
       Optional<TextTokenizer> tokenizer = Files.isRegularFile(modelDir.resolve("tokenizer.json"))
           ? Optional.of(TextTokenizer.load(modelDir, config.bosTokenId(), model.weights().tokens().baseRows(),
               vocabulary.map(StepTokenVocabulary::tokens).orElse(List.of())))
@@ -135,7 +135,7 @@ public final class LanguageModel implements AutoCloseable {
   }
 
   private static LlamaModel build(LlamaConfig config, TensorSource tensors, Optional<LoraAdapter> adapter,
-                                  LoadOptions options, Optional<StepTokens> stepTokens, NDManager manager) {
+                                  LoadOptions options, Optional<StepTokenWeights> stepTokens, NDManager manager) {
     DataType dtype = options.dtype();
     LlamaWeights weights = WeightLoader.load(config, tensors, adapter, options.loraMode(), stepTokens, manager, dtype);
     return new LlamaModel(weights, new RotaryEmbedding(config, options.maxSequenceLength(), manager, dtype));

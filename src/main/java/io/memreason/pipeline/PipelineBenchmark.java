@@ -35,6 +35,8 @@ import org.apache.kafka.common.serialization.Serializer;
 public final class PipelineBenchmark {
   private static final Gson GSON = new Gson();
   private static final Duration SUBMIT_WAIT = Duration.ofMillis(100);
+  private static final Duration POLL_MIN = Duration.ofMillis(1);
+  private static final Duration POLL_MAX = Duration.ofMillis(100);
 
   /** Throughput and latency of one way of answering the questions. */
   public record Result(String mode, int questions, double seconds, double questionsPerSecond, long p50Ms, long p99Ms) {
@@ -54,7 +56,10 @@ public final class PipelineBenchmark {
 
   private PipelineBenchmark() {}
 
-  /** The end-to-end throughput over the direct one, and both, as one JSON line. */
+  /**
+   * The end-to-end throughput over the direct one, and the latency the pipeline adds (its percentile minus the
+   * direct one), as one JSON line.
+   */
   public static String comparison(Result direct, Result endToEnd) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("bench", "pipeline");
@@ -65,19 +70,24 @@ public final class PipelineBenchmark {
     m.put("ratio", round(endToEnd.questionsPerSecond() / direct.questionsPerSecond()));
     m.put("pipeline_p50_ms", endToEnd.p50Ms());
     m.put("pipeline_p99_ms", endToEnd.p99Ms());
+    m.put("added_p50_ms", endToEnd.p50Ms() - direct.p50Ms());
+    m.put("added_p99_ms", endToEnd.p99Ms() - direct.p99Ms());
     return GSON.toJson(m);
   }
 
   /**
-   * Submits every question to the reasoner as fast as it accepts them; a question's latency runs from its
-   * first submission attempt (queueing included, as in the pipeline) to its finished trace.
+   * Submits the questions to the reasoner, one every {@code interval} (zero: as fast as it accepts them); a
+   * question's latency runs from its first submission attempt (queueing included, as in the pipeline) to its
+   * finished trace.
    */
   public static Result direct(Reasoner reasoner, List<Question> questions, MemreasonConfig.Engine engine,
-                              Duration timeout) throws InterruptedException {
+                              Duration interval, Duration timeout) throws InterruptedException {
     CountDownLatch finished = new CountDownLatch(questions.size());
     Map<String, Long> latencies = new ConcurrentHashMap<>();
     long start = System.nanoTime();
-    for (Question q : questions) {
+    for (int i = 0; i < questions.size(); i++) {
+      Question q = questions.get(i);
+      pace(start, i, interval);
       ReasoningRequest request = ReasoningRequests.from(q, engine, reasoner.modelVersion());
       long submitted = System.nanoTime();
       TraceListener listener = new TraceListener() {
@@ -102,11 +112,12 @@ public final class PipelineBenchmark {
   }
 
   /**
-   * Runs the pipeline on the configured cluster (topics must exist), produces the questions and waits for all
-   * their answers; a question's latency runs from its production to its answer being readable.
+   * Runs the pipeline on the configured cluster (topics must exist), produces the questions, one every
+   * {@code interval} (zero: all at once), and waits for all their answers; a question's latency runs from its
+   * production to its answer being readable.
    */
-  public static Result endToEnd(MemreasonConfig config, Reasoner reasoner, List<Question> questions, Duration timeout)
-      throws InterruptedException {
+  public static Result endToEnd(MemreasonConfig config, Reasoner reasoner, List<Question> questions, Duration interval,
+                                Duration timeout) throws InterruptedException {
     Serializer<Question> serializer = AvroSerdes.forConfig(config.kafka()).serde(Question.class).serializer();
     Map<String, Long> sentAt = new HashMap<>();
     List<Long> latencies = new ArrayList<>();
@@ -116,13 +127,6 @@ public final class PipelineBenchmark {
       pipeline.awaitRunning(timeout);
       long start = System.nanoTime();
       String topic = config.topics().questions();
-      for (Question q : questions) {
-        Question stamped = Question.newBuilder(q).setSubmittedAt(Instant.now()).build();
-        sentAt.put(q.getId(), System.nanoTime());
-        producer.send(new ProducerRecord<>(topic, q.getId().getBytes(StandardCharsets.UTF_8),
-            serializer.serialize(topic, stamped)));
-      }
-      producer.flush();
       TraceSubscription.Handler collect = new TraceSubscription.Handler() {
         @Override
         public void onStep(ReasoningStep step) {}
@@ -135,11 +139,31 @@ public final class PipelineBenchmark {
           }
         }
       };
-      while (!sentAt.isEmpty()) {
+      // Produce each question on its turn and read answers in between, so an answer is timed when it is readable.
+      int next = 0;
+      while (next < questions.size() || !sentAt.isEmpty()) {
         checkDeadline(start, timeout, latencies.size(), questions.size());
-        subscription.poll(Duration.ofMillis(100), collect);
+        for (; next < questions.size() && System.nanoTime() >= start + next * interval.toNanos(); next++) {
+          Question q = questions.get(next);
+          Question stamped = Question.newBuilder(q).setSubmittedAt(Instant.now()).build();
+          sentAt.put(q.getId(), System.nanoTime());
+          producer.send(new ProducerRecord<>(topic, q.getId().getBytes(StandardCharsets.UTF_8),
+              serializer.serialize(topic, stamped)));
+        }
+        producer.flush();
+        long untilNext = next < questions.size() ? start + next * interval.toNanos() - System.nanoTime() : Long.MAX_VALUE;
+        subscription.poll(Duration.ofNanos(Math.max(POLL_MIN.toNanos(), Math.min(POLL_MAX.toNanos(), untilNext))),
+            collect);
       }
       return result("pipeline", latencies, System.nanoTime() - start);
+    }
+  }
+
+  /** Waits until the {@code i}-th question's turn: {@code i} intervals after the start. */
+  private static void pace(long startNanos, int i, Duration interval) throws InterruptedException {
+    long wait = startNanos + i * interval.toNanos() - System.nanoTime();
+    if (wait > 0) {
+      TimeUnit.NANOSECONDS.sleep(wait);
     }
   }
 

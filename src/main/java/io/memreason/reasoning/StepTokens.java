@@ -1,5 +1,6 @@
 package io.memreason.reasoning;
 
+import io.memreason.llm.adapter.StepTokenVocabulary;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -68,6 +69,11 @@ public record StepTokens(int prefixTokens, int tokensPerKind, String memoryName)
       all.addAll(names(group, tokensPerKind));
     }
     return all;
+  }
+
+  /** The layout as the runtime reads and writes it beside the step-token weights. */
+  public StepTokenVocabulary vocabulary() {
+    return new StepTokenVocabulary(prefixTokens, tokensPerKind, tokens());
   }
 
   /** How many tokens the layout adds: P + 4S. */

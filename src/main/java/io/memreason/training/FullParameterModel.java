@@ -13,7 +13,8 @@ import io.memreason.llm.CheckpointException;
 import io.memreason.llm.LanguageModel;
 import io.memreason.llm.LanguageModel.LoadOptions;
 import io.memreason.llm.adapter.StepTokenVocabulary;
-import io.memreason.llm.adapter.StepTokens;
+import io.memreason.reasoning.StepTokens;
+import io.memreason.llm.adapter.StepTokenWeights;
 import io.memreason.llm.model.LayerWeights;
 import io.memreason.llm.model.LlamaConfig;
 import io.memreason.llm.model.LlamaModel;
@@ -82,7 +83,7 @@ public final class FullParameterModel implements TrainableModel {
    * @param description what is trained, for progress and checkpoint metadata
    */
   public static FullParameterModel create(LlamaConfig config, TensorSource initial, Path tokenizerDir,
-                                          Optional<StepTokens> savedStepTokens, TrainingSettings settings,
+                                          Optional<StepTokenWeights> savedStepTokens, TrainingSettings settings,
                                           DataType dtype, int maxPositions, String description) {
     NDManager manager = NDManager.newBaseManager(Device.cpu());
     try {
@@ -98,8 +99,7 @@ public final class FullParameterModel implements TrainableModel {
       NDArray head = config.tieWordEmbeddings() ? embedding : tensors.get("lm_head.weight");
       TrainableStepTokens rows = savedStepTokens.isPresent()
           ? TrainableStepTokens.continueFrom(savedStepTokens.get(), manager, dtype)
-          : TrainableStepTokens.initialise(StepTokenVocabulary.standard(settings.prefixTokens(),
-              settings.tokensPerKind()), embedding, head, TokenizerVocabulary.read(tokenizerDir), settings.seed(),
+          : TrainableStepTokens.initialise(StepTokens.of(settings.prefixTokens(), settings.tokensPerKind()).vocabulary(), embedding, head, TokenizerVocabulary.read(tokenizerDir), settings.seed(),
               manager, dtype);
       return new FullParameterModel(manager, config, new RotaryEmbedding(config, maxPositions, manager, dtype), dtype,
           tensors, rows, tokenizerDir, description);
@@ -114,7 +114,7 @@ public final class FullParameterModel implements TrainableModel {
     LlamaConfig config = LlamaConfig.read(modelDir);
     try (NDManager staging = NDManager.newBaseManager(Device.cpu());
          SafetensorsCheckpoint tensors = SafetensorsCheckpoint.openFolder(modelDir)) {
-      return create(config, tensors, modelDir, StepTokens.find(config.hiddenSize(), staging, modelDir), settings,
+      return create(config, tensors, modelDir, StepTokenWeights.find(config.hiddenSize(), staging, modelDir), settings,
           dtype, maxPositions, modelDir.toString());
     }
   }

@@ -12,7 +12,8 @@ import io.memreason.llm.adapter.LoraAdapter;
 import io.memreason.llm.adapter.LoraPair;
 import io.memreason.llm.adapter.LoraTarget;
 import io.memreason.llm.adapter.StepTokenVocabulary;
-import io.memreason.llm.adapter.StepTokens;
+import io.memreason.reasoning.StepTokens;
+import io.memreason.llm.adapter.StepTokenWeights;
 import io.memreason.llm.model.LayerWeights;
 import io.memreason.llm.model.LlamaConfig;
 import io.memreason.llm.model.LlamaModel;
@@ -79,7 +80,7 @@ public final class LoraModel implements TrainableModel {
     LlamaConfig config = LlamaConfig.read(baseDir);
     try (NDManager staging = NDManager.newBaseManager(Device.cpu());
          SafetensorsCheckpoint tensors = SafetensorsCheckpoint.openFolder(baseDir)) {
-      Optional<StepTokens> saved = StepTokens.find(config.hiddenSize(), staging, resume.orElse(null), baseDir);
+      Optional<StepTokenWeights> saved = StepTokenWeights.find(config.hiddenSize(), staging, resume.orElse(null), baseDir);
       Optional<LoraAdapter> adapter = resume.map(dir -> LoraAdapter.read(dir, config, staging));
       return create(config, tensors, Optional.of(baseDir), baseDir.toString(), TokenizerVocabulary.read(baseDir),
           saved, adapter, settings, dtype, maxPositions);
@@ -93,7 +94,7 @@ public final class LoraModel implements TrainableModel {
    * @param savedAdapter factors to continue from; empty = fresh factors
    */
   public static LoraModel create(LlamaConfig config, TensorSource tensors, Optional<Path> baseDir, String description,
-                                 TokenizerVocabulary words, Optional<StepTokens> savedStepTokens,
+                                 TokenizerVocabulary words, Optional<StepTokenWeights> savedStepTokens,
                                  Optional<LoraAdapter> savedAdapter, TrainingSettings settings, DataType dtype,
                                  int maxPositions) {
     NDManager manager = NDManager.newBaseManager(Device.cpu());
@@ -123,7 +124,7 @@ public final class LoraModel implements TrainableModel {
       NDArray embedding = tensors.load("model.embed_tokens.weight", work);
       NDArray head = config.tieWordEmbeddings() ? embedding : tensors.load("lm_head.weight", work);
       return TrainableStepTokens.initialise(
-          StepTokenVocabulary.standard(settings.prefixTokens(), settings.tokensPerKind()), embedding, head, words,
+          StepTokens.of(settings.prefixTokens(), settings.tokensPerKind()).vocabulary(), embedding, head, words,
           settings.seed(), manager, dtype);
     }
   }

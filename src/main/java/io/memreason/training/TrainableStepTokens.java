@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.memreason.llm.adapter.StepTokenVocabulary;
-import io.memreason.llm.adapter.StepTokens;
+import io.memreason.llm.adapter.StepTokenWeights;
 import io.memreason.llm.model.StreamLayout;
 import io.memreason.llm.model.TrainableTokenTables;
 import java.util.ArrayList;
@@ -77,7 +77,7 @@ public final class TrainableStepTokens {
   }
 
   /** Rows that continue from saved step tokens (a base model that has them, or a checkpoint being resumed). */
-  public static TrainableStepTokens continueFrom(StepTokens saved, NDManager manager, DataType dtype) {
+  public static TrainableStepTokens continueFrom(StepTokenWeights saved, NDManager manager, DataType dtype) {
     return new TrainableStepTokens(saved.vocabulary(), copy(saved.newIn(), manager, dtype),
         copy(saved.newOutWeight(), manager, dtype), copy(saved.newOutBias(), manager, dtype));
   }
@@ -96,9 +96,9 @@ public final class TrainableStepTokens {
     return new TrainableTokenTables(baseInput, baseOutput, newIn, newOutWeight, newOutBias, layout);
   }
 
-  /** The current rows in the runtime's form, for writing ({@link StepTokens#write}). */
-  public StepTokens current() {
-    return new StepTokens(vocabulary, newIn, newOutWeight, newOutBias);
+  /** The current rows in the runtime's form, for writing ({@link StepTokenWeights#write}). */
+  public StepTokenWeights current() {
+    return new StepTokenWeights(vocabulary, newIn, newOutWeight, newOutBias);
   }
 
   /** The group word each token starts from, in token order. */

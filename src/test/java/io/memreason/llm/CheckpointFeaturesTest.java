@@ -3,7 +3,6 @@ package io.memreason.llm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -13,7 +12,8 @@ import io.memreason.llm.adapter.LoraAdapter;
 import io.memreason.llm.adapter.LoraPair;
 import io.memreason.llm.adapter.LoraTarget;
 import io.memreason.llm.adapter.StepTokenVocabulary;
-import io.memreason.llm.adapter.StepTokens;
+import io.memreason.reasoning.StepTokens;
+import io.memreason.llm.adapter.StepTokenWeights;
 import io.memreason.llm.adapter.TargetModules;
 import io.memreason.llm.model.KvCache;
 import io.memreason.llm.model.LlamaConfig;
@@ -212,7 +212,7 @@ class CheckpointFeaturesTest {
     Path model = dir.resolve("model");
     RandomCheckpoint.write(model, config, 8, Dtype.F32);
     Map<String, float[]> tensors = read(model);
-    StepTokenVocabulary vocabulary = StepTokenVocabulary.standard(1, 1);
+    StepTokenVocabulary vocabulary = StepTokens.of(1, 1).vocabulary();
     int n = vocabulary.tokens().size();
     int h = config.hiddenSize();
     int v = config.vocabSize();
@@ -221,7 +221,7 @@ class CheckpointFeaturesTest {
     float[] newOut = gaussian(random, n * h, 0.05);
     float[] bias = gaussian(random, n, 0.5);
     try (NDManager m = NDManager.newBaseManager()) {
-      new StepTokens(vocabulary, m.create(newIn, new Shape(n, h)), m.create(newOut, new Shape(n, h)),
+      new StepTokenWeights(vocabulary, m.create(newIn, new Shape(n, h)), m.create(newOut, new Shape(n, h)),
           m.create(bias, new Shape(n))).write(model);
     }
     // Reference: the embedding and lm_head with the new rows appended, the bias added to their logits.

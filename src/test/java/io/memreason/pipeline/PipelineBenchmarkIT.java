@@ -25,8 +25,8 @@ class PipelineBenchmarkIT {
     List<Question> questions = PipelineFixture.questions("b", 40);
     Duration timeout = Duration.ofSeconds(120);
     try (Reasoner reasoner = PipelineFixture.reasoner()) {
-      PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, questions, config.engine(), timeout);
-      PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(config, reasoner, questions, timeout);
+      PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, questions, config.engine(), Duration.ZERO, timeout);
+      PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(config, reasoner, questions, Duration.ZERO, timeout);
       System.out.println(direct.json());
       System.out.println(endToEnd.json());
       System.out.println(PipelineBenchmark.comparison(direct, endToEnd));

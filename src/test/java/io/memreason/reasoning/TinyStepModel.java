@@ -1,10 +1,6 @@
 package io.memreason.reasoning;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.memreason.llm.LanguageModel;
-import io.memreason.llm.adapter.StepTokenVocabulary;
 import io.memreason.llm.generate.Generator;
 import io.memreason.llm.generate.GeneratorSettings;
 import io.memreason.llm.random.ModelShape;
@@ -27,17 +23,8 @@ public final class TinyStepModel {
   /** Writes the model folder; with {@code withStepTokens} false it is a plain base model. */
   public static void write(Path dir, boolean withStepTokens) {
     RandomCheckpoint.write(dir, ModelShape.TINY, 11L, Dtype.F32);
-    if (!withStepTokens) {
-      return;
-    }
-    int hidden = ModelShape.TINY.hiddenSize();
-    try (NDManager m = NDManager.newBaseManager()) {
-      m.getEngine().setRandomSeed(5);
-      new io.memreason.llm.adapter.StepTokens(
-          new StepTokenVocabulary(TOKENS.prefixTokens(), TOKENS.tokensPerKind(), TOKENS.tokens()),
-          m.randomNormal(0f, 0.02f, new Shape(TOKENS.count(), hidden), DataType.FLOAT32),
-          m.randomNormal(0f, 0.02f, new Shape(TOKENS.count(), hidden), DataType.FLOAT32),
-          m.zeros(new Shape(TOKENS.count()))).write(dir);
+    if (withStepTokens) {
+      RandomCheckpoint.writeStepTokens(dir, TOKENS.vocabulary(), ModelShape.TINY.hiddenSize(), 5);
     }
   }
 

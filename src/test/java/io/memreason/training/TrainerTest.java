@@ -13,7 +13,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.memreason.llm.LanguageModel;
 import io.memreason.llm.adapter.StepTokenVocabulary;
-import io.memreason.llm.adapter.StepTokens;
+import io.memreason.reasoning.StepTokens;
+import io.memreason.llm.adapter.StepTokenWeights;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,8 +86,8 @@ class TrainerTest {
     Path base = TrainingFixtures.tinyCheckpoint(dir.resolve("base"));
     TrainingSettings settings = settings(1);
     try (NDManager m = NDManager.newBaseManager()) {
-      StepTokenVocabulary vocabulary = StepTokenVocabulary.standard(1, 1);
-      StepTokens learned = new StepTokens(vocabulary, m.randomUniform(-1, 1, new Shape(5, 64)),
+      StepTokenVocabulary vocabulary = StepTokens.of(1, 1).vocabulary();
+      StepTokenWeights learned = new StepTokenWeights(vocabulary, m.randomUniform(-1, 1, new Shape(5, 64)),
           m.randomUniform(-1, 1, new Shape(5, 64)), m.randomUniform(-1, 1, new Shape(5)));
       learned.write(base);
       try (LoraModel model = LoraModel.open(base, settings, Optional.empty(), DataType.FLOAT32, 128)) {

@@ -1,6 +1,5 @@
 package io.memreason.llm.adapter;
 
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 
@@ -20,19 +19,5 @@ public record StepTokenVocabulary(int prefixTokens, int tokensPerKind, List<Stri
     if (new HashSet<>(tokens).size() != tokens.size() || tokens.stream().anyMatch(String::isEmpty)) {
       throw new IllegalArgumentException("step token strings must be distinct and non-empty: " + tokens);
     }
-  }
-
-  /** The standard strings: {@code <prefix_0>..., <answer_0>..., <assignment_0>..., <reason_0>..., <memory_0>...}. */
-  public static StepTokenVocabulary standard(int prefixTokens, int tokensPerKind) {
-    List<String> names = new ArrayList<>();
-    for (int i = 0; i < prefixTokens; i++) {
-      names.add("<prefix_" + i + ">");
-    }
-    for (String kind : KINDS) {
-      for (int i = 0; i < tokensPerKind; i++) {
-        names.add("<" + kind + "_" + i + ">");
-      }
-    }
-    return new StepTokenVocabulary(prefixTokens, tokensPerKind, names);
   }
 }

@@ -1,7 +1,12 @@
 package io.memreason.llm.random;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import io.memreason.llm.adapter.StepTokenVocabulary;
+import io.memreason.llm.adapter.StepTokenWeights;
 import io.memreason.llm.model.LlamaConfig;
 import io.memreason.llm.safetensors.Dtype;
 import io.memreason.llm.safetensors.SafetensorsCheckpoint;
@@ -20,6 +25,19 @@ import java.util.List;
  */
 public final class RandomCheckpoint {
   private RandomCheckpoint() {}
+
+  /**
+   * Adds random step-token rows for {@code vocabulary} to a model folder ({@code new_in} and {@code new_out} drawn
+   * from N(0, 0.02²) by torch seeded with {@code seed}, a zero bias), so that the folder serves as a reasoning model.
+   */
+  public static void writeStepTokens(Path dir, StepTokenVocabulary vocabulary, int hiddenSize, long seed) {
+    try (NDManager m = NDManager.newBaseManager()) {
+      m.getEngine().setRandomSeed((int) seed);
+      Shape rows = new Shape(vocabulary.tokens().size(), hiddenSize);
+      new StepTokenWeights(vocabulary, m.randomNormal(0f, 0.02f, rows, DataType.FLOAT32),
+          m.randomNormal(0f, 0.02f, rows, DataType.FLOAT32), m.zeros(new Shape(rows.get(0)))).write(dir);
+    }
+  }
 
   /** One safetensors file with every tensor stored as {@code dtype} (F32 or BF16). */
   public static void write(Path dir, LlamaConfig config, long seed, Dtype dtype) {

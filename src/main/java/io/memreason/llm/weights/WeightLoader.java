@@ -11,7 +11,7 @@ import io.memreason.llm.CheckpointException;
 import io.memreason.llm.adapter.LoraAdapter;
 import io.memreason.llm.adapter.LoraPair;
 import io.memreason.llm.adapter.LoraTarget;
-import io.memreason.llm.adapter.StepTokens;
+import io.memreason.llm.adapter.StepTokenWeights;
 import io.memreason.llm.model.LayerWeights;
 import io.memreason.llm.model.LlamaConfig;
 import io.memreason.llm.model.LlamaWeights;
@@ -64,11 +64,11 @@ public final class WeightLoader {
    * @param adapter its arrays may live anywhere; they are copied
    */
   public static LlamaWeights load(LlamaConfig config, TensorSource source, Optional<LoraAdapter> adapter,
-                                  LoraMode mode, Optional<StepTokens> stepTokens, NDManager target, DataType dtype) {
+                                  LoraMode mode, Optional<StepTokenWeights> stepTokens, NDManager target, DataType dtype) {
     return new WeightLoader(config, source, target, dtype).load(adapter, mode, stepTokens);
   }
 
-  private LlamaWeights load(Optional<LoraAdapter> adapter, LoraMode mode, Optional<StepTokens> stepTokens) {
+  private LlamaWeights load(Optional<LoraAdapter> adapter, LoraMode mode, Optional<StepTokenWeights> stepTokens) {
     Optional<LoraAdapter> merged = adapter.filter(a -> mode == LoraMode.MERGED);
     List<LayerWeights> layers = new ArrayList<>();
     float scaling = merged.map(a -> (float) a.settings().scaling()).orElse(0f);
@@ -125,14 +125,14 @@ public final class WeightLoader {
     return w.add(copy(pair.b(), work).matMul(copy(pair.a(), work)).mul(scaling));
   }
 
-  private MergedTokenTables tokenTables(NDManager work, Optional<StepTokens> stepTokens) {
+  private MergedTokenTables tokenTables(NDManager work, Optional<StepTokenWeights> stepTokens) {
     String embedName = "model.embed_tokens.weight";
     long rows = source.shape(embedName)[0];
     NDArray embedding = tensor(work, embedName, rows, config.hiddenSize());
     NDArray head = config.tieWordEmbeddings() ? embedding : tensor(work, "lm_head.weight", rows, config.hiddenSize());
     NDArray bias = null;
     if (stepTokens.isPresent()) {
-      StepTokens s = stepTokens.get();
+      StepTokenWeights s = stepTokens.get();
       checkStepShape(s.newIn(), s.count(), config.hiddenSize());
       embedding = NDArrays.concat(new NDList(embedding, copy(s.newIn(), work)), 0);
       head = NDArrays.concat(new NDList(head, copy(s.newOutWeight(), work)), 0);

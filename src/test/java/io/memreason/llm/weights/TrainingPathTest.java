@@ -17,7 +17,8 @@ import io.memreason.llm.adapter.LoraAdapter;
 import io.memreason.llm.adapter.LoraPair;
 import io.memreason.llm.adapter.LoraTarget;
 import io.memreason.llm.adapter.StepTokenVocabulary;
-import io.memreason.llm.adapter.StepTokens;
+import io.memreason.reasoning.StepTokens;
+import io.memreason.llm.adapter.StepTokenWeights;
 import io.memreason.llm.adapter.TargetModules;
 import io.memreason.llm.model.LayerWeights;
 import io.memreason.llm.model.LlamaConfig;
@@ -72,8 +73,8 @@ class TrainingPathTest {
       LoraAdapter adapter = new LoraAdapter(new LoraAdapter.Settings(8, 16, false, 0.05,
           TargetModules.of(List.of("q_proj", "v_proj", "up_proj", "down_proj"))), factors);
       adapter.write(adapterDir, "tiny");
-      StepTokenVocabulary vocabulary = StepTokenVocabulary.standard(1, 1);
-      StepTokens stepTokens = new StepTokens(vocabulary, gaussian(params, random, 0.05, 5, c.hiddenSize()),
+      StepTokenVocabulary vocabulary = StepTokens.of(1, 1).vocabulary();
+      StepTokenWeights stepTokens = new StepTokenWeights(vocabulary, gaussian(params, random, 0.05, 5, c.hiddenSize()),
           gaussian(params, random, 0.05, 5, c.hiddenSize()), gaussian(params, random, 0.5, 5));
       stepTokens.write(adapterDir);
 

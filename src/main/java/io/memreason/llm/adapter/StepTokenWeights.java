@@ -29,7 +29,7 @@ import java.util.Optional;
  * <p>On disk: {@code step_tokens.json} = {@code {"prefix_tokens": P, "tokens_per_kind": S, "tokens": [...]}}
  * and {@code step_tokens.safetensors} with the three tensors.
  */
-public record StepTokens(StepTokenVocabulary vocabulary, NDArray newIn, NDArray newOutWeight, NDArray newOutBias) {
+public record StepTokenWeights(StepTokenVocabulary vocabulary, NDArray newIn, NDArray newOutWeight, NDArray newOutBias) {
   public static final String JSON_FILE = "step_tokens.json";
   public static final String TENSOR_FILE = "step_tokens.safetensors";
 
@@ -38,7 +38,7 @@ public record StepTokens(StepTokenVocabulary vocabulary, NDArray newIn, NDArray 
   }
 
   /** Reads the step tokens from the first of {@code dirs} that has a {@code step_tokens.json}, if any. */
-  public static Optional<StepTokens> find(int hidden, NDManager manager, Path... dirs) {
+  public static Optional<StepTokenWeights> find(int hidden, NDManager manager, Path... dirs) {
     for (Path dir : dirs) {
       if (dir != null && Files.isRegularFile(dir.resolve(JSON_FILE))) {
         return Optional.of(read(dir, hidden, manager));
@@ -48,7 +48,7 @@ public record StepTokens(StepTokenVocabulary vocabulary, NDArray newIn, NDArray 
   }
 
   /** Reads and validates the step tokens of a folder for a model of the given hidden size. */
-  public static StepTokens read(Path dir, int hidden, NDManager manager) {
+  public static StepTokenWeights read(Path dir, int hidden, NDManager manager) {
     Path json = dir.resolve(JSON_FILE);
     StepTokenVocabulary vocabulary;
     try (Reader r = Files.newBufferedReader(json)) {
@@ -71,7 +71,7 @@ public record StepTokens(StepTokenVocabulary vocabulary, NDArray newIn, NDArray 
       expect(tensors, "new_in", n, hidden);
       expect(tensors, "new_out.weight", n, hidden);
       expect(tensors, "new_out.bias", n);
-      return new StepTokens(vocabulary, tensors.load("new_in", manager), tensors.load("new_out.weight", manager),
+      return new StepTokenWeights(vocabulary, tensors.load("new_in", manager), tensors.load("new_out.weight", manager),
           tensors.load("new_out.bias", manager));
     }
   }
