@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -49,14 +50,12 @@ final class BenchTrainCommand implements Callable<Integer>, TrainsModels {
     }
   }
 
-  @Option(names = "--torch-threads", defaultValue = "1",
-      description = "Torch's intra-op threads (training runs on one Java thread). On the 2-vCPU development "
-          + "machines 2 threads trained 8x slower than 1. Default: ${DEFAULT-VALUE}.")
-  int torchThreads;
+  @Mixin
+  TorchThreadsOption torchThreads;
 
   @Override
   public int torchThreads() {
-    return torchThreads;
+    return torchThreads.count();
   }
 
   @Override

@@ -6,9 +6,6 @@ package io.memreason.cli;
  */
 interface TrainsModels {
 
-  /**
-   * Torch's intra-op threads for this run. One by default: on the 2-vCPU development machines two threads made a
-   * SmolLM2-shaped LoRA step 8x slower (17 vs 132 tokens/s) and the default model's training about 10x slower.
-   */
+  /** Torch's intra-op threads for this run ({@link TorchThreadsOption} says what was measured). */
   int torchThreads();
 }

@@ -8,7 +8,9 @@ class TorchThreadsTest {
 
   @Test
   void trainingCommandsChooseTorchThreadsAndEveryOtherCommandGetsOne() {
-    assertEquals(1, Main.torchThreads(Main.commandLine(), new String[] {"bench", "train"}));
+    assertEquals(Runtime.getRuntime().availableProcessors(),
+        Main.torchThreads(Main.commandLine(), new String[] {"bench", "train"}));
+    assertEquals(1, Main.torchThreads(Main.commandLine(), new String[] {"bootstrap"}));
     assertEquals(2, Main.torchThreads(Main.commandLine(), new String[] {"bench", "train", "--torch-threads", "2"}));
     assertEquals(3, Main.torchThreads(Main.commandLine(), new String[] {"train", "--base", "b", "--dataset", "d",
         "--task", "strategyqa", "--out", "o", "--torch-threads", "3"}));
