@@ -76,9 +76,9 @@ public final class PipelineBenchmark {
   }
 
   /**
-   * Submits the questions to the reasoner, one every {@code interval} (zero: as fast as it accepts them); a
-   * question's latency runs from its first submission attempt (queueing included, as in the pipeline) to its
-   * finished trace.
+   * Offers the questions to the reasoner, one every {@code interval} (zero: all at once; each is submitted as soon
+   * as the reasoner accepts it); a question's latency runs from its turn (waiting for room included, as in the
+   * pipeline, where it waits on the topic) to its finished trace.
    */
   public static Result direct(Reasoner reasoner, List<Question> questions, MemreasonConfig.Engine engine,
                               Duration interval, Duration timeout) throws InterruptedException {
@@ -87,16 +87,16 @@ public final class PipelineBenchmark {
     long start = System.nanoTime();
     for (int i = 0; i < questions.size(); i++) {
       Question q = questions.get(i);
-      pace(start, i, interval);
+      long turn = start + i * interval.toNanos();
+      pace(turn);
       ReasoningRequest request = ReasoningRequests.from(q, engine, reasoner.modelVersion());
-      long submitted = System.nanoTime();
       TraceListener listener = new TraceListener() {
         @Override
         public void onStep(Step step) {}
 
         @Override
         public void onFinished(Trace trace) {
-          latencies.put(q.getId(), System.nanoTime() - submitted);
+          latencies.put(q.getId(), System.nanoTime() - turn);
           finished.countDown();
         }
       };
@@ -112,56 +112,68 @@ public final class PipelineBenchmark {
   }
 
   /**
-   * Runs the pipeline on the configured cluster (topics must exist), produces the questions, one every
-   * {@code interval} (zero: all at once), and waits for all their answers; a question's latency runs from its
-   * production to its answer being readable.
+   * Runs the pipeline on the configured cluster (topics must exist), answers the {@code warmup} questions (the first
+   * transactions and fetches of a fresh pipeline take up to a second; a running one does not pay that), then
+   * produces the questions, one every {@code interval} (zero: all at once), and waits for all their answers; a
+   * question's latency runs from its production to its answer being readable.
    */
-  public static Result endToEnd(MemreasonConfig config, Reasoner reasoner, List<Question> questions, Duration interval,
-                                Duration timeout) throws InterruptedException {
-    Serializer<Question> serializer = AvroSerdes.forConfig(config.kafka()).serde(Question.class).serializer();
-    Map<String, Long> sentAt = new HashMap<>();
-    List<Long> latencies = new ArrayList<>();
+  public static Result endToEnd(MemreasonConfig config, Reasoner reasoner, List<Question> warmup,
+                                List<Question> questions, Duration interval, Duration timeout)
+      throws InterruptedException {
     try (InferencePipeline pipeline = InferencePipeline.start(config, reasoner, new SimpleMeterRegistry());
          TraceSubscription subscription = TraceSubscription.fromNow(config);
          KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ClientProperties.producer(config))) {
       pipeline.awaitRunning(timeout);
-      long start = System.nanoTime();
-      String topic = config.topics().questions();
-      TraceSubscription.Handler collect = new TraceSubscription.Handler() {
-        @Override
-        public void onStep(ReasoningStep step) {}
-
-        @Override
-        public void onAnswer(Answer answer) {
-          Long sent = sentAt.remove(answer.getQuestionId());
-          if (sent != null) {
-            latencies.add(System.nanoTime() - sent);
-          }
-        }
-      };
-      // Produce each question on its turn and read answers in between, so an answer is timed when it is readable.
-      int next = 0;
-      while (next < questions.size() || !sentAt.isEmpty()) {
-        checkDeadline(start, timeout, latencies.size(), questions.size());
-        for (; next < questions.size() && System.nanoTime() >= start + next * interval.toNanos(); next++) {
-          Question q = questions.get(next);
-          Question stamped = Question.newBuilder(q).setSubmittedAt(Instant.now()).build();
-          sentAt.put(q.getId(), System.nanoTime());
-          producer.send(new ProducerRecord<>(topic, q.getId().getBytes(StandardCharsets.UTF_8),
-              serializer.serialize(topic, stamped)));
-        }
-        producer.flush();
-        long untilNext = next < questions.size() ? start + next * interval.toNanos() - System.nanoTime() : Long.MAX_VALUE;
-        subscription.poll(Duration.ofNanos(Math.max(POLL_MIN.toNanos(), Math.min(POLL_MAX.toNanos(), untilNext))),
-            collect);
+      if (!warmup.isEmpty()) {
+        answer(config, subscription, producer, warmup, Duration.ZERO, timeout);
       }
-      return result("pipeline", latencies, System.nanoTime() - start);
+      return answer(config, subscription, producer, questions, interval, timeout);
     }
   }
 
-  /** Waits until the {@code i}-th question's turn: {@code i} intervals after the start. */
-  private static void pace(long startNanos, int i, Duration interval) throws InterruptedException {
-    long wait = startNanos + i * interval.toNanos() - System.nanoTime();
+  /** Produces each question on its turn and times its answer. */
+  private static Result answer(MemreasonConfig config, TraceSubscription subscription,
+                               KafkaProducer<byte[], byte[]> producer, List<Question> questions, Duration interval,
+                               Duration timeout) {
+    Serializer<Question> serializer = AvroSerdes.forConfig(config.kafka()).serde(Question.class).serializer();
+    Map<String, Long> sentAt = new HashMap<>();
+    List<Long> latencies = new ArrayList<>();
+    long start = System.nanoTime();
+    String topic = config.topics().questions();
+    TraceSubscription.Handler collect = new TraceSubscription.Handler() {
+      @Override
+      public void onStep(ReasoningStep step) {}
+
+      @Override
+      public void onAnswer(Answer answer) {
+        Long sent = sentAt.remove(answer.getQuestionId());
+        if (sent != null) {
+          latencies.add(System.nanoTime() - sent);
+        }
+      }
+    };
+    // Answers are read between the turns, so each is timed when it becomes readable.
+    int next = 0;
+    while (next < questions.size() || !sentAt.isEmpty()) {
+      checkDeadline(start, timeout, latencies.size(), questions.size());
+      for (; next < questions.size() && System.nanoTime() >= start + next * interval.toNanos(); next++) {
+        Question q = questions.get(next);
+        Question stamped = Question.newBuilder(q).setSubmittedAt(Instant.now()).build();
+        sentAt.put(q.getId(), System.nanoTime());
+        producer.send(new ProducerRecord<>(topic, q.getId().getBytes(StandardCharsets.UTF_8),
+            serializer.serialize(topic, stamped)));
+      }
+      producer.flush();
+      long untilNext = next < questions.size() ? start + next * interval.toNanos() - System.nanoTime() : Long.MAX_VALUE;
+      subscription.poll(Duration.ofNanos(Math.max(POLL_MIN.toNanos(), Math.min(POLL_MAX.toNanos(), untilNext))),
+          collect);
+    }
+    return result("pipeline", latencies, System.nanoTime() - start);
+  }
+
+  /** Waits until a question's turn (a {@link System#nanoTime()}), if it has not come yet. */
+  private static void pace(long turn) throws InterruptedException {
+    long wait = turn - System.nanoTime();
     if (wait > 0) {
       TimeUnit.NANOSECONDS.sleep(wait);
     }

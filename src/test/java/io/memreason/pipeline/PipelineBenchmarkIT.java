@@ -26,7 +26,8 @@ class PipelineBenchmarkIT {
     Duration timeout = Duration.ofSeconds(120);
     try (Reasoner reasoner = PipelineFixture.reasoner()) {
       PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, questions, config.engine(), Duration.ZERO, timeout);
-      PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(config, reasoner, questions, Duration.ZERO, timeout);
+      PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(config, reasoner,
+          PipelineFixture.questions("w", 4), questions, Duration.ZERO, timeout);
       System.out.println(direct.json());
       System.out.println(endToEnd.json());
       System.out.println(PipelineBenchmark.comparison(direct, endToEnd));
