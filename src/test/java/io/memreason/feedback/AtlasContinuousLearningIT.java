@@ -49,6 +49,8 @@ class AtlasContinuousLearningIT {
         "the taught questions: " + before.getCorrect() + " right before, " + after.getCorrect() + " after");
     assertTrue(after.getMemoryStepsWrong() < before.getMemoryStepsWrong(), "memory steps about held-out facts: "
         + before.getMemoryStepsWrong() + " wrong before, " + after.getMemoryStepsWrong() + " after");
+    assertTrue(figures.swapPause().compareTo(Duration.ofSeconds(2)) < 0,
+        "the stream kept answering through the swap: " + figures.swapPause());
   }
 
   /** Per version: memory steps written for the check questions, and the share the world's judge finds true. */

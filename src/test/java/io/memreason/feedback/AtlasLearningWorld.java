@@ -74,9 +74,19 @@ final class AtlasLearningWorld implements LearningWorld {
   /** LoRA on the MLP continued from the serving version, at a learning rate a tiny model needs to learn in minutes. */
   @Override
   public CandidateTrainer trainer() {
+    return trainer(2e-3f);
+  }
+
+  /** The same retraining at another learning rate. */
+  CandidateTrainer trainer(float learningRate) {
     return new LoraRetrainer(new TrainingSettings(TrainingSettings.Scope.LORA,
-        new TrainingSettings.Lora(16, 16, 0.05f, LoraTargets.MLP), 5, 1, 16, 128, 2e-3f, 0f, 0.1f, 1f, 42, 1, 1,
+        new TrainingSettings.Lora(16, 16, 0.05f, LoraTargets.MLP), 5, 1, 16, 128, learningRate, 0f, 0.1f, 1f, 42, 1, 1,
         false), dir.resolve("retrain-work"));
+  }
+
+  /** The atlas questions and facts of the default model. */
+  AtlasDataset dataset() {
+    return dataset;
   }
 
   @Override

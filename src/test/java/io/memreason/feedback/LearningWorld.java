@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * A world the continuous-learning test runs in: a first model version that does not know some facts, how versions
  * are loaded and retrained, questions about those held-out facts with their true answers, and a labeller that knows
- * the truth. {@link FactBookWorld} plays it with a scripted model; the atlas world with the real one.
+ * the truth. {@link AtlasLearningWorld} plays it with memreason's default model.
  */
 interface LearningWorld extends AutoCloseable {
 

@@ -3,7 +3,6 @@ package io.memreason.feedback;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.Gson;
 import io.memreason.avro.ModelStatus;
 import io.memreason.avro.ModelVersion;
 import io.memreason.avro.StepKind;
@@ -16,15 +15,12 @@ import io.memreason.kafka.EmbeddedKafka;
 import io.memreason.kafka.EmbeddedKafkaExtension;
 import io.memreason.registry.Manifest;
 import io.memreason.registry.ModelRegistry;
-import io.memreason.registry.ModelSource;
 import io.memreason.registry.ModelVersionPublisher;
 import io.memreason.registry.PromotionGate;
 import io.memreason.registry.RegisteredVersion;
 import io.memreason.registry.RetrainLock;
 import io.memreason.registry.VersionName;
-import io.memreason.training.SeedExample;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.memreason.training.atlas.AtlasQuestion;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,81 +38,81 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The retraining job against a real broker, with the scripted fact-book model: labelled traces on the topic in, a
- * promoted or rejected version in the registry and on the model-versions topic out.
+ * The retraining job against a real broker with memreason's default model and its real LoRA retraining: labelled
+ * traces on the topic in, a promoted or rejected version in the registry and on the model-versions topic out. The
+ * labels are written here directly (the feedback aggregator's part is tested on its own): corrections that teach the
+ * held-out facts, and corrections that teach falsehoods about facts of the evaluation set.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class RetrainJobIT {
-  /** Known to version 1 and in the evaluation set. */
-  private static final Map<String, String> KNOWN = Map.of("Where was Bram born?", "Tarsen",
-      "Where was Cato born?", "Molvia", "Where was Dara born?", "Varn");
-  /** Not known to version 1: taught by the labels. */
-  private static final Map<String, String> HELD_OUT = Map.of("Where was Ilva born?", "Osk",
-      "Where was Juno born?", "Pell", "Where was Kest born?", "Rhun");
-
   @TempDir
   Path dir;
 
+  private AtlasLearningWorld world;
   private MemreasonConfig config;
   private ModelRegistry registry;
-  private ModelSource firstVersion;
-  private Path evaluation;
+  private final List<RetrainJob> opened = new ArrayList<>();
 
   @BeforeEach
-  void world(EmbeddedKafka kafka) throws IOException {
-    config = LearningFixture.config(kafka.bootstrapServers(), "retrain", dir.resolve("registry"), Map.of());
+  void world(EmbeddedKafka kafka) throws InterruptedException {
+    world = new AtlasLearningWorld(dir, MemreasonConfig.defaults().model().cacheDir());
+    config = LearningFixture.config(kafka.bootstrapServers(), "retrain", dir.resolve("registry"),
+        world.configuration());
     registry = new ModelRegistry(dir.resolve("registry"), 3, Clock.systemUTC());
-    FactBook book = FactBook.empty();
-    for (var known : KNOWN.entrySet()) {
-      book = book.with(known.getKey(), new FactBook.Fact(fact(known.getKey(), known.getValue()), known.getValue()));
-    }
-    book.writeTo(dir.resolve("v1-adapter"));
-    Files.createDirectories(dir.resolve("base"));
-    firstVersion = new ModelSource("bootstrap", dir.resolve("base"), Optional.of(dir.resolve("v1-adapter")));
-    List<SeedExample> items = new ArrayList<>();
-    KNOWN.forEach((q, a) -> items.add(new SeedExample(q, a, List.of("[rag]: " + fact(q, a)), "test")));
-    HELD_OUT.forEach((q, a) -> items.add(new SeedExample(q, a, List.of("[rag]: " + fact(q, a)), "test")));
-    evaluation = dir.resolve("eval.json");
-    Files.writeString(evaluation, new Gson().toJson(items));
   }
-
-  private static String fact(String question, String place) {
-    return question.substring("Where was ".length(), question.length() - " born?".length()) + " was born in " + place + ".";
-  }
-
-  private final List<RetrainJob> opened = new ArrayList<>();
 
   @AfterEach
   void closeClients() {
     opened.forEach(RetrainJob::close);
   }
 
-  private RetrainJob job(FactBookTrainer trainer, int afterExamples) {
+  private RetrainJob job(CandidateTrainer trainer, int afterExamples) {
     RetrainJob.Parts parts = new RetrainJob.Parts(registry, new ModelVersionPublisher(config),
-        new LabelledTraceLog(config), trainer,
-        source -> new FactBookReasoner(source.version(), FactBook.in(source.adapter()), Duration.ZERO),
-        EvaluationSet.read(evaluation, io.memreason.reasoning.Task.ATLAS));
+        new LabelledTraceLog(config), trainer, world.loader(),
+        EvaluationSet.read(world.evaluationSet(), io.memreason.reasoning.Task.ATLAS));
     RetrainJob.Settings settings = new RetrainJob.Settings(new RetrainPolicy(afterExamples, 0),
-        new PromotionGate(0.02), () -> firstVersion, List.of(), 0, 42, 64, Duration.ofMinutes(1), Duration.ofMinutes(5));
+        new PromotionGate(0.02), world::firstVersion, world.replayData(), 100, 42, 128, Duration.ofMinutes(5),
+        Duration.ofMinutes(5));
     RetrainJob job = new RetrainJob(parts, settings, Clock.systemUTC());
     opened.add(job);
     return job;
   }
 
-  /** A label of version 1's answer to a question: corrected when {@code correction} is given. */
-  private static TrainingExample label(String question, Verdict verdict, String answer, String correctedMemory) {
-    TrainingStep memory = TrainingStep.newBuilder().setKind(StepKind.MEMORY)
-        .setText(correctedMemory == null ? "The answer to that is Nowhere." : correctedMemory)
-        .setCorrect(verdict == Verdict.CORRECT).setCorrected(correctedMemory != null).build();
-    return TrainingExample.newBuilder().setQuestionId(question).setQuestion(question).setTask(Task.ATLAS)
-        .setSteps(List.of(memory)).setAnswer(answer).setVerdict(verdict).setCorrected(correctedMemory != null)
-        .setWrongSteps(verdict == Verdict.CORRECT ? List.of() : List.of(0)).setModelVersion("v1")
-        .setLabeller("test").setLabelledAt(Instant.now()).build();
+  /** Version 1's wrong answer to {@code q}, corrected to the trace {@code steps} (as written in the seed data). */
+  private static TrainingExample correction(AtlasQuestion q, List<String> steps, String answer) {
+    List<TrainingStep> corrected = steps.stream().map(s -> TrainingStep.newBuilder()
+        .setKind(s.startsWith("[rag]: ") ? StepKind.MEMORY : StepKind.REASON)
+        .setText(s.substring(s.indexOf(": ") + 2)).setCorrect(false).setCorrected(true).build()).toList();
+    return TrainingExample.newBuilder().setQuestionId(q.id()).setQuestion(q.question()).setTask(Task.ATLAS)
+        .setSteps(corrected).setAnswer(answer).setVerdict(Verdict.INCORRECT).setCorrected(true)
+        .setWrongSteps(List.of(0)).setModelVersion("v1").setLabeller("test").setLabelledAt(Instant.now()).build();
   }
 
-  private void produceCorrections(Map<String, String> facts) {
+  /** Corrections to the true traces: what the held-out questions need to be learned. */
+  private void produceTruth(List<AtlasQuestion> questions) {
     Map<String, TrainingExample> labels = new LinkedHashMap<>();
-    facts.forEach((q, a) -> labels.put(q, label(q, Verdict.INCORRECT, a, fact(q, a))));
+    questions.forEach(q -> labels.put(q.id(), correction(q, q.cotSteps(), q.answer())));
+    LearningFixture.produce(config, config.topics().trainingExamples(), TrainingExample.class, labels);
+  }
+
+  /**
+   * Bad labels: every evaluation question answered by a name "corrected" to another answer of its question type,
+   * its trace stating the false fact.
+   */
+  private void produceFalsehoods() {
+    List<AtlasQuestion> all = new ArrayList<>(world.dataset().train());
+    all.addAll(world.dataset().test());
+    Map<String, TrainingExample> labels = new LinkedHashMap<>();
+    for (AtlasQuestion q : world.dataset().test()) {
+      Optional<String> wrong = all.stream().filter(o -> o.type() == q.type() && !o.answer().equals(q.answer()))
+          .map(AtlasQuestion::answer).findFirst();
+      if (q.isTrueOrFalse() || wrong.isEmpty()) {
+        continue;
+      }
+      List<String> steps = q.cotSteps().stream()
+          .map(s -> s.replaceAll("\\b" + q.answer() + "\\b", wrong.get())).toList();
+      labels.put(q.id(), correction(q, steps, wrong.get()));
+    }
     LearningFixture.produce(config, config.topics().trainingExamples(), TrainingExample.class, labels);
   }
 
@@ -125,63 +121,60 @@ class RetrainJobIT {
         .collect(Collectors.toMap(r -> r.key(), r -> r.value(), (earlier, later) -> later));
   }
 
-  @Test
-  void learnsTheCorrectionsAndPromotesTheCandidateThatScoresBetter() throws Exception {
-    produceCorrections(HELD_OUT);
-    LearningFixture.produce(config, config.topics().trainingExamples(), TrainingExample.class, Map.of(
-        "Where was Bram born?", label("Where was Bram born?", Verdict.CORRECT, "Tarsen", null),
-        "Where was Zed born?", label("Where was Zed born?", Verdict.INCORRECT, null, null)));
-    FactBookTrainer trainer = new FactBookTrainer(FactBookTrainer.Behaviour.LEARNS);
+  private List<AtlasQuestion> heldOut() {
+    return world.dataset().heldOut();
+  }
 
-    RetrainJob.Outcome outcome = job(trainer, 3).run(RetrainJob.When.IF_DUE);
+  @Test
+  void learnsTheCorrectionsAndPromotesACandidateThatScoresAtLeastAsWell() throws Exception {
+    produceTruth(heldOut());
+
+    RetrainJob.Outcome outcome = job(world.trainer(), heldOut().size()).run(RetrainJob.When.IF_DUE);
 
     assertEquals(RetrainJob.Result.PROMOTED, outcome.result(), outcome.message());
-    assertEquals(4, trainer.lastData.traces().size(), "3 corrected and 1 correct; the uncorrected wrong one is left out");
     RegisteredVersion v2 = registry.serving().orElseThrow();
     assertEquals(new VersionName("v2"), v2.name());
     assertEquals(Optional.of("v1"), v2.manifest().parentVersion());
-    assertEquals(1.0, v2.manifest().metric(Manifest.EVAL_ACCURACY).orElseThrow());
-    assertEquals(0.5, v2.manifest().metric(RetrainJob.SERVING_ACCURACY).orElseThrow(), "v1 knew 3 of 6");
-    assertEquals(5L, v2.manifest().examplesSnapshot().values().stream().mapToLong(Long::longValue).sum(),
-        "it learned from the 5 labels on the topic");
+    double candidate = v2.manifest().metric(Manifest.EVAL_ACCURACY).orElseThrow();
+    double serving = v2.manifest().metric(RetrainJob.SERVING_ACCURACY).orElseThrow();
+    assertTrue(candidate >= serving - 0.02, "the gate promoted " + candidate + " over " + serving);
+    assertTrue(serving > 0.85, "version 1 is the default model: " + serving);
+    assertEquals(heldOut().size(), v2.manifest().examplesSnapshot().values().stream().mapToLong(Long::longValue).sum(),
+        "it learned from the labels on the topic");
     Map<String, ModelVersion> versions = announced();
     assertEquals(ModelStatus.RETIRED, versions.get("v1").getStatus());
     assertEquals(ModelStatus.PROMOTED, versions.get("v2").getStatus());
     assertEquals(v2.manifestSha256(), versions.get("v2").getManifestSha256());
 
-    assertEquals(RetrainJob.Result.NOTHING_TO_DO, job(trainer, 3).run(RetrainJob.When.IF_DUE).result(),
+    assertEquals(RetrainJob.Result.NOTHING_TO_DO, job(world.trainer(), 1).run(RetrainJob.When.IF_DUE).result(),
         "no labels since v2");
-    assertEquals(1, trainer.runs.get());
   }
 
   @Test
   void isNotDueUntilEnoughNewLabelsArrived() throws Exception {
-    FactBookTrainer trainer = new FactBookTrainer(FactBookTrainer.Behaviour.LEARNS);
-    Map<String, String> two = Map.of("Where was Ilva born?", "Osk", "Where was Juno born?", "Pell");
-    produceCorrections(two);
+    produceTruth(heldOut().subList(0, 2));
 
-    RetrainJob.Outcome early = job(trainer, 3).run(RetrainJob.When.IF_DUE);
+    RetrainJob.Outcome early = job(world.trainer(), 3).run(RetrainJob.When.IF_DUE);
+
     assertEquals(RetrainJob.Result.NOTHING_TO_DO, early.result());
     assertTrue(early.message().contains("2 new labels"), early.message());
     assertEquals(new VersionName("v1"), registry.serving().orElseThrow().name(), "the configured model was imported");
-
-    produceCorrections(Map.of("Where was Kest born?", "Rhun"));
-    assertEquals(RetrainJob.Result.PROMOTED, job(trainer, 3).run(RetrainJob.When.IF_DUE).result());
+    assertEquals(Optional.empty(), registry.version(new VersionName("v2")), "nothing was trained");
   }
 
   @Test
-  void aRegressingCandidateIsRejectedAndTheServingVersionStays() throws Exception {
-    produceCorrections(Map.of("Where was Ilva born?", "Osk"));
+  void aCandidateTaughtFalsehoodsScoresWorseAndIsRejectedAndTheServingVersionStays() throws Exception {
+    produceFalsehoods();
 
-    RetrainJob.Outcome outcome = job(new FactBookTrainer(FactBookTrainer.Behaviour.FORGETS), 3)
-        .run(RetrainJob.When.IF_NEW_LABELS);
+    RetrainJob.Outcome outcome = job(world.trainer(), 1).run(RetrainJob.When.IF_NEW_LABELS);
 
     assertEquals(RetrainJob.Result.REJECTED, outcome.result(), outcome.message());
     assertEquals(new VersionName("v1"), registry.serving().orElseThrow().name());
     RegisteredVersion v2 = registry.version(new VersionName("v2")).orElseThrow();
     assertEquals(ModelStatus.REJECTED, v2.status().status());
-    assertEquals(1 / 6.0, v2.manifest().metric(Manifest.EVAL_ACCURACY).orElseThrow(), "forgot 3, learned 1");
-    assertEquals(0.5, v2.manifest().metric(RetrainJob.SERVING_ACCURACY).orElseThrow());
+    double candidate = v2.manifest().metric(Manifest.EVAL_ACCURACY).orElseThrow();
+    double serving = v2.manifest().metric(RetrainJob.SERVING_ACCURACY).orElseThrow();
+    assertTrue(candidate < serving - 0.02, "the falsehoods were learned: " + candidate + " vs " + serving);
     Map<String, ModelVersion> versions = announced();
     assertEquals(ModelStatus.PROMOTED, versions.get("v1").getStatus());
     assertEquals(ModelStatus.REJECTED, versions.get("v2").getStatus());
@@ -189,33 +182,32 @@ class RetrainJobIT {
   }
 
   @Test
-  void aFailingRunIsRecordedAsARejectedVersionAndTheServingVersionStays() throws Exception {
-    produceCorrections(HELD_OUT);
-    FactBookTrainer failing = new FactBookTrainer(FactBookTrainer.Behaviour.FAILS);
+  void aDivergingRunIsRecordedAsARejectedVersionAndTheServingVersionStays() throws Exception {
+    produceTruth(heldOut());
+    CandidateTrainer diverging = world.trainer(1e30f); // a learning rate far too high: the activations overflow
 
-    RetrainJob.Outcome outcome = job(failing, 3).run(RetrainJob.When.IF_NEW_LABELS);
+    RetrainJob.Outcome outcome = job(diverging, 1).run(RetrainJob.When.IF_NEW_LABELS);
 
-    assertEquals(RetrainJob.Result.FAILED, outcome.result());
+    assertEquals(RetrainJob.Result.FAILED, outcome.result(), outcome.message());
     assertEquals(new VersionName("v1"), registry.serving().orElseThrow().name());
     RegisteredVersion v2 = outcome.candidate().orElseThrow();
     assertEquals(ModelStatus.REJECTED, v2.status().status());
-    assertEquals("retraining failed: the loss is NaN: training diverged", v2.status().reason());
+    assertTrue(v2.status().reason().startsWith("retraining failed: ") && v2.status().reason().contains("diverged"),
+        v2.status().reason());
     assertEquals(Map.of(), v2.manifest().files(), "nothing of the failed run is kept");
     assertEquals(ModelStatus.REJECTED, announced().get("v2").getStatus());
-    assertEquals(RetrainJob.Result.NOTHING_TO_DO, job(failing, 3).run(RetrainJob.When.IF_NEW_LABELS).result(),
+    assertEquals(RetrainJob.Result.NOTHING_TO_DO, job(diverging, 1).run(RetrainJob.When.IF_NEW_LABELS).result(),
         "the failed run's labels are not new any more");
-    assertEquals(1, failing.runs.get());
   }
 
   @Test
   void aSecondJobDoesNothingWhileTheLockIsHeld() throws Exception {
-    produceCorrections(HELD_OUT);
-    FactBookTrainer trainer = new FactBookTrainer(FactBookTrainer.Behaviour.LEARNS);
+    produceTruth(heldOut());
     try (RetrainLock.Held held = registry.retrainLock(Duration.ofMinutes(5)).tryAcquire("other-job").orElseThrow()) {
-      RetrainJob.Outcome outcome = job(trainer, 3).run(RetrainJob.When.ALWAYS);
+      RetrainJob.Outcome outcome = job(world.trainer(), 1).run(RetrainJob.When.ALWAYS);
       assertEquals(RetrainJob.Result.BUSY, outcome.result());
       assertTrue(outcome.message().contains("other-job"), outcome.message());
     }
-    assertEquals(0, trainer.runs.get());
+    assertEquals(Optional.empty(), registry.version(new VersionName("v2")), "nothing was trained");
   }
 }

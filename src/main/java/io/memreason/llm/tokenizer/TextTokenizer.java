@@ -58,7 +58,9 @@ public final class TextTokenizer implements AutoCloseable {
           + ": pass a Hugging Face model folder that includes its tokenizer");
     }
     try {
-      return new TextTokenizer(HuggingFaceTokenizer.newInstance(file), bosTokenId, firstAddedId, addedTokens);
+      // DJL truncates to 512 tokens by default; a prompt or a training trace must never be cut silently.
+      HuggingFaceTokenizer base = HuggingFaceTokenizer.newInstance(file, Map.of("truncation", "false", "padding", "false"));
+      return new TextTokenizer(base, bosTokenId, firstAddedId, addedTokens);
     } catch (IOException | RuntimeException e) {
       throw new CheckpointException("cannot load " + file + ": " + e.getMessage(), e);
     }

@@ -47,6 +47,13 @@ class TextTokenizerTest {
   }
 
   @Test
+  void aTextLongerThanTheTokenizersModelMaxLengthIsNotTruncated() {
+    String text = "x".repeat(2000); // one byte token each; DJL's default truncation would stop at 512
+    assertEquals(2000, tokenizer.encodePlain(text).length);
+    assertEquals(text, tokenizer.decode(tokenizer.encodePlain(text)));
+  }
+
+  @Test
   void decodingSkipsSpecialTokensAndRendersAddedOnes() {
     String text = "Question: naïve 日本?\n <prefix_0> <memory_0> ok";
     int[] ids = tokenizer.encode(text);
