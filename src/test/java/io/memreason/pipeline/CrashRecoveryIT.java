@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class CrashRecoveryIT {
   private static final Duration TIMEOUT = Duration.ofSeconds(180);
   private static final int QUESTIONS = 120;
-  /** Kill the process once this many answers have been published. */
+  /** Kill the process once this many answers have been published and a question is mid-trace. */
   private static final List<Integer> KILL_AFTER_ANSWERS = List.of(15, 45, 80);
 
   @Test
@@ -46,10 +46,14 @@ class CrashRecoveryIT {
         int threshold = KILL_AFTER_ANSWERS.get(run);
         Process process = startPipelineProcess(kafka, name, run);
         try {
-          published.pollUntil(() -> published.answers.size() >= threshold, TIMEOUT, threshold + " answers");
+          // Kill once a question's first steps are visible without its answer (or, failing that, 20 answers later).
+          published.pollUntil(() -> published.answers.size() >= threshold
+              && (!questionsWithStepsButNoAnswer(published).isEmpty() || published.answers.size() >= threshold + 20),
+              TIMEOUT, threshold + " answers");
         } finally {
           process.destroyForcibly().waitFor();
         }
+        published.drainFor(Duration.ofMillis(500)); // everything the dead process committed
         if (!questionsWithStepsButNoAnswer(published).isEmpty()) {
           killsWithPartialTraces++;
         }

@@ -38,8 +38,13 @@ public final class PipelineFixture {
 
   /** The model behind the pipeline in the integration tests: the default model, greedy, on the CPU. */
   public static Reasoner reasoner() {
-    return new LlmVersionLoader(MemreasonConfig.defaults().with(DEFAULT_MODEL_ENGINE).engine(),
-        new SimpleMeterRegistry()).load(new ModelSource("default-model", defaultModel(), Optional.empty()));
+    return reasoner(MemreasonConfig.defaults().with(DEFAULT_MODEL_ENGINE));
+  }
+
+  /** The default model on the engine {@code config} describes (workers, batch size, limits). */
+  static Reasoner reasoner(MemreasonConfig config) {
+    return new LlmVersionLoader(config.engine(), new SimpleMeterRegistry())
+        .load(new ModelSource("default-model", defaultModel(), Optional.empty()));
   }
 
   /** The default model's folder in the model cache, built there first if the cache has none (a few minutes). */

@@ -16,9 +16,13 @@ public final class PipelineProcess {
   private PipelineProcess() {}
 
   public static void main(String[] args) throws Exception {
+    // The default model answers a question in tens of milliseconds: one question at a time, its steps forwarded and
+    // committed every few milliseconds, so that a kill finds a trace half published and not only whole ones.
     MemreasonConfig config = PipelineFixture.configNamed(args[0], args[1])
-        .with(Map.of("streams.group.instance.id", args[1]));
-    InferencePipeline pipeline = InferencePipeline.start(config, PipelineFixture.reasoner(), new SimpleMeterRegistry());
+        .with(Map.of("streams.group.instance.id", args[1], "engine.workers", "1", "engine.max-batch", "1",
+            "pipeline.punctuate-interval-ms", "5", "streams.commit.interval.ms", "5"));
+    InferencePipeline pipeline = InferencePipeline.start(config, PipelineFixture.reasoner(config),
+        new SimpleMeterRegistry());
     pipeline.awaitRunning(Duration.ofSeconds(120));
     System.out.println("pipeline process running");
     new CountDownLatch(1).await();
