@@ -59,8 +59,13 @@ final class ReasonerFactory {
    * minutes, with progress on stderr) when the cache has none.
    */
   private static Path defaultModel(MemreasonConfig config) {
+    DefaultModel.Recipe recipe = DefaultModel.defaultRecipe();
+    if (!DefaultModel.isBuilt(config.model().cacheDir(), recipe)) {
+      System.err.println("memreason: no model.dir configured: building the default model into "
+          + DefaultModel.folder(config.model().cacheDir(), recipe) + " (once; about two minutes on two cores)");
+    }
     try (TrainingProgress progress = TrainingProgress.forConsole(System.err, Duration.ofSeconds(15))) {
-      return DefaultModel.ensure(config.model().cacheDir(), DefaultModel.defaultRecipe(), progress);
+      return DefaultModel.ensure(config.model().cacheDir(), recipe, progress);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while building the default model", e);

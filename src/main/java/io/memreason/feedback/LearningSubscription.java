@@ -3,15 +3,12 @@ package io.memreason.feedback;
 import io.memreason.avro.ModelAccuracy;
 import io.memreason.avro.ModelVersion;
 import io.memreason.config.MemreasonConfig;
-import io.memreason.kafka.ClientProperties;
+import io.memreason.kafka.TopicTail;
 import io.memreason.pipeline.serde.AvroSerdes;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
@@ -36,26 +33,13 @@ public final class LearningSubscription implements AutoCloseable {
     this.accuracy = serdes.serde(ModelAccuracy.class).deserializer();
     this.versions = serdes.serde(ModelVersion.class).deserializer();
     this.statsTopic = config.topics().feedbackStats();
-    this.consumer = new KafkaConsumer<>(ClientProperties.readCommittedConsumer(config));
+    this.consumer = TopicTail.fromNow(config, List.of(config.topics().feedbackStats(),
+        config.topics().modelVersions()), "create the topics (topics.create=true)");
   }
 
   /** Subscribes at the current end of the feedback-stats and model-versions topics. */
   public static LearningSubscription fromNow(MemreasonConfig config) {
-    LearningSubscription s = new LearningSubscription(config);
-    List<TopicPartition> partitions = new ArrayList<>();
-    for (String topic : List.of(config.topics().feedbackStats(), config.topics().modelVersions())) {
-      List<PartitionInfo> infos = s.consumer.partitionsFor(topic);
-      if (infos == null || infos.isEmpty()) {
-        s.close();
-        throw new IllegalStateException("topic " + topic + " does not exist at " + config.kafka().bootstrapServers()
-            + ": create the topics (topics.create=true)");
-      }
-      infos.forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-    }
-    s.consumer.assign(partitions);
-    s.consumer.seekToEnd(partitions);
-    partitions.forEach(s.consumer::position);
-    return s;
+    return new LearningSubscription(config);
   }
 
   /** Waits up to {@code timeout} for records and hands each to the handler; deleted versions are skipped. */

@@ -3,15 +3,12 @@ package io.memreason.pipeline;
 import io.memreason.avro.Answer;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.config.MemreasonConfig;
-import io.memreason.kafka.ClientProperties;
+import io.memreason.kafka.TopicTail;
 import io.memreason.pipeline.serde.AvroSerdes;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
@@ -36,29 +33,15 @@ public final class TraceSubscription implements AutoCloseable {
     AvroSerdes serdes = AvroSerdes.forConfig(config.kafka());
     this.steps = serdes.serde(ReasoningStep.class).deserializer();
     this.answers = serdes.serde(Answer.class).deserializer();
-    this.answersTopic = config.topics().answers();
-    this.consumer = new KafkaConsumer<>(ClientProperties.readCommittedConsumer(config));
+    MemreasonConfig.Topics t = config.topics();
+    this.answersTopic = t.answers();
+    this.consumer = TopicTail.fromNow(config, List.of(t.memorySteps(), t.reasonSteps(), t.answers()),
+        "start `memreason serve` (topics.create=true) or create the topics");
   }
 
   /** Subscribes at the current end of the memory-step, reason-step and answer topics. */
   public static TraceSubscription fromNow(MemreasonConfig config) {
-    TraceSubscription s = new TraceSubscription(config);
-    MemreasonConfig.Topics t = config.topics();
-    List<TopicPartition> partitions = new ArrayList<>();
-    for (String topic : List.of(t.memorySteps(), t.reasonSteps(), t.answers())) {
-      List<PartitionInfo> infos = s.consumer.partitionsFor(topic);
-      if (infos == null || infos.isEmpty()) {
-        s.close();
-        throw new IllegalStateException("topic " + topic + " does not exist at " + config.kafka().bootstrapServers()
-            + ": start `memreason serve` (topics.create=true) or create the topics");
-      }
-      infos.forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-    }
-    s.consumer.assign(partitions);
-    s.consumer.seekToEnd(partitions);
-    // Resolve the end offsets now, not at the first poll: records published in between must not be skipped.
-    partitions.forEach(s.consumer::position);
-    return s;
+    return new TraceSubscription(config);
   }
 
   /** Waits up to {@code timeout} for records and hands each to the handler. */

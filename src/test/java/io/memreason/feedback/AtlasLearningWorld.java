@@ -5,6 +5,7 @@ import io.memreason.avro.Feedback;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.reasoning.Task;
+import io.memreason.pipeline.PipelineFixture;
 import io.memreason.registry.LlmVersionLoader;
 import io.memreason.registry.ModelSource;
 import io.memreason.registry.VersionLoader;
@@ -20,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,9 +33,14 @@ import java.util.Optional;
  * about the same facts. The {@link AtlasLabeller} knows the truth.
  */
 final class AtlasLearningWorld implements LearningWorld {
-  /** Sequences of the default model are short; prompt plus generation stay within its positions. */
-  private static final Map<String, String> ENGINE = Map.of("engine.max-total-tokens", "256",
-      "engine.max-new-tokens", "128", "engine.device", "cpu", "retrain.replay-size", "100");
+  /** The default model's engine limits, and a replay of a hundred original questions. */
+  private static final Map<String, String> ENGINE = engineAndReplay();
+
+  private static Map<String, String> engineAndReplay() {
+    Map<String, String> keys = new HashMap<>(PipelineFixture.DEFAULT_MODEL_ENGINE);
+    keys.put("retrain.replay-size", "100");
+    return Map.copyOf(keys);
+  }
 
   private final Path dir;
   private final Path model;

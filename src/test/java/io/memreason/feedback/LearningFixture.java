@@ -3,12 +3,12 @@ package io.memreason.feedback;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.kafka.ClientProperties;
 import io.memreason.kafka.TopicCreator;
+import io.memreason.pipeline.PipelineFixture;
 import io.memreason.pipeline.serde.AvroSerdes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -25,28 +25,16 @@ import org.apache.kafka.common.serialization.Serializer;
 final class LearningFixture {
   private LearningFixture() {}
 
-  /** Topics, application ids, state and registry folders nobody else uses; the topics are created. */
+  /**
+   * The pipeline's test configuration ({@link PipelineFixture#configNamed}) plus the feedback aggregator's application
+   * id and registry folders nobody else uses, and {@code more}; the topics are created.
+   */
   static MemreasonConfig config(String bootstrap, String name, Path registry, Map<String, String> more) {
     String unique = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    Map<String, String> keys = new HashMap<>(Map.ofEntries(
-        Map.entry("kafka.bootstrap.servers", bootstrap),
-        Map.entry("streams.application.id", unique),
-        Map.entry("feedback.application-id", unique + "-feedback"),
-        Map.entry("streams.state.dir", Path.of("target", "it-state", unique).toAbsolutePath().toString()),
-        Map.entry("topics.questions", unique + ".questions"),
-        Map.entry("topics.memory-steps", unique + ".steps.memory"),
-        Map.entry("topics.reason-steps", unique + ".steps.reason"),
-        Map.entry("topics.answers", unique + ".answers"),
-        Map.entry("topics.feedback", unique + ".feedback"),
-        Map.entry("topics.training-examples", unique + ".training-examples"),
-        Map.entry("topics.model-versions", unique + ".model-versions"),
-        Map.entry("topics.dead-letters", unique + ".dead-letters"),
-        Map.entry("topics.feedback-stats", unique + ".feedback-stats"),
-        Map.entry("topics.partitions", "3"),
-        Map.entry("registry.dir", registry.toString()),
-        Map.entry("retrain.work-dir", registry.resolveSibling("retrain-work").toString())));
-    keys.putAll(more);
-    MemreasonConfig config = MemreasonConfig.defaults().with(keys);
+    MemreasonConfig config = PipelineFixture.configNamed(bootstrap, unique).with(Map.of(
+        "feedback.application-id", unique + "-feedback",
+        "registry.dir", registry.toString(),
+        "retrain.work-dir", registry.resolveSibling("retrain-work").toString())).with(more);
     TopicCreator.createMissing(config);
     return config;
   }

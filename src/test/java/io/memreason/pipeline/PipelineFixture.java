@@ -64,7 +64,7 @@ public final class PipelineFixture {
   }
 
   /** The same configuration again, e.g. for a restarted process. */
-  static MemreasonConfig configNamed(String bootstrap, String unique) {
+  public static MemreasonConfig configNamed(String bootstrap, String unique) {
     Path stateDir = Path.of("target", "it-state", unique).toAbsolutePath();
     return MemreasonConfig.defaults().with(Map.ofEntries(
         Map.entry("kafka.bootstrap.servers", bootstrap),
