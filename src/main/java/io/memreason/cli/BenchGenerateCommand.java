@@ -7,7 +7,6 @@ import io.memreason.llm.random.ModelShape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,7 +23,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
   @Option(names = "--shape", defaultValue = "smollm2-135m",
       description = "Model shape: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).",
-      completionCandidates = BenchGenerateCommand.Shapes.class)
+      completionCandidates = ModelShapeNames.class)
   String shape;
 
   @Option(names = "--workers", defaultValue = "2", description = "Worker threads (default ${DEFAULT-VALUE}).")
@@ -80,14 +79,6 @@ final class BenchGenerateCommand implements Callable<Integer> {
       return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
     } catch (IOException | RuntimeException e) {
       return -1;
-    }
-  }
-
-  /** The shape names for picocli's help. */
-  static final class Shapes implements Iterable<String> {
-    @Override
-    public Iterator<String> iterator() {
-      return ModelShape.names().iterator();
     }
   }
 }

@@ -45,7 +45,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
       + "Default: ${DEFAULT-VALUE}.")
   long intervalMs;
 
-  @Option(names = "--shape", completionCandidates = BenchGenerateCommand.Shapes.class,
+  @Option(names = "--shape", completionCandidates = ModelShapeNames.class,
       description = "Instead of the configured (or default) model, a random-weight model of this shape with step "
           + "tokens: what the pipeline costs beside a model of that size. It writes gibberish, so every question runs "
           + "to engine.max-new-tokens. Shapes: ${COMPLETION-CANDIDATES}.")

@@ -4,7 +4,6 @@ import io.memreason.llm.random.ModelShape;
 import io.memreason.training.LoraTargets;
 import io.memreason.training.TrainingBenchmark;
 import io.memreason.training.TrainingSettings;
-import java.util.ArrayList;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,7 +20,7 @@ final class BenchTrainCommand implements Callable<Integer>, TrainsModels {
   CommandSpec spec;
 
   @Option(names = "--shape", defaultValue = "smollm2-135m", description = "One of ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
-      completionCandidates = ShapeNames.class)
+      completionCandidates = ModelShapeNames.class)
   String shape;
 
   @Option(names = "--batch", defaultValue = "4", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
@@ -42,13 +41,6 @@ final class BenchTrainCommand implements Callable<Integer>, TrainsModels {
 
   @Option(names = "--steps", defaultValue = "5", description = "Measured steps. Default: ${DEFAULT-VALUE}.")
   int steps;
-
-  /** The known shapes, for picocli's completion and help. */
-  static final class ShapeNames extends ArrayList<String> {
-    ShapeNames() {
-      super(ModelShape.names());
-    }
-  }
 
   @Mixin
   TorchThreadsOption torchThreads;
