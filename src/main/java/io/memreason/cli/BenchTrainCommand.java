@@ -1,7 +1,6 @@
 package io.memreason.cli;
 
 import io.memreason.llm.random.ModelShape;
-import io.memreason.training.LoraTargets;
 import io.memreason.training.TrainingBenchmark;
 import io.memreason.training.TrainingSettings;
 import java.util.concurrent.Callable;
@@ -29,12 +28,8 @@ final class BenchTrainCommand implements Callable<Integer>, TrainsModels {
   @Option(names = "--length", defaultValue = "128", description = "Tokens per sequence. Default: ${DEFAULT-VALUE}.")
   int length;
 
-  @Option(names = "--target", defaultValue = "mlp", paramLabel = "mlp|attn|all-linear",
-      description = "Projections LoRA adapts. Default: ${DEFAULT-VALUE}.")
-  String target;
-
-  @Option(names = "--lora-r", defaultValue = "16", description = "Default: ${DEFAULT-VALUE}.")
-  int rank;
+  @Mixin
+  LoraOptions lora;
 
   @Option(names = "--warmup", defaultValue = "1", description = "Unmeasured steps first. Default: ${DEFAULT-VALUE}.")
   int warmup;
@@ -53,7 +48,7 @@ final class BenchTrainCommand implements Callable<Integer>, TrainsModels {
   @Override
   public Integer call() {
     TrainingSettings settings = new TrainingSettings(TrainingSettings.Scope.LORA,
-        new TrainingSettings.Lora(rank, rank, 0.05f, LoraTargets.fromName(target)), 1, batch, 1, length, 2e-4f, 0f,
+        lora.lora(), 1, batch, 1, length, 2e-4f, 0f,
         0f, 1f, 42, 3, 4, false);
     new TrainingBenchmark(shape, ModelShape.named(shape), settings, length, warmup, steps)
         .run(spec.commandLine().getOut()::println);

@@ -3,7 +3,6 @@ package io.memreason.cli;
 import com.google.gson.Gson;
 import io.memreason.reasoning.Task;
 import io.memreason.training.FineTuning;
-import io.memreason.training.LoraTargets;
 import io.memreason.training.Trainer;
 import io.memreason.training.TrainingProgress;
 import io.memreason.training.TrainingSettings;
@@ -46,18 +45,8 @@ final class TrainCommand implements Callable<Integer>, TrainsModels {
   @Option(names = "--epochs", defaultValue = "10", description = "Default: ${DEFAULT-VALUE}.")
   int epochs;
 
-  @Option(names = "--lora-r", defaultValue = "16", description = "LoRA rank. Default: ${DEFAULT-VALUE}.")
-  int rank;
-
-  @Option(names = "--lora-alpha", defaultValue = "16", description = "LoRA alpha (scaling alpha/r). Default: ${DEFAULT-VALUE}.")
-  double alpha;
-
-  @Option(names = "--lora-dropout", defaultValue = "0.05", description = "Default: ${DEFAULT-VALUE}.")
-  float dropout;
-
-  @Option(names = "--target", defaultValue = "mlp", paramLabel = "mlp|attn|all-linear",
-      description = "Projections LoRA adapts. Default: ${DEFAULT-VALUE} (the paper's).")
-  String target;
+  @Mixin
+  LoraOptions lora;
 
   @Option(names = "--lr", defaultValue = "2e-4", description = "Peak learning rate. Default: ${DEFAULT-VALUE}.")
   float learningRate;
@@ -121,7 +110,7 @@ final class TrainCommand implements Callable<Integer>, TrainsModels {
   @Override
   public Integer call() throws Exception {
     TrainingSettings settings = new TrainingSettings(TrainingSettings.Scope.LORA,
-        new TrainingSettings.Lora(rank, alpha, dropout, LoraTargets.fromName(target)), epochs, batch,
+        lora.lora(), epochs, batch,
         gradientAccumulation, maxLength, learningRate, weightDecay, warmupRatio, maxGradNorm, seed, prefixTokens,
         tokensPerKind, referenceMask);
     Optional<FineTuning.EvaluationSet> evaluation = Optional.ofNullable(evalDataset)
