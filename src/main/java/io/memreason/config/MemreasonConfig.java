@@ -29,7 +29,7 @@ public record MemreasonConfig(
                        int partitions, short replicationFactor, boolean create) {}
 
   /** The inference processor. */
-  public record Pipeline(long punctuateIntervalMs, int maxQuestionChars, long answerTimeoutMs) {}
+  public record Pipeline(long punctuateIntervalMs, int maxQuestionChars, long answerTimeoutMs, long drainTimeoutMs) {}
 
   /** Which model to serve. An empty {@code dir} means the locally built default model. */
   public record Model(Optional<Path> dir, Optional<Path> adapter, Path cacheDir, String version) {}
@@ -92,7 +92,8 @@ public record MemreasonConfig(
         s.string("topics.feedback-stats"),
         positive(s, "topics.partitions"), (short) positive(s, "topics.replication-factor"), s.bool("topics.create"));
     Pipeline pipeline = new Pipeline(positive(s, "pipeline.punctuate-interval-ms"),
-        positive(s, "pipeline.max-question-chars"), positive(s, "pipeline.answer-timeout-ms"));
+        positive(s, "pipeline.max-question-chars"), positive(s, "pipeline.answer-timeout-ms"),
+        notNegative(s, "pipeline.drain-timeout-ms"));
     Model model = new Model(optionalPath(s, "model.dir"), optionalPath(s, "model.adapter"),
         Path.of(s.string("model.cache-dir")), s.string("model.version"));
     Engine engine = new Engine(oneOf(s, "engine.device", "auto", "cpu", "gpu"), positive(s, "engine.workers"),

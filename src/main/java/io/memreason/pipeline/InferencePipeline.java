@@ -23,14 +23,23 @@ public final class InferencePipeline implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InferencePipeline.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
+  private static final Duration DRAIN_CHECK = Duration.ofMillis(20);
+
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
+  private final PipelineMetrics metrics;
+  private final Drain drain;
+  private final Duration drainTimeout;
   private final Object stateChanges = new Object();
   private volatile Throwable failure;
 
-  private InferencePipeline(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics) {
+  private InferencePipeline(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics, PipelineMetrics metrics,
+                            Drain drain, Duration drainTimeout) {
     this.streams = streams;
     this.streamsMetrics = streamsMetrics;
+    this.metrics = metrics;
+    this.drain = drain;
+    this.drainTimeout = drainTimeout;
     streams.setStateListener((now, before) -> {
       log.info("pipeline {} -> {}", before, now);
       synchronized (stateChanges) {
@@ -41,14 +50,17 @@ public final class InferencePipeline implements AutoCloseable {
 
   /** Builds the topology and starts processing; returns at once (see {@link #awaitRunning}). */
   public static InferencePipeline start(MemreasonConfig config, Reasoner reasoner, MeterRegistry registry) {
-    Topology topology = InferenceTopology.build(config, reasoner, AvroSerdes.forConfig(config.kafka()),
-        new PipelineMetrics(registry), InferenceTopology.persistentPendingStore());
+    PipelineMetrics metrics = new PipelineMetrics(registry);
+    Drain drain = new Drain();
+    Topology topology = InferenceTopology.build(config, reasoner, AvroSerdes.forConfig(config.kafka()), metrics, drain,
+        InferenceTopology.persistentPendingStore());
     Properties props = new Properties();
     props.putAll(ClientProperties.streams(config));
     KafkaStreams streams = new KafkaStreams(topology, props);
     KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
-    InferencePipeline pipeline = new InferencePipeline(streams, streamsMetrics);
+    InferencePipeline pipeline = new InferencePipeline(streams, streamsMetrics, metrics, drain,
+        Duration.ofMillis(config.pipeline().drainTimeoutMs()));
     // A failure the processor cannot turn into a dead letter or a FAILED answer is a bug or a broken
     // cluster: stop this client (health goes down, an orchestrator restarts it) rather than loop on it.
     streams.setUncaughtExceptionHandler(e -> {
@@ -92,13 +104,38 @@ public final class InferencePipeline implements AutoCloseable {
   }
 
   /**
-   * Commits what was forwarded and leaves the consumer group, so another instance takes the partitions at
-   * once instead of after the session timeout.
+   * Drains (see {@code pipeline.drain-timeout-ms}), then commits what was forwarded and leaves the consumer group, so
+   * another instance takes the partitions at once instead of after the session timeout.
    */
   @Override
   public void close() {
+    drain();
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
         .withTimeout(CLOSE_TIMEOUT));
     streamsMetrics.close();
+  }
+
+  /**
+   * Hands no new question to the model and waits, at most the drain timeout, until the questions in flight are
+   * answered; the punctuators go on forwarding meanwhile. Whatever is left stays pending for the next owner.
+   */
+  private void drain() {
+    drain.start();
+    long deadline = System.nanoTime() + drainTimeout.toNanos();
+    int inFlight = metrics.inFlight();
+    if (inFlight == 0 || streams.state() != KafkaStreams.State.RUNNING) {
+      return;
+    }
+    log.info("draining: {} questions in flight, waiting up to {} ms for their answers", inFlight,
+        drainTimeout.toMillis());
+    try {
+      while (metrics.inFlight() > 0 && System.nanoTime() < deadline && streams.state() == KafkaStreams.State.RUNNING) {
+        Thread.sleep(DRAIN_CHECK.toMillis());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    log.info("drained: {} of {} questions answered, {} left pending for the next owner", inFlight - metrics.inFlight(),
+        inFlight, metrics.inFlight());
   }
 }

@@ -49,6 +49,7 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   private final MemreasonConfig.Engine engineDefaults;
   private final MemreasonConfig.Pipeline settings;
   private final PipelineMetrics metrics;
+  private final Drain drain;
   private final Outbox outbox = new Outbox();
   /** Only the stream thread touches this map. */
   private final Map<String, InFlight> inFlight = new HashMap<>();
@@ -58,12 +59,13 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   private boolean restoredResubmitted;
 
   InferenceProcessor(Reasoner reasoner, QuestionDecoder decoder, MemreasonConfig.Engine engineDefaults,
-                     MemreasonConfig.Pipeline settings, PipelineMetrics metrics) {
+                     MemreasonConfig.Pipeline settings, PipelineMetrics metrics, Drain drain) {
     this.reasoner = reasoner;
     this.decoder = decoder;
     this.engineDefaults = engineDefaults;
     this.settings = settings;
     this.metrics = metrics;
+    this.drain = drain;
   }
 
   @Override
@@ -95,11 +97,13 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     }
     PendingQuestion entry = new PendingQuestion(question, 0, reasoner.modelVersion(), now());
     pending.put(question.getId(), entry);
-    submit(entry);
+    if (!drain.started()) {
+      submit(entry);
+    }
   }
 
   private void punctuate(long timestamp) {
-    if (!restoredResubmitted) {
+    if (!restoredResubmitted && !drain.started()) {
       restoredResubmitted = true;
       resubmitRestored();
     }

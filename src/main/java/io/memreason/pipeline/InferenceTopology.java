@@ -36,8 +36,8 @@ public final class InferenceTopology {
    * Questions are read as raw bytes and decoded by the processor, so a record that cannot be decoded becomes a
    * dead letter instead of stopping the stream.
    */
-  public static Topology build(MemreasonConfig config, Reasoner reasoner, AvroSerdes serdes, PipelineMetrics metrics,
-                               KeyValueBytesStoreSupplier pendingStore) {
+  static Topology build(MemreasonConfig config, Reasoner reasoner, AvroSerdes serdes, PipelineMetrics metrics,
+                        Drain drain, KeyValueBytesStoreSupplier pendingStore) {
     MemreasonConfig.Topics topics = config.topics();
     QuestionDecoder decoder = new QuestionDecoder(serdes.serde(Question.class).deserializer(),
         config.pipeline().maxQuestionChars());
@@ -46,7 +46,8 @@ public final class InferenceTopology {
     Topology topology = new Topology();
     topology.addSource(QUESTIONS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.questions());
     topology.addProcessor(PROCESSOR,
-        () -> new InferenceProcessor(reasoner, decoder, config.engine(), config.pipeline(), metrics), QUESTIONS_SOURCE);
+        () -> new InferenceProcessor(reasoner, decoder, config.engine(), config.pipeline(), metrics, drain),
+        QUESTIONS_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(pendingStore, Serdes.String(), serdes.serde(PendingQuestion.class))
         .withCachingEnabled(), PROCESSOR);
     topology.addSink(MEMORY_STEPS_SINK, topics.memorySteps(), keys, serdes.serde(ReasoningStep.class).serializer(), PROCESSOR);

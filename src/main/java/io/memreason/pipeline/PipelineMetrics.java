@@ -61,6 +61,11 @@ public final class PipelineMetrics {
     firstStepLatency.record(sinceSubmission.isNegative() ? Duration.ZERO : sinceSubmission);
   }
 
+  /** Questions handed to the model and not answered yet, over every task of the pipeline. */
+  int inFlight() {
+    return inFlight.get();
+  }
+
   void inFlightChanged(int delta) {
     inFlight.addAndGet(delta);
   }

@@ -3,7 +3,6 @@ package io.memreason.pipeline;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.memreason.avro.Question;
-import io.memreason.avro.ReasoningStep;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.kafka.EmbeddedKafka;
 import io.memreason.kafka.EmbeddedKafkaExtension;
@@ -11,12 +10,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -48,17 +43,17 @@ class CrashRecoveryIT {
         try {
           // Kill once a question's first steps are visible without its answer (or, failing that, 20 answers later).
           published.pollUntil(() -> published.answers.size() >= threshold
-              && (!questionsWithStepsButNoAnswer(published).isEmpty() || published.answers.size() >= threshold + 20),
+              && (!published.questionsMidTrace().isEmpty() || published.answers.size() >= threshold + 20),
               TIMEOUT, threshold + " answers");
         } finally {
           process.destroyForcibly().waitFor();
         }
         published.drainFor(Duration.ofMillis(500)); // everything the dead process committed
-        if (!questionsWithStepsButNoAnswer(published).isEmpty()) {
+        if (!published.questionsMidTrace().isEmpty()) {
           killsWithPartialTraces++;
         }
         System.out.printf("CrashRecoveryIT: killed run %d after %d answers; questions mid-trace: %s%n", run,
-            published.answers.size(), questionsWithStepsButNoAnswer(published));
+            published.answers.size(), published.questionsMidTrace());
       }
       Process last = startPipelineProcess(kafka, name, KILL_AFTER_ANSWERS.size());
       try {
@@ -70,14 +65,6 @@ class CrashRecoveryIT {
       published.assertEachAnsweredOnceWithEachStepOnce(questions.stream().map(Question::getId).toList());
     }
     assertTrue(killsWithPartialTraces > 0, "at least one kill must hit questions whose steps were partly published");
-  }
-
-  private static Set<String> questionsWithStepsButNoAnswer(PublishedRecords published) {
-    Set<String> started = new HashSet<>();
-    Stream.concat(published.memorySteps.stream(), published.reasonSteps.stream())
-        .map(ConsumerRecord<String, ReasoningStep>::key).forEach(started::add);
-    published.answers.forEach(a -> started.remove(a.key()));
-    return started;
   }
 
   private static Process startPipelineProcess(EmbeddedKafka kafka, String name, int run) throws IOException {

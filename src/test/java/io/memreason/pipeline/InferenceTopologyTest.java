@@ -46,6 +46,7 @@ class InferenceTopologyTest {
   private final List<TopologyTestDriver> drivers = new ArrayList<>();
 
   private ManualReasoner reasoner;
+  private Drain drain;
   private TopologyTestDriver driver;
   private TestInputTopic<byte[], byte[]> questions;
   private TestOutputTopic<String, ReasoningStep> memory;
@@ -55,11 +56,12 @@ class InferenceTopologyTest {
 
   private void start() {
     reasoner = new ManualReasoner();
+    drain = new Drain();
     PipelineMetrics metrics = new PipelineMetrics(registry);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "inference-test");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    driver = new TopologyTestDriver(InferenceTopology.build(CONFIG, reasoner, serdes, metrics,
+    driver = new TopologyTestDriver(InferenceTopology.build(CONFIG, reasoner, serdes, metrics, drain,
         Stores.inMemoryKeyValueStore(InferenceTopology.PENDING_STORE)), props, START);
     drivers.add(driver);
     MemreasonConfig.Topics t = CONFIG.topics();
@@ -183,6 +185,30 @@ class InferenceTopologyTest {
     Map<String, Answer> byId = answers.readKeyValuesToMap();
     assertEquals(2, byId.size());
     assertEquals(4, byId.get("q1").getSteps().size());
+  }
+
+  @Test
+  void drainingFinishesTheQuestionsInFlightAndKeepsNewOnesPendingForTheNextOwner() {
+    start();
+    send(question("q1", "Is water wet?"));
+    drain.start();
+    send(question("q2", "Is fire cold?"));
+    assertEquals(List.of("q1"), reasoner.submitted.stream().map(r -> r.id()).toList(), "no new question for the model");
+    assertEquals(0, pendingStore().get("q2").getEmittedSteps(), "q2 waits in the store");
+
+    reasoner.finish("q1");
+    tick();
+    assertEquals(List.of("q1"), answers.readKeyValuesToList().stream().map(kv -> kv.key).toList());
+    assertEquals(0.0, registry.get("memreason.pending.questions").gauge().value(), "nothing left in flight");
+
+    List<KeyValue<String, PendingQuestion>> state = new ArrayList<>();
+    pendingStore().all().forEachRemaining(state::add);
+    driver.close();
+    drivers.remove(driver);
+    start(); // the next owner answers what the drained one left pending
+    state.forEach(kv -> pendingStore().put(kv.key, kv.value));
+    tick();
+    assertEquals(List.of("q2"), reasoner.submitted.stream().map(r -> r.id()).toList());
   }
 
   @Test

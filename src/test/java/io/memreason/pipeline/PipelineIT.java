@@ -81,4 +81,36 @@ class PipelineIT {
       good.forEach(q -> assertEquals(AnswerStatus.OK, answers.get(q.getId()).getStatus()));
     }
   }
+
+  @Test
+  void closingDrainsTheQuestionsWithTheModelAndTheNextInstanceAnswersTheRest(EmbeddedKafka kafka) throws Exception {
+    // One question at a time, so that many wait with the model (one running, sixteen queued) when it is closed.
+    MemreasonConfig config = PipelineFixture.withTopics(PipelineFixture.config(kafka.bootstrapServers(), "drain")
+        .with(Map.of("engine.workers", "1", "engine.max-batch", "1")));
+    List<Question> questions = PipelineFixture.questions("d", 60);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (Reasoner reasoner = PipelineFixture.reasoner(config);
+         PublishedRecords published = new PublishedRecords(config)) {
+      InferencePipeline first = InferencePipeline.start(config, reasoner, registry);
+      first.awaitRunning(TIMEOUT);
+      PipelineFixture.produce(config, questions, List.of());
+      published.pollUntil(() -> published.answers.size() >= 5, TIMEOUT, "5 answers");
+      int answeredBefore = published.answers.size();
+      double withTheModel = registry.get("memreason.pending.questions").gauge().value();
+      first.close();
+      published.drainFor(Duration.ofMillis(500));
+      int drained = published.answers.size() - answeredBefore;
+      System.out.printf("PipelineIT: closed with %.0f questions in flight; %d answered while draining%n", withTheModel,
+          drained);
+
+      assertTrue(withTheModel > 1, "questions were with the model: " + withTheModel);
+      assertTrue(drained >= withTheModel, "every question with the model was answered before the pipeline closed");
+      assertEquals(java.util.Set.of(), published.questionsMidTrace(), "no trace is left half published");
+      try (InferencePipeline second = InferencePipeline.start(config, reasoner, new SimpleMeterRegistry())) {
+        published.pollUntil(() -> published.answers.size() >= questions.size(), TIMEOUT, "all answers");
+        published.drainFor(Duration.ofMillis(500));
+      }
+      published.assertEachAnsweredOnceWithEachStepOnce(questions.stream().map(Question::getId).toList());
+    }
+  }
 }

@@ -11,14 +11,15 @@ import io.memreason.avro.ReasoningStep;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.kafka.ClientProperties;
 import io.memreason.pipeline.serde.AvroSerdes;
-import java.time.Duration;
 import io.memreason.avro.StepKind;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -96,6 +97,15 @@ final class PublishedRecords implements AutoCloseable {
 
   private static <V> ConsumerRecord<String, V> typed(ConsumerRecord<byte[], byte[]> r, String key, V value) {
     return new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), key, value);
+  }
+
+  /** Questions with steps published but no answer yet. */
+  Set<String> questionsMidTrace() {
+    Set<String> started = new HashSet<>();
+    memorySteps.forEach(r -> started.add(r.key()));
+    reasonSteps.forEach(r -> started.add(r.key()));
+    answers.forEach(a -> started.remove(a.key()));
+    return started;
   }
 
   /**

@@ -55,7 +55,8 @@ public final class ServingMetricsSample {
     Properties props = new Properties();
     props.putAll(ClientProperties.streams(config));
     KafkaStreams streams = new KafkaStreams(InferenceTopology.build(config, new ManualReasoner(),
-        AvroSerdes.singleObject(List.of()), new PipelineMetrics(registry), InferenceTopology.persistentPendingStore()),
+        AvroSerdes.singleObject(List.of()), new PipelineMetrics(registry), new Drain(),
+        InferenceTopology.persistentPendingStore()),
         props);
     try (KafkaStreamsMetrics clientMetrics = new KafkaStreamsMetrics(streams)) {
       clientMetrics.bindTo(registry);
@@ -71,7 +72,8 @@ public final class ServingMetricsSample {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "metrics-sample");
     try (TopologyTestDriver driver = new TopologyTestDriver(InferenceTopology.build(config, reasoner, serdes,
-        new PipelineMetrics(registry), Stores.inMemoryKeyValueStore(InferenceTopology.PENDING_STORE)), props, START)) {
+        new PipelineMetrics(registry), new Drain(), Stores.inMemoryKeyValueStore(InferenceTopology.PENDING_STORE)), props,
+        START)) {
       TestInputTopic<byte[], byte[]> questions = driver.createInputTopic(config.topics().questions(),
           new ByteArraySerializer(), new ByteArraySerializer());
       Question q = Question.newBuilder().setId("q1").setText("Is water wet?").setTask(Task.STRATEGYQA)
