@@ -47,6 +47,12 @@ public final class PipelineFixture {
         .load(new ModelSource("default-model", defaultModel(), Optional.empty()));
   }
 
+  /** Loads model versions on the default model's engine settings (a version's folder is its adapter, if any). */
+  public static LlmVersionLoader defaultModelLoader() {
+    return new LlmVersionLoader(MemreasonConfig.defaults().with(DEFAULT_MODEL_ENGINE).engine(),
+        new SimpleMeterRegistry());
+  }
+
   /** The default model's folder in the model cache, built there first if the cache has none (a few minutes). */
   public static Path defaultModel() {
     try (TrainingProgress progress = TrainingProgress.logLines(Duration.ofSeconds(30))) {

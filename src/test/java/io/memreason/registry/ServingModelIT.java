@@ -9,9 +9,7 @@ import io.memreason.config.MemreasonConfig;
 import io.memreason.kafka.EmbeddedKafka;
 import io.memreason.kafka.EmbeddedKafkaExtension;
 import io.memreason.kafka.TopicCreator;
-import io.memreason.reasoning.Reasoner;
-import io.memreason.reasoning.ReasoningRequest;
-import io.memreason.reasoning.TraceListener;
+import io.memreason.pipeline.PipelineFixture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A serving process following the model-versions topic on a real broker. */
+/** A serving process following the model-versions topic on a real broker, loading the default model. */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class ServingModelIT {
   @TempDir
@@ -40,26 +38,10 @@ class ServingModelIT {
   private final List<String> loaded = new CopyOnWriteArrayList<>();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
-  /** A model that only says which version it is: enough to see what was loaded and what serves. */
+  /** The default model behind every version (their adapter files here are placeholders); records what it loads. */
   private final VersionLoader loader = source -> {
     loaded.add(source.version());
-    return new Reasoner() {
-      @Override
-      public boolean submit(ReasoningRequest request, TraceListener listener, Duration timeout) {
-        return true;
-      }
-
-      @Override
-      public void cancel(String requestId) {}
-
-      @Override
-      public String modelVersion() {
-        return source.version();
-      }
-
-      @Override
-      public void close() {}
-    };
+    return PipelineFixture.defaultModelLoader().load(source);
   };
 
   @BeforeEach
@@ -75,11 +57,12 @@ class ServingModelIT {
     Path staged = registry.stage();
     Files.writeString(staged.resolve("adapter_model.safetensors"), weights);
     return registry.publish(staged, new ModelRegistry.Registration(registry.nextName(),
-        registry.serving().map(RegisteredVersion::name), dir.toString(), Map.of(), Map.of(), weights));
+        registry.serving().map(RegisteredVersion::name), PipelineFixture.defaultModel().toString(), Map.of(), Map.of(),
+        weights));
   }
 
   private ModelSource configured() {
-    return new ModelSource("base", dir, Optional.empty());
+    return new ModelSource("base", PipelineFixture.defaultModel(), Optional.empty());
   }
 
   @Test
