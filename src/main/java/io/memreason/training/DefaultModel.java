@@ -56,11 +56,16 @@ public final class DefaultModel {
   public record Recipe(long seed, AtlasDataset.Sizes sizes, int hidden, int intermediate, int layers, int heads,
                        int maxPositions, TrainingSettings settings) {
 
-    /** A short hash of the recipe, naming the model's folder. */
+    /**
+     * A short hash of the recipe and of the questions it generates, naming the model's folder: a change to the atlas
+     * generator builds a new model too, instead of reusing one trained on other questions.
+     */
     public String id() {
       try {
-        byte[] digest = MessageDigest.getInstance("SHA-256")
-            .digest(new Gson().toJson(this).getBytes(StandardCharsets.UTF_8));
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        Gson gson = new Gson();
+        sha.update(gson.toJson(this).getBytes(StandardCharsets.UTF_8));
+        byte[] digest = sha.digest(gson.toJson(dataset()).getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(digest, 0, 6);
       } catch (NoSuchAlgorithmException e) {
         throw new IllegalStateException("SHA-256 is missing from this JVM", e);
