@@ -32,6 +32,19 @@ class TrainerTest {
     return TrainingFixtures.lora(LoraTargets.MLP, 0f, 1e-2f).withEpochs(epochs);
   }
 
+  /** The checkpoint in {@code saved}, loaded by the runtime, gives the trainer's logits on the sequences (≤ 1e-4). */
+  private static void assertRuntimeGivesTheTrainersLogits(TrainableModel model, Path saved,
+                                                          List<TrainingSequence> sequences) {
+    Batch batch = Batch.of(sequences);
+    try (LanguageModel runtime = model.loadSaved(saved, 128); NDManager m = NDManager.newBaseManager();
+         NDScope scope = new NDScope()) {
+      NDArray trainerLogits = model.forStep(m, false).forward(m, batch.ids(), batch.attentionMask());
+      NDArray runtimeLogits = runtime.model().forward(m, batch.ids(), batch.attentionMask());
+      float difference = trainerLogits.sub(runtimeLogits).abs().max().getFloat();
+      assertTrue(difference <= 1e-4, "max |logit difference| " + difference);
+    }
+  }
+
   @Test
   void loraRunLowersTheLossAndTheSavedAdapterGivesTheTrainersLogits() throws Exception {
     Path base = TrainingFixtures.tinyCheckpoint(dir.resolve("base"));
@@ -43,14 +56,7 @@ class TrainerTest {
       double after = meanLoss(model, sequences);
       assertTrue(after < 0.9 * before, "loss " + before + " -> " + after);
 
-      Batch batch = Batch.of(sequences);
-      try (LanguageModel saved = model.loadSaved(outcome.last(), 128); NDManager m = NDManager.newBaseManager();
-           NDScope scope = new NDScope()) {
-        NDArray trainer = model.forStep(m, false).forward(m, batch.ids(), batch.attentionMask());
-        NDArray runtime = saved.model().forward(m, batch.ids(), batch.attentionMask());
-        float difference = trainer.sub(runtime).abs().max().getFloat();
-        assertTrue(difference <= 1e-4, "max |logit difference| " + difference);
-      }
+      assertRuntimeGivesTheTrainersLogits(model, outcome.last(), sequences);
     }
   }
 
@@ -70,14 +76,7 @@ class TrainerTest {
           "step_tokens.json", "step_tokens.safetensors")) {
         assertTrue(Files.isRegularFile(outcome.last().resolve(file)), file);
       }
-      Batch batch = Batch.of(sequences);
-      try (LanguageModel saved = model.loadSaved(outcome.last(), 128); NDManager m = NDManager.newBaseManager();
-           NDScope scope = new NDScope()) {
-        NDArray trainer = model.forStep(m, false).forward(m, batch.ids(), batch.attentionMask());
-        NDArray runtime = saved.model().forward(m, batch.ids(), batch.attentionMask());
-        float difference = trainer.sub(runtime).abs().max().getFloat();
-        assertTrue(difference <= 1e-4, "max |logit difference| " + difference);
-      }
+      assertRuntimeGivesTheTrainersLogits(model, outcome.last(), sequences);
     }
   }
 
