@@ -29,7 +29,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * memreason's default model, built on this machine in a few minutes: a tiny Llama trained from scratch, every
@@ -56,11 +58,18 @@ public final class DefaultModel {
   public record Recipe(long seed, AtlasDataset.Sizes sizes, int hidden, int intermediate, int layers, int heads,
                        int maxPositions, TrainingSettings settings) {
 
+    /** Ids already computed: each costs generating the questions. */
+    private static final Map<Recipe, String> IDS = new ConcurrentHashMap<>();
+
     /**
      * A short hash of the recipe and of the questions it generates, naming the model's folder: a change to the atlas
      * generator builds a new model too, instead of reusing one trained on other questions.
      */
     public String id() {
+      return IDS.computeIfAbsent(this, Recipe::hash);
+    }
+
+    private String hash() {
       try {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         Gson gson = new Gson();
