@@ -47,7 +47,7 @@ import java.util.stream.Stream;
  * demand: a transfer cut halfway, a stalled transfer, a blob whose bytes do not match its ETag, gated and private
  * repositories, a listed file that is missing. Every request is recorded.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
   private static final Pattern API = Pattern.compile("/api/models/([^/]+/[^/]+)/(revision|tree)/([^/]+)");
   private static final Pattern RESOLVE = Pattern.compile("/([^/]+/[^/]+)/resolve/([^/]+)/(.+)");
   private static final Pattern CDN = Pattern.compile("/cdn-lfs/([0-9a-f]{64})");
@@ -55,7 +55,7 @@ final class FakeHub implements AutoCloseable {
   private static final int TREE_PAGE = 3;
 
   /** Ways a server that is no real Hub (or a hostile one) answers. */
-  enum Misbehaviour {
+  public enum Misbehaviour {
     /** HEAD answers lack X-Repo-Commit, as a plain web server's do. */
     NO_REPO_COMMIT,
     /** LFS files' ETags name a path outside the cache's blobs folder. */
@@ -63,24 +63,24 @@ final class FakeHub implements AutoCloseable {
   }
 
   /** One request as the server saw it. */
-  record Request(String server, String method, String path, Map<String, String> headers) {
-    Optional<String> header(String name) {
+  public record Request(String server, String method, String path, Map<String, String> headers) {
+    public Optional<String> header(String name) {
       return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
     }
   }
 
   /** A file at a commit. */
-  record StoredFile(String path, byte[] bytes, boolean lfs) {
-    String gitBlobId() {
+  public record StoredFile(String path, byte[] bytes, boolean lfs) {
+    public String gitBlobId() {
       return hex("SHA-1", concat(("blob " + bytes.length + "\0").getBytes(StandardCharsets.UTF_8), bytes));
     }
 
-    String sha256() {
+    public String sha256() {
       return hex("SHA-256", bytes);
     }
 
     /** The blob's name in huggingface_hub's cache. */
-    String etag() {
+    public String etag() {
       return lfs ? sha256() : gitBlobId();
     }
 
@@ -124,7 +124,7 @@ final class FakeHub implements AutoCloseable {
     return t;
   }
 
-  static FakeHub start() {
+  public static FakeHub start() {
     try {
       return new FakeHub();
     } catch (IOException e) {
@@ -133,12 +133,12 @@ final class FakeHub implements AutoCloseable {
   }
 
   /** The Hub's address: {@code http://127.0.0.1:PORT}. */
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + hub.getAddress().getPort());
   }
 
   /** Settings that use this Hub and a cache in {@code home}. */
-  HubSettings settings(Path home, String token) {
+  public HubSettings settings(Path home, String token) {
     return new HubSettings(endpoint(), home, Optional.ofNullable(token), false);
   }
 
@@ -146,7 +146,7 @@ final class FakeHub implements AutoCloseable {
    * A new commit of {@code repo} with these files (path → bytes), which {@code branch} then points at; safetensors
    * and pickle files are stored in LFS as on the real Hub. Returns the commit hash.
    */
-  String publish(String repo, String branch, Map<String, byte[]> files) {
+  public String publish(String repo, String branch, Map<String, byte[]> files) {
     Map<String, StoredFile> stored = new TreeMap<>();
     files.forEach((path, bytes) -> {
       boolean lfs = LFS_SUFFIXES.stream().anyMatch(path::endsWith);
@@ -167,7 +167,7 @@ final class FakeHub implements AutoCloseable {
   }
 
   /** Publishes every file of a folder (not its subfolders) on {@code main}. */
-  String publishFolder(String repo, Path folder, Map<String, byte[]> extra) {
+  public String publishFolder(String repo, Path folder, Map<String, byte[]> extra) {
     Map<String, byte[]> files = new LinkedHashMap<>();
     try (Stream<Path> listed = Files.list(folder)) {
       for (Path p : listed.filter(Files::isRegularFile).toList()) {
@@ -181,49 +181,49 @@ final class FakeHub implements AutoCloseable {
   }
 
   /** The repository's API metadata stays public, its files need this token (401 without, 403 with another). */
-  void gate(String repo, String token) {
+  public void gate(String repo, String token) {
     repos.get(repo).gatedToken = token;
   }
 
   /** Nothing of the repository is visible without this token (401, as for a missing repository). */
-  void makePrivate(String repo, String token) {
+  public void makePrivate(String repo, String token) {
     repos.get(repo).privateToken = token;
   }
 
   /** The first CDN transfer of this file's blob sends {@code bytes} bytes of its body and then drops the connection. */
-  void cutOnce(StoredFile file, long bytes) {
+  public void cutOnce(StoredFile file, long bytes) {
     cutOnce.put(file.sha256(), bytes);
   }
 
   /** The first CDN transfer of this blob sends {@code bytes} bytes and then goes silent (until the client hangs up). */
-  void stallOnce(StoredFile file, long bytes) {
+  public void stallOnce(StoredFile file, long bytes) {
     stallOnce.put(file.sha256(), bytes);
   }
 
   /** The CDN serves this blob with one byte changed, so its bytes no longer match its ETag. */
-  void corrupt(StoredFile file) {
+  public void corrupt(StoredFile file) {
     corrupt.add(file.sha256());
   }
 
   /** The file stays in the listings but HEAD and GET answer 404 Entry Not Found (it was removed meanwhile). */
-  void hide(String path) {
+  public void hide(String path) {
     hidden.add(path);
   }
 
-  void misbehave(Misbehaviour m) {
+  public void misbehave(Misbehaviour m) {
     misbehaviours.add(m);
   }
 
-  StoredFile file(String repo, String revision, String path) {
+  public StoredFile file(String repo, String revision, String path) {
     Repo r = repos.get(repo);
     return r.commits.get(r.refs.getOrDefault(revision, revision)).get(path);
   }
 
-  List<Request> requests() {
+  public List<Request> requests() {
     return List.copyOf(requests);
   }
 
-  void clearRequests() {
+  public void clearRequests() {
     requests.clear();
   }
 
