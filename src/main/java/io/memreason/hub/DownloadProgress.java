@@ -40,6 +40,23 @@ public interface DownloadProgress extends AutoCloseable {
     return terminal ? new Bar() : new LogLines(logInterval);
   }
 
+  /** No report at all. */
+  static DownloadProgress none() {
+    return new DownloadProgress() {
+      @Override
+      public void start(String label, long totalBytes, long doneBytes) {}
+
+      @Override
+      public void file(String name, long bytes) {}
+
+      @Override
+      public void add(long bytes) {}
+
+      @Override
+      public void close() {}
+    };
+  }
+
   /** Plain log lines, for files and CI. */
   static DownloadProgress logLines(Duration interval) {
     return new LogLines(interval);
@@ -58,7 +75,7 @@ public interface DownloadProgress extends AutoCloseable {
 
     @Override
     public void file(String name, long bytes) {
-      bar.setExtraMessage(name);
+      bar.setExtraMessage(" " + name);
     }
 
     @Override

@@ -64,10 +64,11 @@ public final class SnapshotFetcher {
     HubModelId pinned = id.at(commit);
     List<String> files = new ArrayList<>(ServingFiles.select(id, revision.files()));
     if (files.remove(ServingFiles.INDEX)) {
-      fetchFiles(id, pinned, cache, List.of(ServingFiles.INDEX));
+      // The index is small and says which shards there are: fetched first, without a report of its own.
+      fetchFiles(id, pinned, cache, List.of(ServingFiles.INDEX), DownloadProgress::none);
       files.addAll(ServingFiles.shards(id, snapshot.resolve(ServingFiles.INDEX), revision.files()));
     }
-    fetchFiles(id, pinned, cache, files);
+    fetchFiles(id, pinned, cache, files, progress);
     LOG.info("{} is commit {}: {}", id, commit, snapshot);
     return snapshot;
   }
@@ -87,7 +88,8 @@ public final class SnapshotFetcher {
   }
 
   /** The files of a commit that the snapshot lacks: linked to blobs the cache has, downloaded otherwise. */
-  private void fetchFiles(HubModelId id, HubModelId pinned, RepoCache cache, List<String> files) {
+  private void fetchFiles(HubModelId id, HubModelId pinned, RepoCache cache, List<String> files,
+                          Supplier<DownloadProgress> reports) {
     record Download(String file, HubClient.FileMetadata metadata) {}
     String commit = pinned.revision();
     List<Download> downloads = new ArrayList<>();
@@ -107,7 +109,7 @@ public final class SnapshotFetcher {
     }
     long total = downloads.stream().mapToLong(d -> d.metadata().size()).sum();
     long resumed = downloads.stream().mapToLong(d -> sizeOf(cache.incomplete(d.metadata().etag()))).sum();
-    try (DownloadProgress report = progress.get()) {
+    try (DownloadProgress report = reports.get()) {
       report.start(id.toString(), total, resumed);
       for (Download d : downloads) {
         report.file(d.file(), d.metadata().size());
