@@ -17,6 +17,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.net.http.HttpResponse.BodySubscribers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -215,7 +216,7 @@ final class HubClient {
       return response.get(timing.response().toMillis() * 2, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       response.cancel(true);
-      throw new IOException("no answer within " + timing.response().toSeconds() * 2 + " s");
+      throw new IOException("no answer within " + seconds(timing.response().multipliedBy(2)) + " s");
     } catch (ExecutionException e) {
       throw asIoException(e);
     }
@@ -236,7 +237,7 @@ final class HubClient {
             streaming.abort();
           }
           response.cancel(true);
-          throw new IOException("no data for " + timing.stall().toSeconds() + " s");
+          throw new IOException("no data for " + seconds(timing.stall()) + " s");
         }
       } catch (ExecutionException e) {
         throw asIoException(e);
@@ -355,6 +356,10 @@ final class HubClient {
       return "connection timed out";
     }
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  private static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? String.valueOf(d.toSeconds()) : String.valueOf(d.toMillis() / 1000.0);
   }
 
   private static boolean isRedirect(int status) {
