@@ -1,15 +1,15 @@
 package io.memreason.cli;
 
 import io.memreason.hub.HubModelId;
+import io.memreason.hub.ModelLocation;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /** {@code memreason fetch-model}: a Hub model into the local cache, ahead of serving it. */
 @Command(name = "fetch-model", mixinStandardHelpOptions = true,
@@ -24,27 +24,19 @@ final class FetchModelCommand implements Callable<Integer> {
   @Mixin
   ConfigOptions config;
 
-  @Parameters(index = "0", paramLabel = "hf:ORG/NAME[@REVISION]", converter = HubIdConverter.class,
+  @Parameters(index = "0", paramLabel = "hf:ORG/NAME[@REVISION]", converter = ModelLocationConverter.class,
       description = "The model: a repository on the Hub, at a branch, tag or commit (default main).")
-  HubModelId model;
+  ModelLocation model;
 
   @Override
   public Integer call() {
+    if (!(model instanceof HubModelId)) {
+      throw new ParameterException(spec.commandLine(), "fetch-model takes a model on the Hub, hf:ORG/NAME[@REVISION], "
+          + "not the folder " + model);
+    }
     Path snapshot = ReasonerFactory.models(config.load()).folder(model);
     spec.commandLine().getOut().println(snapshot);
     spec.commandLine().getOut().flush();
     return 0;
-  }
-
-  /** Reads {@code hf:ORG/NAME[@REVISION]}. */
-  static final class HubIdConverter implements ITypeConverter<HubModelId> {
-    @Override
-    public HubModelId convert(String value) {
-      try {
-        return HubModelId.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
-    }
   }
 }

@@ -74,6 +74,11 @@ class HubModelCommandsTest {
     assertEquals(2, bad.exitCode);
     assertTrue(bad.err.contains("'../etc' is not a Hugging Face repository id"), bad.err);
     assertEquals(1, bad.err.lines().count(), bad.err);
+
+    Run folder = run("fetch-model", base.toString());
+    assertEquals(2, folder.exitCode);
+    assertEquals(List.of("memreason: fetch-model takes a model on the Hub, hf:ORG/NAME[@REVISION], not the folder "
+        + base + " (see --help)"), folder.err.lines().toList());
   }
 
   @Test

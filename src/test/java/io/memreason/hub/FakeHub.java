@@ -250,26 +250,44 @@ public final class FakeHub implements AutoCloseable {
       Matcher api = API.matcher(path);
       Matcher resolve = RESOLVE.matcher(path);
       if (api.matches()) {
-        answerApi(ex, api.group(1), decode(api.group(3)), api.group(2).equals("tree"));
+        Optional<Target> target = target(ex, api.group(1), decode(api.group(3)));
+        if (target.isPresent()) {
+          answerApi(ex, target.get(), api.group(2).equals("tree"));
+        }
       } else if (resolve.matches()) {
-        answerResolve(ex, resolve.group(1), decode(resolve.group(2)), decode(resolve.group(3)));
+        Optional<Target> target = target(ex, resolve.group(1), decode(resolve.group(2)));
+        if (target.isPresent()) {
+          answerResolve(ex, target.get(), decode(resolve.group(3)));
+        }
       } else {
         error(ex, 404, "", "Not Found");
       }
     }
   }
 
-  private void answerApi(HttpExchange ex, String repoId, String revision, boolean tree) throws IOException {
+  /** A repository at a commit, as a request names it. */
+  private record Target(String repoId, Repo repo, String commit, Map<String, StoredFile> files) {}
+
+  /** What the request names, or empty once the error the real Hub gives (no repository, no revision) is sent. */
+  private Optional<Target> target(HttpExchange ex, String repoId, String revision) throws IOException {
     Repo repo = visible(ex, repoId);
     if (repo == null) {
-      return;
+      return Optional.empty();
     }
     String commit = repo.refs.getOrDefault(revision, revision);
     Map<String, StoredFile> files = repo.commits.get(commit);
     if (files == null) {
       error(ex, 404, "RevisionNotFound", "Revision Not Found");
-      return;
+      return Optional.empty();
     }
+    return Optional.of(new Target(repoId, repo, commit, files));
+  }
+
+  private void answerApi(HttpExchange ex, Target target, boolean tree) throws IOException {
+    String repoId = target.repoId();
+    Repo repo = target.repo();
+    String commit = target.commit();
+    Map<String, StoredFile> files = target.files();
     if (!tree) {
       JsonObject info = new JsonObject();
       info.addProperty("_id", commit.substring(0, 24));
@@ -326,17 +344,11 @@ public final class FakeHub implements AutoCloseable {
     json(ex, 200, page.toString(), headers);
   }
 
-  private void answerResolve(HttpExchange ex, String repoId, String revision, String path) throws IOException {
-    Repo repo = visible(ex, repoId);
-    if (repo == null) {
-      return;
-    }
-    String commit = repo.refs.getOrDefault(revision, revision);
-    Map<String, StoredFile> files = repo.commits.get(commit);
-    if (files == null) {
-      error(ex, 404, "RevisionNotFound", "Revision Not Found");
-      return;
-    }
+  private void answerResolve(HttpExchange ex, Target target, String path) throws IOException {
+    String repoId = target.repoId();
+    Repo repo = target.repo();
+    String commit = target.commit();
+    Map<String, StoredFile> files = target.files();
     if (repo.gatedToken != null && !authorized(ex, repo.gatedToken)) {
       boolean anonymous = ex.getRequestHeaders().getFirst("Authorization") == null;
       // The real message names the repository; this one also echoes what it was sent, which a client must not log.
