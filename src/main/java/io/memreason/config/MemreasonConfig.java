@@ -1,8 +1,13 @@
 package io.memreason.config;
 
+import io.memreason.hub.HubSettings;
+import io.memreason.hub.ModelLocation;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -13,7 +18,7 @@ import java.util.TreeMap;
  */
 public record MemreasonConfig(
     Kafka kafka, Topics topics, Pipeline pipeline, Model model, Engine engine, Web web, Feedback feedback,
-    Retrain retrain, Registry registry, Settings settings) {
+    Retrain retrain, Registry registry, HubSettings hub, Settings settings) {
 
   /**
    * Kafka connection and the properties passed verbatim to clients ({@code kafka.*}), to Streams
@@ -31,8 +36,11 @@ public record MemreasonConfig(
   /** The inference processor. */
   public record Pipeline(long punctuateIntervalMs, int maxQuestionChars, long answerTimeoutMs, long drainTimeoutMs) {}
 
-  /** Which model to serve. An empty {@code dir} means the locally built default model. */
-  public record Model(Optional<Path> dir, Optional<Path> adapter, Path cacheDir, String version) {}
+  /**
+   * Which model to serve: a folder or a Hub repository ({@code hf:ORG/NAME[@REVISION]}) each. An empty {@code dir}
+   * means the locally built default model.
+   */
+  public record Model(Optional<ModelLocation> dir, Optional<ModelLocation> adapter, Path cacheDir, String version) {}
 
   /** The generation engine: replicas, batching, limits and default decoding. */
   public record Engine(String device, int workers, int maxBatch, int queueCapacity, int maxNewTokens,
@@ -94,7 +102,7 @@ public record MemreasonConfig(
     Pipeline pipeline = new Pipeline(positive(s, "pipeline.punctuate-interval-ms"),
         positive(s, "pipeline.max-question-chars"), positive(s, "pipeline.answer-timeout-ms"),
         notNegative(s, "pipeline.drain-timeout-ms"));
-    Model model = new Model(optionalPath(s, "model.dir"), optionalPath(s, "model.adapter"),
+    Model model = new Model(optionalLocation(s, "model.dir"), optionalLocation(s, "model.adapter"),
         Path.of(s.string("model.cache-dir")), s.string("model.version"));
     Engine engine = new Engine(oneOf(s, "engine.device", "auto", "cpu", "gpu"), positive(s, "engine.workers"),
         positive(s, "engine.max-batch"), positive(s, "engine.queue-capacity"), positive(s, "engine.max-new-tokens"),
@@ -111,7 +119,43 @@ public record MemreasonConfig(
         Path.of(s.string("retrain.work-dir")), positiveLong(s, "retrain.lock-stale-ms"));
     Registry registry = new Registry(optionalPath(s, "registry.dir"), positive(s, "registry.keep-versions"),
         notNegativeDecimal(s, "registry.promotion-tolerance"));
-    return new MemreasonConfig(kafka, topics, pipeline, model, engine, web, feedback, retrain, registry, s);
+    return new MemreasonConfig(kafka, topics, pipeline, model, engine, web, feedback, retrain, registry, hub(s), s);
+  }
+
+  /** The Hub and its cache, from the hub.* keys (which HF_ENDPOINT, HF_HOME, HF_TOKEN and HF_HUB_OFFLINE set). */
+  private static HubSettings hub(Settings s) {
+    String endpoint = s.string("hub.endpoint");
+    String home = s.string("hub.home");
+    if (home.equals("~") || home.startsWith("~/")) {
+      home = System.getProperty("user.home") + home.substring(1);
+    }
+    try {
+      return new HubSettings(new URI(endpoint), Path.of(home),
+          Optional.of(s.string("hub.token")).filter(t -> !t.isBlank()), hubFlag(s, "hub.offline"));
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      throw new ConfigException("hub.endpoint must be the http(s) URL of the Hub or a mirror, not '" + endpoint + "'");
+    }
+  }
+
+  /** A flag as huggingface_hub reads its variables: 1, true, yes or on; 0, false, no, off or empty. */
+  private static boolean hubFlag(Settings s, String key) {
+    String v = s.string(key).toLowerCase(Locale.ROOT);
+    if (List.of("1", "true", "yes", "on").contains(v)) {
+      return true;
+    }
+    if (List.of("", "0", "false", "no", "off").contains(v)) {
+      return false;
+    }
+    throw new ConfigException(key + " must be true or false (1 or 0), not '" + v + "'");
+  }
+
+  private static Optional<ModelLocation> optionalLocation(Settings s, String key) {
+    String v = s.string(key);
+    try {
+      return v.isEmpty() ? Optional.empty() : Optional.of(ModelLocation.parse(v));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key + ": " + e.getMessage());
+    }
   }
 
   private static Map<String, String> withPrefix(String prefix, Map<String, String> keys) {

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.memreason.config.MemreasonConfig;
 import io.memreason.llm.adapter.LoraAdapter;
 import io.memreason.llm.adapter.StepTokenVocabulary;
 import io.memreason.llm.adapter.StepTokenWeights;
@@ -41,15 +40,6 @@ public final class LanguageModel implements AutoCloseable {
    */
   public record LoadOptions(Optional<Path> adapterDir, LoraMode loraMode, int maxSequenceLength, Device device,
                             DataType dtype) {
-
-    /**
-     * As configured: {@code model.adapter} (merged), {@code engine.device}, sequences up to
-     * {@code engine.max-total-tokens}.
-     */
-    public static LoadOptions from(MemreasonConfig config) {
-      LoadOptions base = on(LanguageModel.device(config.engine().device()), config.engine().maxTotalTokens());
-      return config.model().adapter().map(dir -> base.withAdapter(dir, LoraMode.MERGED)).orElse(base);
-    }
 
     /** No adapter, on the CPU, in float32. */
     public static LoadOptions cpu(int maxSequenceLength) {

@@ -5,21 +5,27 @@ import static io.memreason.deploy.Tree.list;
 import static io.memreason.deploy.Tree.maps;
 import static io.memreason.deploy.Tree.string;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.memreason.cli.Main;
 import io.memreason.config.MemreasonConfig;
+import io.memreason.hub.ModelLocation;
 import io.memreason.pipeline.InferenceTopology;
 import io.memreason.web.WebServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /**
  * The optional pieces next to the overlays: Strimzi's topics and user (k8s/strimzi), the ServiceMonitor component
@@ -103,18 +109,37 @@ class ClusterAddOnsTest {
   }
 
   @Test
-  void modelDownloadWritesTheBaseModelWhereTheServerLoadsItWithTheHubTokenFromASecret() {
+  void modelDownloadFetchesTheServersHubModelWithMemreasonItselfIntoTheCacheThePodsReadOffline() {
     MemreasonConfig c = server();
     Manifests m = Kustomize.render("k8s/jobs/download-model");
     Map<String, Object> job = m.one("Job", "memreason-download-model");
     Map<String, Object> container = Manifests.container(job, "download");
+    List<Object> args = list(container, "args");
+    assertEquals("fetch-model", args.get(0));
+    assertTrue(new CommandLine(new Main()).getSubcommands().containsKey("fetch-model"));
+    assertTrue(find(container, "command").isEmpty(), "the image's entrypoint (memreason) runs it, no shell or pip");
+    assertEquals(List.of("memreason"), Dockerfile.execForm(Dockerfile.read().last("cpu", "ENTRYPOINT")));
+    assertEquals(string(Manifests.container(Kustomize.render("k8s/overlays/cpu").one("StatefulSet", "memreason"),
+        "memreason"), "image"), string(container, "image"), "the job runs memreason's own image");
+    assertEquals(c.model().dir().orElseThrow(), ModelLocation.parse(args.get(1).toString()),
+        "the job fetches the model the pods serve");
+
     Manifests.Environment env = Manifests.environment(container);
-    assertEquals(c.model().dir().orElseThrow().toString(), env.values().get("MODEL_DIR"));
     assertTrue(env.fromSecrets().contains("HF_TOKEN"));
+    Map<String, String> jobEnvironment = new HashMap<>(Dockerfile.read().environment("cpu"));
+    jobEnvironment.putAll(env.values());
+    MemreasonConfig fetching = MemreasonConfig.load(Optional.empty(), jobEnvironment, Map.of());
+    assertTrue(fetching.hub().token().isPresent(), "HF_TOKEN is the token");
+    assertFalse(fetching.hub().offline());
+    assertEquals(c.hub().home(), fetching.hub().home(), "the job fills the cache the pods read");
+    assertTrue(c.hub().offline(), "the pods never contact the Hub");
+
     Manifests overlay = Kustomize.render("k8s/overlays/gpu");
     String claim = string(overlay.one("PersistentVolumeClaim", "memreason-models"), "metadata", "name");
-    assertEquals(c.model().cacheDir().toString(), Manifests.mountPath(job, "download",
-        v -> claim.equals(find(v, "persistentVolumeClaim", "claimName").orElse(null))).orElseThrow());
+    String store = Manifests.mountPath(job, "download",
+        v -> claim.equals(find(v, "persistentVolumeClaim", "claimName").orElse(null))).orElseThrow();
+    assertEquals(c.model().cacheDir().toString(), store);
+    assertTrue(fetching.hub().cache().startsWith(store), "the cache is on the model store");
     assertEquals(string(overlay.one("PersistentVolumeClaim", claim), "metadata", "namespace"),
         string(job, "metadata", "namespace"));
   }

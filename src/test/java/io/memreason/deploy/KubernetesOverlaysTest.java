@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.memreason.config.MemreasonConfig;
 import io.memreason.config.Settings;
+import io.memreason.hub.HubModelId;
 import io.memreason.kafka.ClientProperties;
 import io.memreason.web.WebServer;
 import java.util.List;
@@ -181,7 +182,9 @@ class KubernetesOverlaysTest {
         v -> claim.equals(find(v, "persistentVolumeClaim", "claimName").orElse(null))).orElseThrow());
     assertEquals(c.model().cacheDir().toString(), Manifests.mountPath(retraining(overlay), "retrain",
         v -> claim.equals(find(v, "persistentVolumeClaim", "claimName").orElse(null))).orElseThrow());
-    assertTrue(c.model().dir().orElseThrow().startsWith(c.model().cacheDir()), "the base model lives on the store");
+    assertTrue(c.model().dir().orElseThrow() instanceof HubModelId, "the base model is a Hub id");
+    assertTrue(c.hub().cache().startsWith(c.model().cacheDir()), "the Hub cache with the base model is on the store");
+    assertTrue(c.hub().offline(), "the pods read the cache the download job filled, without asking the Hub");
   }
 
   @ParameterizedTest
