@@ -1,6 +1,7 @@
 package io.memreason.cli;
 
 import io.memreason.config.MemreasonConfig;
+import io.memreason.interop.ReferenceImport;
 import io.memreason.llm.LanguageModel;
 import io.memreason.llm.LanguageModel.LoadOptions;
 import io.memreason.llm.weights.WeightLoader.LoraMode;
@@ -38,7 +39,8 @@ final class EvalCommand implements Callable<Integer> {
   Path model;
 
   @Option(names = "--adapter", paramLabel = "DIR",
-      description = "A fine-tuned adapter folder (PEFT adapter + step tokens), e.g. a train run's OUT/best.")
+      description = "A fine-tuned adapter folder (PEFT adapter + step tokens), e.g. a train run's OUT/best, or a run "
+          + "or checkpoint of the paper's reference implementation (imported into model.cache-dir on first use).")
   Path adapter;
 
   @Option(names = "--dataset", required = true, paramLabel = "FILE", description = "Test items in the seed format.")
@@ -67,7 +69,8 @@ final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    MemreasonConfig.Engine engine = config.load().engine();
+    MemreasonConfig loaded = config.load();
+    MemreasonConfig.Engine engine = loaded.engine();
     Task answers = Task.fromName(task);
     List<SeedExample> all = SeedFile.read(dataset);
     Optional<List<Integer>> drawn = Optional.empty();
@@ -83,11 +86,13 @@ final class EvalCommand implements Callable<Integer> {
         maxNewTokens != null ? maxNewTokens : engine.maxNewTokens(), engine.maxTotalTokens(), engine.workers(),
         engine.maxBatch());
     LoadOptions options = LoadOptions.on(LanguageModel.device(engine.device()), engine.maxTotalTokens());
-    if (adapter != null) {
-      options = options.withAdapter(adapter, LoraMode.MERGED);
+    Optional<Path> adapterDir = ReferenceImport.adapterFor(Optional.ofNullable(adapter), model,
+        loaded.model().cacheDir());
+    if (adapterDir.isPresent()) {
+      options = options.withAdapter(adapterDir.get(), LoraMode.MERGED);
     }
-    try (LanguageModel loaded = LanguageModel.load(model, options)) {
-      GenerationEvaluation.Result result = evaluation.run(loaded, gold);
+    try (LanguageModel lm = LanguageModel.load(model, options)) {
+      GenerationEvaluation.Result result = evaluation.run(lm, gold);
       if (out != null) {
         GeneratedOutput.writeAll(out, result.outputs());
       }

@@ -1,6 +1,7 @@
 package io.memreason.cli;
 
 import io.memreason.config.MemreasonConfig;
+import io.memreason.interop.ReferenceImport;
 import io.memreason.reasoning.Reasoner;
 import io.memreason.registry.LlmVersionLoader;
 import io.memreason.registry.ModelRegistry;
@@ -35,11 +36,13 @@ final class ReasonerFactory {
 
   /**
    * The configured model ({@code model.dir}, {@code model.adapter}) or else the default model, named
-   * {@code model.version}.
+   * {@code model.version}. A {@code model.adapter} that is a run or checkpoint of the paper's reference
+   * implementation is served from its import under {@code model.cache-dir}.
    */
   static ModelSource configuredModel(MemreasonConfig config) {
-    return new ModelSource(config.model().version(), config.model().dir().orElseGet(() -> defaultModel(config)),
-        config.model().adapter());
+    Path base = config.model().dir().orElseGet(() -> defaultModel(config));
+    return new ModelSource(config.model().version(), base,
+        ReferenceImport.adapterFor(config.model().adapter(), base, config.model().cacheDir()));
   }
 
   /** The model registry of {@code registry.dir}. */

@@ -67,8 +67,9 @@ public final class ReferenceImport {
   private static final String NEW_IN = ADAPTER_EMBED + "new_embedding.weight";
   private static final String NEW_OUT = ADAPTER_HEAD + "new_linear.weight";
   private static final String NEW_BIAS = ADAPTER_HEAD + "new_linear.bias";
-  private static final Map<String, String> BASE_COPIES = Map.of(ADAPTER_EMBED + "original_embedding.weight", EMBED,
-      ADAPTER_HEAD + "original_linear.weight", HEAD);
+  private static final List<Map.Entry<String, String>> BASE_COPIES = List.of(
+      Map.entry(ADAPTER_EMBED + "original_embedding.weight", EMBED), Map.entry(ADAPTER_HEAD + "original_linear.weight",
+      HEAD));
   private static final Pattern LORA_FACTOR = Pattern.compile(".+\\.lora_[AB]\\.weight");
   private static final Pattern STEP_TOKEN = Pattern.compile("<(prefix|answer|assignment|reason|memory|rag)_\\d+>");
   private static final int SAMPLED_ROWS = 16;
@@ -288,7 +289,7 @@ public final class ReferenceImport {
   /** The adapter's copies of the base tables must be the base's, or the run was trained on another model. */
   private static void checkBaseCopies(AdapterTensors adapter, SafetensorsCheckpoint base, LlamaConfig config,
                                       Path baseDir) {
-    for (Map.Entry<String, String> copy : BASE_COPIES.entrySet()) {
+    for (Map.Entry<String, String> copy : BASE_COPIES) {
       if (!adapter.names().contains(copy.getKey())) {
         continue;
       }
