@@ -91,7 +91,7 @@ public final class ReferenceImport {
           : "ids " + firstTokenId + "-" + (firstTokenId + tokens.count() - 1) + " as the checkpoint's tokenizer gives "
               + "them, although the step tokens' own rows start at " + embeddingRows + " (as in the reference, tokens "
               + "below that read the base model's rows)";
-      return "imported " + source.dir() + " into " + out + ": LoRA r=" + lora.rank() + " alpha=" + lora.alpha()
+      return "imported " + source.dir().toAbsolutePath().normalize() + " into " + out + ": LoRA r=" + lora.rank() + " alpha=" + lora.alpha()
           + " on " + lora.targets() + ", " + tokens.count() + " step tokens (P=" + tokens.prefixTokens() + ", S="
           + tokens.tokensPerKind() + ", <" + tokens.memoryName() + "_i>, " + ids + ") from " + groupsFrom
           + ", step-token rows with their output bias from "
@@ -227,7 +227,7 @@ public final class ReferenceImport {
             + "' after its last token");
       }
     }
-    return new Groups(stepTokens(tokens, file.toString()), file.toString());
+    return new Groups(stepTokens(tokens, file.toString()), file.toAbsolutePath().normalize().toString());
   }
 
   private static StepTokens stepTokens(List<String> tokens, String where) {
