@@ -87,10 +87,12 @@ public final class ReferenceImport {
 
     /** One line for a person. */
     public String summary() {
-      String ids = firstTokenId == embeddingRows ? "ids " + firstTokenId + "-" + (firstTokenId + tokens.count() - 1)
-          : "ids " + firstTokenId + "-" + (firstTokenId + tokens.count() - 1) + " as the checkpoint's tokenizer gives "
-              + "them, although the step tokens' own rows start at " + embeddingRows + " (as in the reference, tokens "
-              + "below that read the base model's rows)";
+      String ids = "ids " + firstTokenId + "-" + (firstTokenId + tokens.count() - 1);
+      if (firstTokenId != embeddingRows) {
+        ids += " as the checkpoint's tokenizer gives them; their own rows start at " + embeddingRows + ", so ids below "
+            + embeddingRows + " read the base model's rows, as they do in the reference (its bug for a base whose "
+            + "embedding has more rows than its tokenizer has tokens)";
+      }
       return "imported " + source.dir().toAbsolutePath().normalize() + " into " + out + ": LoRA r=" + lora.rank() + " alpha=" + lora.alpha()
           + " on " + lora.targets() + ", " + tokens.count() + " step tokens (P=" + tokens.prefixTokens() + ", S="
           + tokens.tokensPerKind() + ", <" + tokens.memoryName() + "_i>, " + ids + ") from " + groupsFrom
