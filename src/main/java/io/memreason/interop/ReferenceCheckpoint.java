@@ -71,7 +71,8 @@ public record ReferenceCheckpoint(Path dir, Optional<Path> promptText, Path adap
     if (!Files.isRegularFile(config)) {
       if (checkpoint.isEmpty() && !checkpoints(run).isEmpty()) {
         throw new CheckpointException(run + " holds no final model (" + LoraAdapter.CONFIG_FILE + "): training did "
-            + "not finish there; pick one of its checkpoints with --checkpoint" + available(run));
+            + "not finish there; pick one of its checkpoints with --checkpoint, or name its folder"
+            + available(run));
       }
       if (Files.isRegularFile(dir.resolve(INPUT_EMBEDDINGS))) {
         throw new CheckpointException(dir + " has step-token rows but no " + LoraAdapter.CONFIG_FILE + ": a run "

@@ -145,7 +145,7 @@ public final class ReferenceImport {
     }
     try {
       log.info(run(checkpoint, base, target).summary());
-    } catch (UncheckedIOException e) {
+    } catch (RuntimeException e) {
       // Another process imported the same checkpoint at the same moment.
       if (!Files.isRegularFile(target.resolve(RECORD_FILE))) {
         throw e;

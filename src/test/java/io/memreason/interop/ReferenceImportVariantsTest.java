@@ -182,7 +182,7 @@ class ReferenceImportVariantsTest {
     CheckpointException e = assertThrows(CheckpointException.class,
         () -> ReferenceCheckpoint.locate(run, Optional.empty()));
     assertTrue(e.getMessage().contains("holds no final model (adapter_config.json): training did not finish there; "
-        + "pick one of its checkpoints with --checkpoint (it has checkpoint-80)"), e.getMessage());
+        + "pick one of its checkpoints with --checkpoint, or name its folder (it has checkpoint-80)"), e.getMessage());
     e = assertThrows(CheckpointException.class, () -> ReferenceCheckpoint.locate(run, Optional.of("checkpoint-7")));
     assertTrue(e.getMessage().contains("no checkpoint checkpoint-7 in " + run + " (it has checkpoint-80)"),
         e.getMessage());
