@@ -5,12 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.memreason.interop.torch.TorchFile;
-import io.memreason.interop.torch.TorchModule;
-import io.memreason.interop.torch.TorchTensor;
 import io.memreason.llm.CheckpointException;
 import io.memreason.llm.adapter.LoraAdapter;
 import io.memreason.llm.adapter.StepTokenWeights;
@@ -29,11 +25,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,14 +57,10 @@ public final class ReferenceImport {
   private static final String HEAD = "lm_head.weight";
   private static final String ADAPTER_EMBED = "base_model.model.model.embed_tokens.";
   private static final String ADAPTER_HEAD = "base_model.model.lm_head.";
-  private static final String NEW_IN = ADAPTER_EMBED + "new_embedding.weight";
-  private static final String NEW_OUT = ADAPTER_HEAD + "new_linear.weight";
-  private static final String NEW_BIAS = ADAPTER_HEAD + "new_linear.bias";
   private static final List<Map.Entry<String, String>> BASE_COPIES = List.of(
       Map.entry(ADAPTER_EMBED + "original_embedding.weight", EMBED), Map.entry(ADAPTER_HEAD + "original_linear.weight",
       HEAD));
   private static final Pattern LORA_FACTOR = Pattern.compile(".+\\.lora_[AB]\\.weight");
-  private static final Pattern STEP_TOKEN = Pattern.compile("<(prefix|answer|assignment|reason|memory|rag)_\\d+>");
   private static final int SAMPLED_ROWS = 16;
 
   /**
@@ -124,7 +113,7 @@ public final class ReferenceImport {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the imported checkpoint to " + out + ": " + e.getMessage(), e);
     } finally {
-      deleteTree(staging);
+      discard(staging);
     }
   }
 
@@ -157,20 +146,16 @@ public final class ReferenceImport {
   private static Result write(ReferenceCheckpoint checkpoint, Path base, Path staging, Path out) throws IOException {
     LlamaConfig config = LlamaConfig.read(base);
     int hidden = config.hiddenSize();
-    Map<String, AddedToken> added = addedTokens(checkpoint.dir().resolve("tokenizer.json"));
-    Groups groups = groups(checkpoint, added);
+    StepTokenGroups groups = StepTokenGroups.read(checkpoint);
     StepTokens tokens = groups.tokens();
     int n = tokens.count();
-    int firstId = consecutiveIds(checkpoint, tokens, added);
     long rows;
-    boolean layersInAdapter;
-    StepRows stepRows;
+    StepTokenRows stepRows;
     try (SafetensorsCheckpoint baseTensors = SafetensorsCheckpoint.openFolder(base);
          AdapterTensors adapter = AdapterTensors.open(checkpoint.adapterWeights())) {
       rows = baseTensors.shape(EMBED)[0];
-      layersInAdapter = adapter.names().contains(NEW_IN);
       checkBaseCopies(adapter, baseTensors, config, base);
-      stepRows = stepRows(checkpoint, adapter, n, hidden);
+      stepRows = StepTokenRows.read(checkpoint, adapter, n, hidden);
       writeLora(checkpoint, adapter, base, staging);
     }
     try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
@@ -180,112 +165,15 @@ public final class ReferenceImport {
       for (String file : TextTokenizer.FILES) {
         Path from = checkpoint.dir().resolve(file);
         if (Files.isRegularFile(from)) {
-          Files.copy(from, staging.resolve(file));
+          Files.write(staging.resolve(file), Files.readAllBytes(from));
         }
       }
       LoraAdapter.Settings lora = validate(checkpoint, config, staging, manager, tokens, rows);
-      Result result = new Result(out, checkpoint, lora, tokens, groups.from(), firstId, rows, layersInAdapter);
+      Result result = new Result(out, checkpoint, lora, tokens, groups.from(), groups.firstId(), rows,
+          stepRows.fromAdapter());
       writeRecord(result, base, staging);
       return result;
     }
-  }
-
-  /** The groups of prompt_text.json in order (prefix, answer, assignment, reason, memory or rag), as token strings. */
-  private record Groups(StepTokens tokens, String from) {}
-
-  private static Groups groups(ReferenceCheckpoint checkpoint, Map<String, AddedToken> added) {
-    if (checkpoint.promptText().isEmpty()) {
-      // Training stopped before writing prompt_text.json: the tokenizer added the same tokens in the same order.
-      List<String> tokens = added.entrySet().stream().filter(e -> STEP_TOKEN.matcher(e.getKey()).matches())
-          .sorted(Comparator.comparingInt(e -> e.getValue().id())).map(Map.Entry::getKey).toList();
-      return new Groups(stepTokens(tokens, checkpoint.dir().resolve("tokenizer.json") + "'s added tokens"),
-          "the tokenizer's added tokens (no " + ReferenceCheckpoint.PROMPT_TEXT + ")");
-    }
-    Path file = checkpoint.promptText().get();
-    JsonObject groups;
-    try (Reader r = Files.newBufferedReader(file)) {
-      groups = JsonParser.parseReader(r).getAsJsonObject();
-    } catch (IOException | RuntimeException e) {
-      throw new CheckpointException("cannot read " + file + " (the token groups, {\"prefix\": \" <prefix_0> ...\", "
-          + "...}): " + e.getMessage(), e);
-    }
-    List<String> expected = List.of("prefix", "answer", "assignment", "reason");
-    List<String> keys = new ArrayList<>(groups.keySet());
-    if (keys.size() != 5 || !keys.subList(0, 4).equals(expected)
-        || !(keys.get(4).equals(StepTokens.MEMORY) || keys.get(4).equals(StepTokens.LEGACY_MEMORY))) {
-      throw new CheckpointException(file + " has the token groups " + keys + ", not [prefix, answer, assignment, "
-          + "reason, memory]: the run was not trained with --extract_step_type_tokens memory (memory and reason step "
-          + "tokens), which is what memreason serves");
-    }
-    List<String> tokens = new ArrayList<>();
-    for (String key : keys) {
-      // eval.py's reading: the tokens are what precedes each '>', spaces around them aside.
-      String[] pieces = groups.get(key).getAsString().split(">", -1);
-      for (int i = 0; i < pieces.length - 1; i++) {
-        tokens.add(pieces[i].strip() + ">");
-      }
-      if (!pieces[pieces.length - 1].isBlank()) {
-        throw new CheckpointException(file + ": group '" + key + "' ends with '" + pieces[pieces.length - 1]
-            + "' after its last token");
-      }
-    }
-    return new Groups(stepTokens(tokens, file.toString()), file.toAbsolutePath().normalize().toString());
-  }
-
-  private static StepTokens stepTokens(List<String> tokens, String where) {
-    try {
-      return StepTokens.fromTokens(tokens);
-    } catch (IllegalArgumentException e) {
-      throw new CheckpointException(where + ": " + e.getMessage(), e);
-    }
-  }
-
-  private record AddedToken(int id, boolean special) {}
-
-  private static Map<String, AddedToken> addedTokens(Path tokenizer) {
-    if (!Files.isRegularFile(tokenizer)) {
-      throw new CheckpointException("no tokenizer.json in " + tokenizer.getParent() + ": eval.py loads the tokenizer "
-          + "from the checkpoint, and memreason needs its fast-tokenizer file (AutoTokenizer.from_pretrained(ckpt)"
-          + ".save_pretrained(ckpt) writes it)");
-    }
-    Map<String, AddedToken> added = new LinkedHashMap<>();
-    try (Reader r = Files.newBufferedReader(tokenizer)) {
-      JsonElement list = JsonParser.parseReader(r).getAsJsonObject().get("added_tokens");
-      if (list != null && list.isJsonArray()) {
-        for (JsonElement e : list.getAsJsonArray()) {
-          JsonObject t = e.getAsJsonObject();
-          added.put(t.get("content").getAsString(), new AddedToken(t.get("id").getAsInt(),
-              t.has("special") && t.get("special").getAsBoolean()));
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      throw new CheckpointException("cannot read the added tokens of " + tokenizer + ": " + e.getMessage(), e);
-    }
-    return added;
-  }
-
-  /** The id of the first step token; the others must follow it in order, as train.py's add_tokens gave them. */
-  private static int consecutiveIds(ReferenceCheckpoint checkpoint, StepTokens tokens, Map<String, AddedToken> added) {
-    Path tokenizer = checkpoint.dir().resolve("tokenizer.json");
-    List<String> all = tokens.tokens();
-    List<String> missing = all.stream().filter(t -> !added.containsKey(t)).toList();
-    if (!missing.isEmpty()) {
-      throw new CheckpointException(tokenizer + " does not declare the step tokens " + missing + " as added tokens: "
-          + "it is not the tokenizer the run was trained with");
-    }
-    int first = added.get(all.get(0)).id();
-    for (int k = 0; k < all.size(); k++) {
-      AddedToken t = added.get(all.get(k));
-      if (t.id() != first + k) {
-        throw new CheckpointException(tokenizer + " gives " + all.get(k) + " the id " + t.id() + ", not " + (first + k)
-            + ": the step tokens are not consecutive in the order of their groups");
-      }
-      if (t.special()) {
-        throw new CheckpointException(tokenizer + " declares " + all.get(k) + " as a special token; the reference "
-            + "adds plain tokens (tokenizer.add_tokens)");
-      }
-    }
-    return first;
   }
 
   /** The adapter's copies of the base tables must be the base's, or the run was trained on another model. */
@@ -318,73 +206,6 @@ public final class ReferenceImport {
           }
         }
       }
-    }
-  }
-
-  private record StepRows(float[] in, float[] out, float[] bias) {}
-
-  /** The step tokens' rows as eval.py ends up with them: the .pt modules, overridden by the adapter's layers. */
-  private static StepRows stepRows(ReferenceCheckpoint checkpoint, AdapterTensors adapter, int n, int hidden) {
-    float[] in = adapter.names().contains(NEW_IN) ? checked(adapter, NEW_IN, n, hidden)
-        : moduleTensor(checkpoint.inputEmbeddings(), "Embedding", "weight", n, hidden, checkpoint);
-    float[] out = adapter.names().contains(NEW_OUT) ? checked(adapter, NEW_OUT, n, hidden)
-        : moduleTensor(checkpoint.outputEmbeddings(), "Linear", "weight", n, hidden, checkpoint);
-    float[] bias;
-    if (adapter.names().contains(NEW_BIAS)) {
-      bias = checked(adapter, NEW_BIAS, n);
-    } else if (adapter.names().contains(NEW_OUT)) {
-      bias = new float[n]; // a Linear saved without a bias adds none
-    } else {
-      bias = moduleTensorOrZeros(checkpoint.outputEmbeddings().orElseThrow(), "bias", n, checkpoint);
-    }
-    return new StepRows(in, out, bias);
-  }
-
-  private static float[] checked(AdapterTensors adapter, String name, long... shape) {
-    if (!Arrays.equals(adapter.shape(name), shape)) {
-      throw new CheckpointException(adapter.file() + ": " + name + " has shape " + Arrays.toString(adapter.shape(name))
-          + ", expected " + Arrays.toString(shape) + " (one row per step token of the token groups)");
-    }
-    return adapter.floats(name);
-  }
-
-  private static float[] moduleTensor(Optional<Path> file, String moduleClass, String parameter, int n, int hidden,
-                                      ReferenceCheckpoint checkpoint) {
-    Path path = file.orElseThrow(() -> new CheckpointException(checkpoint.dir() + " has no "
-        + (moduleClass.equals("Embedding") ? ReferenceCheckpoint.INPUT_EMBEDDINGS : ReferenceCheckpoint.OUTPUT_EMBEDDINGS)
-        + " and its adapter file holds no step-token layers: the step tokens' rows are missing"));
-    try (TorchFile torch = TorchFile.open(path)) {
-      TorchModule module = module(torch, moduleClass);
-      TorchTensor t = module.parameter(parameter).orElseThrow(() -> new CheckpointException(path + ": the "
-          + moduleClass + " has no " + parameter));
-      expectShape(path, parameter, t.shape(), n, hidden);
-      return torch.floats(t);
-    }
-  }
-
-  private static float[] moduleTensorOrZeros(Path path, String parameter, int n, ReferenceCheckpoint checkpoint) {
-    try (TorchFile torch = TorchFile.open(path)) {
-      Optional<TorchTensor> t = module(torch, "Linear").parameter(parameter);
-      if (t.isEmpty()) {
-        return new float[n];
-      }
-      expectShape(path, parameter, t.get().shape(), n);
-      return torch.floats(t.get());
-    }
-  }
-
-  private static TorchModule module(TorchFile torch, String simpleName) {
-    TorchModule module = torch.module();
-    if (!module.simpleName().equals(simpleName)) {
-      throw new CheckpointException(torch.path() + " holds a " + module.className() + ", expected an nn." + simpleName);
-    }
-    return module;
-  }
-
-  private static void expectShape(Path file, String parameter, long[] shape, long... expected) {
-    if (!Arrays.equals(shape, expected)) {
-      throw new CheckpointException(file + ": " + parameter + " has shape " + Arrays.toString(shape) + ", expected "
-          + Arrays.toString(expected) + " (one row per step token of the token groups)");
     }
   }
 
@@ -470,16 +291,18 @@ public final class ReferenceImport {
     }
   }
 
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
+  /** Removes a staging folder; the import writes no subfolders. */
+  private static void discard(Path staging) {
+    if (!Files.isDirectory(staging)) {
       return;
     }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
+    try (Stream<Path> files = Files.list(staging)) {
+      for (Path file : files.toList()) {
+        Files.delete(file);
       }
+      Files.delete(staging);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove " + dir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot remove " + staging + ": " + e.getMessage(), e);
     }
   }
 }

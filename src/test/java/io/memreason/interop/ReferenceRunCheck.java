@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import io.memreason.cli.CommandRun;
 import io.memreason.llm.LanguageModel;
+import io.memreason.llm.Logits;
 import io.memreason.llm.LanguageModel.LoadOptions;
 import io.memreason.llm.generate.Completion;
 import io.memreason.llm.generate.GenerationRequest;
@@ -119,8 +120,8 @@ final class ReferenceRunCheck {
     double worstPrompt = 0;
     for (int p = 0; p < item.inputIds().length; p++) {
       float[] row = Arrays.copyOfRange(logits, p * vocab, (p + 1) * vocab);
-      worstPrompt = Math.max(worstPrompt, maxAbsDiff(item.logits()[p], row, where));
-      assertEquals(item.argmax()[p], argmax(row), where + ": argmax at position " + p);
+      worstPrompt = Math.max(worstPrompt, Logits.maxAbsDiff(item.logits()[p], row, where));
+      assertEquals(item.argmax()[p], Logits.argmax(row), where + ": argmax at position " + p);
     }
     assertTrue(worstPrompt <= c.logitTolerance(), where + ": logits differ by " + worstPrompt + " > "
         + c.logitTolerance());
@@ -128,8 +129,8 @@ final class ReferenceRunCheck {
     for (int s = 0; s < greedy.length; s++) {
       int p = item.inputIds().length - 1 + s;
       float[] row = Arrays.copyOfRange(logits, p * vocab, (p + 1) * vocab);
-      worstSteps = Math.max(worstSteps, maxAbsDiff(item.greedy().get().stepLogits()[s], row, where));
-      assertEquals(greedy[s], argmax(row), where + ": greedy token " + s);
+      worstSteps = Math.max(worstSteps, Logits.maxAbsDiff(item.greedy().get().stepLogits()[s], row, where));
+      assertEquals(greedy[s], Logits.argmax(row), where + ": greedy token " + s);
     }
     assertTrue(worstSteps <= c.stepLogitTolerance(), where + ": greedy step logits differ by " + worstSteps + " > "
         + c.stepLogitTolerance());
@@ -188,25 +189,6 @@ final class ReferenceRunCheck {
     parser.finish().lastStep().ifPresent(steps::add);
     List<String> kinds = steps.stream().map(s -> s.kind().name().toLowerCase(Locale.ROOT)).toList();
     assertEquals(ReferenceRunCase.kindsWritten(decoded), kinds, where + ": steps parsed from " + decoded);
-  }
-
-  private static double maxAbsDiff(float[] expected, float[] actual, String where) {
-    assertEquals(expected.length, actual.length, where + ": logits width (vocabulary + step tokens)");
-    double worst = 0;
-    for (int i = 0; i < expected.length; i++) {
-      worst = Math.max(worst, Math.abs((double) expected[i] - actual[i]));
-    }
-    return worst;
-  }
-
-  static int argmax(float[] row) {
-    int best = 0;
-    for (int i = 1; i < row.length; i++) {
-      if (row[i] > row[best]) {
-        best = i;
-      }
-    }
-    return best;
   }
 
   private static int indexOfAny(int[] tokens, List<Integer> ids) {
