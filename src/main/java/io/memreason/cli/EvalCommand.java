@@ -3,6 +3,7 @@ package io.memreason.cli;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.hub.ModelLocation;
 import io.memreason.hub.ModelResolver;
+import io.memreason.interop.ReferenceImport;
 import io.memreason.llm.LanguageModel;
 import io.memreason.llm.LanguageModel.LoadOptions;
 import io.memreason.llm.weights.WeightLoader.LoraMode;
@@ -42,7 +43,8 @@ final class EvalCommand implements Callable<Integer> {
   ModelLocation model;
 
   @Option(names = "--adapter", paramLabel = ModelLocationConverter.LABEL, converter = ModelLocationConverter.class,
-      description = "A fine-tuned adapter (PEFT adapter + step tokens), e.g. a train run's OUT/best, or one on the Hub.")
+      description = "A fine-tuned adapter (PEFT adapter + step tokens), e.g. a train run's OUT/best, one on the Hub, or "
+          + "a run or checkpoint of the paper's reference implementation (imported into model.cache-dir on first use).")
   ModelLocation adapter;
 
   @Option(names = "--dataset", required = true, paramLabel = "FILE", description = "Test items in the seed format.")
@@ -89,11 +91,14 @@ final class EvalCommand implements Callable<Integer> {
         maxNewTokens != null ? maxNewTokens : engine.maxNewTokens(), engine.maxTotalTokens(), engine.workers(),
         engine.maxBatch());
     LoadOptions options = LoadOptions.on(LanguageModel.device(engine.device()), engine.maxTotalTokens());
-    if (adapter != null) {
-      options = options.withAdapter(models.folder(adapter), LoraMode.MERGED);
+    Path base = models.folder(model);
+    Optional<Path> adapterDir = ReferenceImport.adapterFor(Optional.ofNullable(adapter).map(models::folder), base,
+        loaded.model().cacheDir());
+    if (adapterDir.isPresent()) {
+      options = options.withAdapter(adapterDir.get(), LoraMode.MERGED);
     }
-    try (LanguageModel language = LanguageModel.load(models.folder(model), options)) {
-      GenerationEvaluation.Result result = evaluation.run(language, gold);
+    try (LanguageModel lm = LanguageModel.load(base, options)) {
+      GenerationEvaluation.Result result = evaluation.run(lm, gold);
       if (out != null) {
         GeneratedOutput.writeAll(out, result.outputs());
       }

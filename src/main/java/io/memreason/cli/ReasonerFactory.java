@@ -4,6 +4,7 @@ import io.memreason.config.MemreasonConfig;
 import io.memreason.hub.DownloadProgress;
 import io.memreason.hub.ModelResolver;
 import io.memreason.hub.SnapshotFetcher;
+import io.memreason.interop.ReferenceImport;
 import io.memreason.reasoning.Reasoner;
 import io.memreason.registry.LlmVersionLoader;
 import io.memreason.registry.ModelRegistry;
@@ -38,12 +39,14 @@ final class ReasonerFactory {
 
   /**
    * The configured model ({@code model.dir}, {@code model.adapter}; a Hub id is fetched into the cache now, once) or
-   * else the default model, named {@code model.version}.
+   * else the default model, named {@code model.version}. A {@code model.adapter} that is a run or checkpoint of the
+   * paper's reference implementation is served from its import under {@code model.cache-dir}.
    */
   static ModelSource configuredModel(MemreasonConfig config) {
     ModelResolver models = models(config);
     Path base = config.model().dir().map(models::folder).orElseGet(() -> defaultModel(config));
-    return new ModelSource(config.model().version(), base, config.model().adapter().map(models::folder));
+    return new ModelSource(config.model().version(), base,
+        ReferenceImport.adapterFor(config.model().adapter().map(models::folder), base, config.model().cacheDir()));
   }
 
   /**

@@ -83,7 +83,8 @@ public final class LanguageModel implements AutoCloseable {
 
   /**
    * Loads a Hugging Face model folder: config.json, safetensors weights (single or sharded), the optional
-   * generation_config.json and tokenizer.json, and step tokens from the adapter folder or else the model folder.
+   * generation_config.json and tokenizer.json, and step tokens from the adapter folder or else the model folder. An
+   * adapter folder that has its own tokenizer.json (a checkpoint saved with its tokenizer) brings the tokenizer too.
    */
   public static LanguageModel load(Path modelDir, LoadOptions options) {
     if (!Files.isDirectory(modelDir)) {
@@ -99,8 +100,9 @@ public final class LanguageModel implements AutoCloseable {
           options.adapterDir().orElse(null), modelDir);
       LlamaModel model = build(config, tensors, adapter, options, stepTokens, manager);
       Optional<StepTokenVocabulary> vocabulary = stepTokens.map(StepTokenWeights::vocabulary);
-      Optional<TextTokenizer> tokenizer = Files.isRegularFile(modelDir.resolve("tokenizer.json"))
-          ? Optional.of(TextTokenizer.load(modelDir, config.bosTokenId(), model.weights().tokens().baseRows(),
+      Path tokenizerDir = TextTokenizer.folder(options.adapterDir(), modelDir);
+      Optional<TextTokenizer> tokenizer = Files.isRegularFile(tokenizerDir.resolve("tokenizer.json"))
+          ? Optional.of(TextTokenizer.load(tokenizerDir, config.bosTokenId(), model.weights().tokens().baseRows(),
               vocabulary.map(StepTokenVocabulary::tokens).orElse(List.of())))
           : Optional.empty();
       String description = modelDir + options.adapterDir().map(a -> " + " + a).orElse("");

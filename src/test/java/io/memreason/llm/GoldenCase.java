@@ -19,7 +19,10 @@ import java.util.stream.Stream;
  */
 public record GoldenCase(Path dir, JsonObject inputs, JsonObject expected) {
 
-  /** The shared cases plus every folder named in {@code -Dmemreason.golden.dirs=a,b,...}. */
+  /**
+   * The shared cases plus every folder named in {@code -Dmemreason.golden.dirs=a,b,...} that is not a reference-run
+   * case (those are ReferenceRunTest's).
+   */
   static List<Path> all() {
     List<Path> dirs = new ArrayList<>();
     String shared = System.getProperty("memreason.shared");
@@ -30,8 +33,7 @@ public record GoldenCase(Path dir, JsonObject inputs, JsonObject expected) {
         throw new UncheckedIOException(e);
       }
     }
-    String extra = System.getProperty("memreason.golden.dirs", "");
-    Arrays.stream(extra.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(Path::of).forEach(dirs::add);
+    CaseFolders.listed().stream().filter(dir -> !CaseFolders.isReferenceRun(dir)).forEach(dirs::add);
     return dirs;
   }
 

@@ -172,6 +172,14 @@ public final class SafetensorsCheckpoint implements TensorSource, AutoCloseable 
     }
   }
 
+  /** Elements {@code [from, from + count)} of a floating-point tensor in row-major order, widened to float32. */
+  public float[] floats(String name, long from, int count) {
+    TensorLocation loc = locate(name);
+    float[] out = new float[count];
+    loc.file().readFloats(loc.info(), from, count).asFloatBuffer().get(out);
+    return out;
+  }
+
   private TensorLocation locate(String name) {
     TensorLocation loc = tensors.get(name);
     if (loc == null) {
