@@ -6,6 +6,7 @@ import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.avro.Task;
 import io.memreason.config.MemreasonConfig;
+import io.memreason.console.TracePrinter;
 import io.memreason.kafka.ClientProperties;
 import io.memreason.pipeline.TraceSubscription;
 import io.memreason.pipeline.serde.AvroSerdes;

@@ -1,6 +1,7 @@
 package io.memreason.cli;
 
 import io.memreason.config.MemreasonConfig;
+import io.memreason.console.ShutdownSignal;
 import io.memreason.kafka.EmbeddedKafka;
 import io.memreason.kafka.TopicCreator;
 import java.nio.file.Files;

@@ -2,6 +2,11 @@ package io.memreason.cli;
 
 import io.memreason.avro.Question;
 import io.memreason.config.MemreasonConfig;
+import io.memreason.console.ShutdownSignal;
+import io.memreason.console.TracePrinter;
+import io.memreason.demo.LearningDemo;
+import io.memreason.demo.QuestionFeed;
+import io.memreason.demo.SampleQuestions;
 import io.memreason.feedback.FeedbackAggregator;
 import io.memreason.feedback.RetrainTrigger;
 import io.memreason.kafka.EmbeddedKafka;

@@ -1,6 +1,7 @@
 package io.memreason.cli;
 
 import io.memreason.config.MemreasonConfig;
+import io.memreason.console.ShutdownSignal;
 import io.memreason.feedback.FeedbackAggregator;
 import io.memreason.feedback.RetrainJob;
 import io.memreason.feedback.RetrainTrigger;
