@@ -45,6 +45,10 @@ public final class TokenFile {
 
   /** Every entry of the file; a line that is not {@code NAME SHA256 ROLES}, or a name used twice, is an error. */
   public static List<Entry> read(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalStateException("the tokens file " + file + " (web.tokens-file) does not exist: create it with"
+          + " `memreason token add NAME --roles watch,ask,label --file " + file + "`");
+    }
     List<String> lines;
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
