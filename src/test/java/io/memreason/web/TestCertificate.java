@@ -32,11 +32,11 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * A self-signed server certificate for 127.0.0.1 and localhost, made at test time (nothing secret is in the
  * repository): its PKCS12 keystore, and an SSL context that trusts exactly this certificate.
  */
-final class TestCertificate {
-  final X509Certificate certificate;
+public final class TestCertificate {
+  public final X509Certificate certificate;
   private final KeyPair keys;
 
-  TestCertificate() {
+  public TestCertificate() {
     try {
       KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
       generator.initialize(new ECGenParameterSpec("secp256r1"));
@@ -57,7 +57,7 @@ final class TestCertificate {
   }
 
   /** Writes the key and certificate as a PKCS12 keystore with this password. */
-  Path writeKeystore(Path file, String password) {
+  public Path writeKeystore(Path file, String password) {
     try (OutputStream out = Files.newOutputStream(file)) {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
@@ -72,7 +72,7 @@ final class TestCertificate {
   }
 
   /** A client context that trusts this certificate and nothing else. */
-  SSLContext trustingIt() {
+  public SSLContext trustingIt() {
     try {
       KeyStore trust = KeyStore.getInstance("PKCS12");
       trust.load(null, null);
@@ -88,7 +88,7 @@ final class TestCertificate {
   }
 
   /** Base64 of the SHA-256 of the public key (SPKI): what Chromium's --ignore-certificate-errors-spki-list takes. */
-  String spkiSha256() {
+  public String spkiSha256() {
     try {
       return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(keys.getPublic().getEncoded()));
     } catch (GeneralSecurityException e) {
