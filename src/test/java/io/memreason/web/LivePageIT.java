@@ -66,7 +66,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The live page end to end in a real headless Chromium: the embedded broker, the pipeline on the integration tests'
- * model ({@link PipelineFixture#reasoner()}), the monitor and the web server, all in this JVM.
+ * model ({@link PipelineFixture#reasoner()}), the monitor and the web server, all in this JVM. The server speaks
+ * HTTPS with a self-signed certificate made for the test (Chromium ignores errors for that certificate only) and asks
+ * for tokens: the page is signed in through its own sign-in box, and the label lands under the token's name.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the screenshot is taken before the injected trace joins
@@ -82,12 +84,21 @@ class LivePageIT {
   private static HeadlessChromium chromium;
   private static KafkaProducer<byte[], byte[]> producer;
   private static AvroSerdes serdes;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private static Path secrets;
+  private static String token;
+  private static HttpClient http;
 
   @BeforeAll
   static void start(EmbeddedKafka kafka) throws Exception {
+    secrets = Files.createTempDirectory("memreason-live-page");
+    TestCertificate certificate = new TestCertificate();
+    String password = UUID.randomUUID().toString();
+    token = TokenFile.add(secrets.resolve("tokens"), "ana", java.util.EnumSet.allOf(Role.class));
+    http = HttpClient.newBuilder().sslContext(certificate.trustingIt()).build();
     config = PipelineFixture.withTopics(PipelineFixture.config(kafka.bootstrapServers(), "web")
-        .with(Map.of("web.host", "127.0.0.1", "web.port", "0")));
+        .with(Map.of("web.host", "127.0.0.1", "web.port", "0", "web.tokens-file", secrets.resolve("tokens").toString(),
+            "web.tls.keystore", certificate.writeKeystore(secrets.resolve("server.p12"), password).toString(),
+            "web.tls.keystore-password-file", Files.writeString(secrets.resolve("password"), password).toString())));
     serdes = AvroSerdes.forConfig(config.kafka());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     reasoner = PipelineFixture.reasoner();
@@ -95,7 +106,7 @@ class LivePageIT {
     monitor = TraceMonitor.start(config);
     web = WebServer.start(config.web(), registry, () -> Health.of(pipeline.state()), monitor);
     producer = new KafkaProducer<>(ClientProperties.producer(config));
-    chromium = new HeadlessChromium(1440, 900);
+    chromium = new HeadlessChromium(1440, 900, "--ignore-certificate-errors-spki-list=" + certificate.spkiSha256());
     pipeline.awaitRunning(WAIT);
   }
 
@@ -112,6 +123,9 @@ class LivePageIT {
         failure = failure == null ? e : failure;
       }
     }
+    try (var files = Files.walk(secrets)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
     if (failure != null) {
       throw failure;
     }
@@ -120,7 +134,21 @@ class LivePageIT {
   @Test
   @Order(1)
   void showsTheStepsAndTheAnswerLiveAndRecordsTheLabelOnTheFeedbackTopic() throws Exception {
-    WebDriver page = open("/");
+    WebDriver page = chromium.driver;
+    page.get(base() + "/");
+    // Signed out, the page shows the sign-in box and nothing else it would need a role for.
+    waitFor(page, d -> d.findElement(By.id("signin")).isDisplayed());
+    assertFalse(page.findElement(By.id("ask")).isDisplayed());
+    page.findElement(By.id("signin-token")).sendKeys(token);
+    page.findElement(By.cssSelector("#signin button[type='submit']")).click();
+    waitFor(page, d -> d.findElement(By.id("connection")).getText().equals("live"));
+    assertEquals("ana", page.findElement(By.id("signed-in-name")).getText());
+    assertEquals("", page.findElement(By.id("signin-token")).getAttribute("value"), "the box forgets the token");
+    assertEquals(Boolean.TRUE, script(page, "return !document.cookie.includes(arguments[0])"
+        + " && localStorage.length === 0 && sessionStorage.length === 0 && !location.href.includes(arguments[0])"
+        + " && !document.documentElement.outerHTML.includes(arguments[0])", token),
+        "the token is in no script-readable place: an HttpOnly cookie only");
+    page = open("/");
     script(page, "window.sameDocument = true");
     assertEquals("no labels yet", page.findElement(By.id("fig-accuracy")).getText());
 
@@ -172,7 +200,7 @@ class LivePageIT {
     Feedback feedback = feedbackOn(id);
     assertEquals(Verdict.INCORRECT, feedback.getVerdict());
     assertEquals(List.of(new StepVerdict(wrongStep, false, null)), feedback.getStepVerdicts());
-    assertEquals("web", feedback.getLabeller());
+    assertEquals("ana", feedback.getLabeller(), "the labeller is the signed-in token's name");
 
     // The accuracy panel shows what the feedback aggregator publishes.
     publishAccuracy(reasoner.modelVersion(), 12, 9, 5, 2);
@@ -226,17 +254,21 @@ class LivePageIT {
   private WebDriver open(String path) {
     WebDriver page = chromium.driver;
     page.get("about:blank");
-    page.get("http://127.0.0.1:" + web.port() + path);
+    page.get(base() + path);
     waitFor(page, d -> d.findElement(By.id("connection")).getText().equals("live"));
     return page;
+  }
+
+  private static String base() {
+    return "https://127.0.0.1:" + web.port();
   }
 
   private static String card(String id) {
     return ".card[data-question-id='" + id + "']";
   }
 
-  private static Object script(WebDriver page, String js) {
-    return ((JavascriptExecutor) page).executeScript(js);
+  private static Object script(WebDriver page, String js, Object... arguments) {
+    return ((JavascriptExecutor) page).executeScript(js, arguments);
   }
 
   /** The exact text of an element (Selenium's getText normalizes whitespace). */
@@ -251,16 +283,16 @@ class LivePageIT {
 
   private String ask(String question) throws Exception {
     String body = "{\"text\": \"" + question + "\", \"task\": \"ATLAS\"}";
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.port() + "/api/questions"))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + "/api/questions"))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(202, r.statusCode(), r.body());
     return JsonParser.parseString(r.body()).getAsJsonObject().get("id").getAsString();
   }
 
   private JsonObject answer(String id) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.port()
-        + "/api/answers/" + id + "?timeoutMs=" + WAIT.toMillis())).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + "/api/answers/" + id + "?timeoutMs="
+        + WAIT.toMillis())).header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
     return JsonParser.parseString(r.body()).getAsJsonObject();
   }
