@@ -119,7 +119,10 @@ class ClusterAddOnsTest {
     assertTrue(Tree.map(service, "metadata", "labels").entrySet().containsAll(selector.entrySet()));
     Map<String, Object> endpoint = maps(monitor, "spec", "endpoints").get(0);
     assertEquals(WebServer.METRICS_PATH, string(endpoint, "path"));
-    assertEquals(string(maps(service, "spec", "ports").get(0), "name"), string(endpoint, "port"));
+    Map<String, Object> metricsPort = maps(service, "spec", "ports").stream()
+        .filter(p -> string(endpoint, "port").equals(p.get("name"))).findFirst().orElseThrow();
+    assertEquals(String.valueOf(server().web().metricsPort().orElseThrow()), string(metricsPort, "port"),
+        "Prometheus scrapes the port without sign-in");
   }
 
   @Test

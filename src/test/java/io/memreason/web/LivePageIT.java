@@ -250,6 +250,55 @@ class LivePageIT {
     assertEquals(Boolean.TRUE, script(page, "return window.injected === undefined"), "nothing from the model ran");
   }
 
+  /**
+   * The cross-site form post: a page on another site (localhost is another site than 127.0.0.1) that the signed-in
+   * browser visits submits a form at the API. The browser does not send the SameSite=Strict cookie with it, says it
+   * is cross-site, and the server refuses it; no question is produced.
+   */
+  @Test
+  @Order(3)
+  void aFormOnAnotherSiteCannotAskInTheSignedInVisitorsName() throws Exception {
+    String text = "cross-site-" + UUID.randomUUID();
+    String form = "<!DOCTYPE html><html><body><form id=\"f\" method=\"post\" enctype=\"text/plain\" action=\""
+        + base() + "/api/questions\"><input name='{\"text\": \"" + text + "\", \"x\": \"' value='\"}'></form>"
+        + "<script>document.getElementById('f').submit()</script></body></html>";
+    com.sun.net.httpserver.HttpServer evil = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    evil.createContext("/", exchange -> {
+      byte[] body = form.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    evil.start();
+    try {
+      WebDriver page = open("/");
+      assertEquals("ana", page.findElement(By.id("signed-in-name")).getText(), "the visitor is signed in");
+      page.get("http://localhost:" + evil.getAddress().getPort() + "/");
+      waitFor(page, d -> d.getCurrentUrl().startsWith(base() + "/api/questions"));
+      String refusal = page.findElement(By.tagName("body")).getText();
+      assertTrue(refusal.contains("\"error\""), refusal);
+      assertFalse(refusal.contains("\"id\""), refusal);
+    } finally {
+      evil.stop(0);
+    }
+    String topic = config.topics().questions();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(ClientProperties.readCommittedConsumer(config))) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          assertFalse(serdes.serde(io.memreason.avro.Question.class).deserializer().deserialize(topic, r.value())
+              .getText().equals(text), "the cross-site form asked a question");
+        }
+      }
+    }
+  }
+
   /** The page in a fresh document (a new address differing only in its #fragment would not reload it). */
   private WebDriver open(String path) {
     WebDriver page = chromium.driver;
