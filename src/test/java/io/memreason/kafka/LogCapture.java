@@ -2,9 +2,10 @@ package io.memreason.kafka;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.logging.log4j.Level;
@@ -53,7 +54,8 @@ public final class LogCapture implements AutoCloseable {
       root.removeAppender("stderr");
       root.addAppender(console, Level.WARN, null);
     }
-    List<LoggerConfig> all = new ArrayList<>(config.getLoggers().values());
+    // getLoggers() holds the root too; each logger is changed (and its level remembered) once.
+    Set<LoggerConfig> all = new LinkedHashSet<>(config.getLoggers().values());
     all.add(root);
     for (LoggerConfig logger : all) {
       levels.put(logger, logger.getLevel());

@@ -26,5 +26,7 @@ class SecretLogLinesTest {
       assertFalse(lines.stream().anyMatch(l -> l.contains(token) || l.contains("Authorization")), lines.toString());
       assertTrue(lines.stream().anyMatch(l -> l.contains("Accept: text/event-stream")), "other debug lines stay");
     }
+    assertFalse(LoggerFactory.getLogger("org.eclipse.jetty.http.HttpParser").isDebugEnabled(),
+        "closing the capture restores the levels");
   }
 }
