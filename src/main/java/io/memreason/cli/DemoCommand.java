@@ -68,6 +68,7 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MemreasonConfig c = config.load(WEB_DEFAULTS);
+    WebServer.check(c.web());
     if (learn && c.model().dir().isPresent()) {
       throw new IllegalArgumentException("demo --learn teaches the default model its atlas world: leave model.dir"
           + " empty (it is " + c.model().dir().get() + ")");

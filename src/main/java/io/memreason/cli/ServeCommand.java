@@ -41,6 +41,8 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     MemreasonConfig c = config.load();
     log.info("configuration: {}", c.settings().redacted());
+    // Before minutes of model loading: a server that could not start says so now.
+    WebServer.check(c.web());
     // Each component logs in to Kafka as its own principal when kafka.<component>.* says so.
     MemreasonConfig inference = c.forComponent(Component.INFERENCE);
     if (c.topics().create()) {

@@ -24,6 +24,9 @@ import java.util.regex.Pattern;
  */
 final class WebAccess {
   static final String COOKIE = "memreason_token";
+  static final String NO_TOKENS_FILE = "web.auth=tokens needs web.tokens-file: create one with `memreason token add"
+      + " NAME --roles watch,ask,label --file FILE` and set web.tokens-file=FILE (or, on this machine only,"
+      + " web.host=127.0.0.1 and web.auth=none)";
   private static final Set<String> URL_TOKEN_PARAMETERS = Set.of("token", "access_token", "api_key", "apikey");
   /** Characters a token may have to be kept in a cookie unquoted (memreason's tokens are base64url). */
   private static final Pattern COOKIE_SAFE = Pattern.compile("[A-Za-z0-9._~+/=-]+");
@@ -58,9 +61,7 @@ final class WebAccess {
     Optional<Tokens> tokens = Optional.empty();
     if (web.auth().tokens()) {
       tokens = Optional.of(new Tokens(web.auth().tokensFile().orElseThrow(() -> new IllegalStateException(
-          "web.auth=tokens needs web.tokens-file: create one with `memreason token add NAME --roles watch,ask,label"
-              + " --file FILE` and set web.tokens-file=FILE (or, on this machine only, web.host=127.0.0.1 and"
-              + " web.auth=none)"))));
+          NO_TOKENS_FILE))));
     }
     return new WebAccess(tokens, web.tls().keystore().isPresent(), registry);
   }

@@ -69,7 +69,12 @@ public final class WebServer implements AutoCloseable {
    */
   public static WebServer start(MemreasonConfig.Web config, PrometheusMeterRegistry registry, Supplier<Health> health,
                                 TraceMonitor monitor) {
-    refuseOpenAccessOffLoopback(config);
+    check(config);
+    if (!config.auth().tokens() && !isLoopback(config.host())) {
+      log.warn("the HTTP server on {}:{} has no authentication (web.auth=none, web.allow-unauthenticated=true): anyone"
+          + " who can reach it can ask questions, read every trace and label answers, which retrains the model",
+          config.host(), config.port());
+    }
     WebAccess access = WebAccess.forConfig(config, registry);
     Quotas quotas = new Quotas(config.limits(), monitor.config.pipeline().answerTimeoutMs(), registry,
         System::currentTimeMillis);
@@ -149,21 +154,23 @@ public final class WebServer implements AutoCloseable {
   }
 
   /**
-   * Without tokens anyone who reaches the port may ask (GPU time), read every trace and label answers, which retrains
-   * the model: that is only allowed on loopback, or when explicitly wanted, and then said at every start.
+   * Fails when the server could not start as configured, so that {@code serve} says so before it loads a model: a
+   * tokens file that is missing or broken, a keystore or password that cannot be read, or no authentication on an
+   * address other machines reach. Without tokens anyone who reaches the port may ask (GPU time), read every trace and
+   * label answers, which retrains the model: that is only allowed on loopback, or when explicitly wanted (and then
+   * said at every start).
    */
-  private static void refuseOpenAccessOffLoopback(MemreasonConfig.Web config) {
-    if (config.auth().tokens() || isLoopback(config.host())) {
-      return;
-    }
-    if (!config.auth().allowUnauthenticated()) {
+  public static void check(MemreasonConfig.Web config) {
+    if (!config.auth().tokens() && !isLoopback(config.host()) && !config.auth().allowUnauthenticated()) {
       throw new IllegalStateException("refusing to serve without authentication (web.auth=none) on " + config.host()
           + ", which other machines can reach: set web.auth=tokens with web.tokens-file, bind web.host=127.0.0.1,"
           + " or set web.allow-unauthenticated=true if anyone on that network may ask, watch and label");
     }
-    log.warn("the HTTP server on {}:{} has no authentication (web.auth=none, web.allow-unauthenticated=true): anyone"
-        + " who can reach it can ask questions, read every trace and label answers, which retrains the model",
-        config.host(), config.port());
+    if (config.auth().tokens()) {
+      TokenFile.read(config.auth().tokensFile().orElseThrow(() -> new IllegalStateException(WebAccess.NO_TOKENS_FILE)));
+    }
+    config.tls().keystore().ifPresent(keystore ->
+        HttpsConnectors.open(keystore, HttpsConnectors.password(config.tls(), System::getenv)));
   }
 
   static boolean isLoopback(String host) {
