@@ -67,16 +67,20 @@ function statusText(status) {
 // ---------------------------------------------------------------------------------------------------------------
 // The live stream
 
+let stream = null;
+
 function connect() {
   const connection = $('connection');
-  const stream = new EventSource('/api/stream');
-  stream.onopen = () => {
+  const source = new EventSource('/api/stream');
+  stream = source;
+  source.onopen = () => {
     connection.dataset.state = 'live';
     connection.textContent = 'live';
   };
-  stream.onerror = async () => {
+  source.onerror = async () => {
     connection.dataset.state = 'lost';
-    if (stream.readyState !== EventSource.CLOSED) {
+    if (source !== stream) return;
+    if (source.readyState !== EventSource.CLOSED) {
       connection.textContent = 'reconnecting…';
       return;
     }
@@ -89,8 +93,8 @@ function connect() {
       connection.textContent = 'refused: too many live pages open? Close some and reload.';
     }
   };
-  stream.addEventListener('trace', (e) => onTrace(JSON.parse(e.data)));
-  stream.addEventListener('figures', (e) => renderFigures(JSON.parse(e.data)));
+  source.addEventListener('trace', (e) => onTrace(JSON.parse(e.data)));
+  source.addEventListener('figures', (e) => renderFigures(JSON.parse(e.data)));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -553,6 +557,14 @@ function start() {
   $('ask').addEventListener('submit', ask);
   $('signin').addEventListener('submit', signIn);
   $('signout').addEventListener('click', signOut);
+  // A page left for another (or kept in the back/forward cache) gives its place among the server's open streams
+  // back, and takes one again when it is shown.
+  window.addEventListener('pagehide', () => {
+    if (stream) stream.close();
+  });
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted && stream && may('watch')) connect();
+  });
   loadSession();
 }
 

@@ -86,6 +86,7 @@ class LivePageIT {
   private static AvroSerdes serdes;
   private static Path secrets;
   private static String token;
+  private static String watcher;
   private static HttpClient http;
 
   @BeforeAll
@@ -94,6 +95,7 @@ class LivePageIT {
     TestCertificate certificate = new TestCertificate();
     String password = UUID.randomUUID().toString();
     token = TokenFile.add(secrets.resolve("tokens"), "ana", java.util.EnumSet.allOf(Role.class));
+    watcher = TokenFile.add(secrets.resolve("tokens"), "walt", java.util.EnumSet.of(Role.WATCH));
     http = HttpClient.newBuilder().sslContext(certificate.trustingIt()).build();
     config = PipelineFixture.withTopics(PipelineFixture.config(kafka.bootstrapServers(), "web")
         .with(Map.of("web.host", "127.0.0.1", "web.port", "0", "web.tokens-file", secrets.resolve("tokens").toString(),
@@ -299,12 +301,35 @@ class LivePageIT {
     }
   }
 
+  /** A token with the watch role only: the page shows the traces, and neither the ask form nor the labelling. */
+  @Test
+  @Order(4)
+  void showsOnlyTheControlsTheTokensRolesAllow() {
+    WebDriver page = open("/");
+    page.findElement(By.id("signout")).click();
+    waitFor(page, d -> d.findElement(By.id("signin")).isDisplayed());
+    page.findElement(By.id("signin-token")).sendKeys(watcher);
+    page.findElement(By.cssSelector("#signin button[type='submit']")).click();
+    waitFor(page, d -> d.findElement(By.id("connection")).getText().equals("live"));
+    assertEquals("walt", page.findElement(By.id("signed-in-name")).getText());
+    assertFalse(page.findElement(By.id("ask")).isDisplayed(), "no ask form without the ask role");
+    WebElement card = waitFor(page, d -> d.findElement(By.cssSelector(".card .status")));
+    card.click();
+    waitFor(page, d -> d.findElement(By.id("no-labelling")).isDisplayed());
+    assertEquals(List.of(), page.findElements(By.cssSelector("#detail .verdict, #detail .mark-wrong")),
+        "no labelling controls without the label role");
+  }
+
   /** The page in a fresh document (a new address differing only in its #fragment would not reload it). */
   private WebDriver open(String path) {
     WebDriver page = chromium.driver;
     page.get("about:blank");
     page.get(base() + path);
-    waitFor(page, d -> d.findElement(By.id("connection")).getText().equals("live"));
+    try {
+      waitFor(page, d -> d.findElement(By.id("connection")).getText().equals("live"));
+    } catch (org.openqa.selenium.TimeoutException e) {
+      throw new AssertionError("the page is not live: " + page.findElement(By.id("connection")).getText(), e);
+    }
     return page;
   }
 
