@@ -52,7 +52,7 @@ final class AskCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    MemreasonConfig c = config.load();
+    MemreasonConfig c = config.load().forComponent(MemreasonConfig.Component.ASK);
     Question q = Question.newBuilder().setId(id != null ? id : UUID.randomUUID().toString()).setText(text)
         .setTask(task).setOptions(options == null || options.isEmpty() ? null : options)
         .setSubmittedAt(Instant.now()).build();

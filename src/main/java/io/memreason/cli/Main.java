@@ -11,7 +11,7 @@ import picocli.CommandLine.ParseResult;
     subcommands = {CommandLine.HelpCommand.class, BrokerCommand.class, ServeCommand.class, AskCommand.class,
         DemoCommand.class, BenchCommand.class, ScoreCommand.class, TrainCommand.class, EvalCommand.class,
         BootstrapCommand.class, RetrainCommand.class, FetchModelCommand.class,
-        ImportReferenceCommand.class})
+        ImportReferenceCommand.class, TokenCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

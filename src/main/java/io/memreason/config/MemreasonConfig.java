@@ -9,8 +9,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Every setting of memreason, typed, in one tree. Built from {@link Settings}; see config/memreason.properties
@@ -50,8 +54,59 @@ public record MemreasonConfig(
    * The HTTP server of the page, the API, /metrics and /health.
    *
    * @param recentQuestions how many of the latest questions the live page keeps and shows to a newly opened page
+   * @param metricsPort a second port serving /metrics and /health without sign-in; empty = /metrics on {@code port},
+   *     for callers with the watch role
    */
-  public record Web(String host, int port, int recentQuestions) {}
+  public record Web(String host, int port, int recentQuestions, Auth auth, Tls tls, Limits limits,
+                    OptionalInt metricsPort) {
+
+    /**
+     * Who may use the server.
+     *
+     * @param tokens {@code web.auth=tokens}: every request but /health needs a token of {@code tokensFile}
+     * @param allowUnauthenticated lets {@code web.auth=none} listen on an address other machines reach
+     */
+    public record Auth(boolean tokens, Optional<Path> tokensFile, boolean allowUnauthenticated) {}
+
+    /**
+     * HTTPS. The keystore's password is never a configuration value: it is read from {@code passwordFile} when that
+     * is set, else from the environment variable {@code passwordEnv}.
+     *
+     * @param redirectPort a plain-HTTP port that only redirects to HTTPS; empty = no plain HTTP at all
+     */
+    public record Tls(Optional<Path> keystore, Optional<Path> passwordFile, String passwordEnv,
+                      OptionalInt redirectPort) {}
+
+    /** Quotas: per token (per minute, outstanding, open streams), and in all (open streams, body size). */
+    public record Limits(int askPerMinute, int askOutstanding, int labelPerMinute, int maxBodyBytes,
+                         int streamsPerToken, int maxStreams) {}
+  }
+
+  /**
+   * The parts of memreason that talk to Kafka. Each may log in as a principal of its own: the keys
+   * {@code kafka.<component>.*} (e.g. {@code kafka.inference.sasl.jaas.config}) override {@code kafka.*} for that
+   * component's clients only (see {@link #forComponent}).
+   */
+  public enum Component {
+    /** The inference pipeline (Kafka Streams) and the serving model's follower of model-versions. */
+    INFERENCE,
+    /** The feedback aggregator (Kafka Streams). */
+    FEEDBACK,
+    /** The retraining job: reads training-examples, announces model versions. */
+    RETRAIN,
+    /** The HTTP server: follows the topics for the page, produces questions and feedback. */
+    WEB,
+    /** The ask command: produces a question, follows its steps and answer. */
+    ASK;
+
+    /** The key segment: {@code kafka.<key>.*}. */
+    public String key() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  private static final Set<String> COMPONENT_KEYS =
+      Arrays.stream(Component.values()).map(Component::key).collect(Collectors.toUnmodifiableSet());
 
   /** The feedback aggregator: its Streams application id, how long labels wait for answers, how long answers stay. */
   public record Feedback(String applicationId, long waitForAnswerMs, long answerRetentionMs, long punctuateIntervalMs) {}
@@ -76,11 +131,30 @@ public record MemreasonConfig(
 
   /** Defaults, then the optional file, then the environment, then explicit overrides. */
   public static MemreasonConfig load(Optional<Path> file, Map<String, String> env, Map<String, String> overrides) {
-    Settings s = Settings.defaults();
+    return load(file, env, Map.of(), overrides);
+  }
+
+  /**
+   * Defaults, then a command's own defaults (e.g. the demo's loopback address), then the optional file, the
+   * environment and explicit overrides.
+   */
+  public static MemreasonConfig load(Optional<Path> file, Map<String, String> env, Map<String, String> commandDefaults,
+                                     Map<String, String> overrides) {
+    Settings s = Settings.defaults().with(commandDefaults);
     if (file.isPresent()) {
       s = s.withFile(file.get());
     }
     return from(s.withEnvironment(env).with(overrides));
+  }
+
+  /**
+   * This configuration as one component sees it: its {@code kafka.<component>.*} keys replace the {@code kafka.*}
+   * keys of the same name, so its clients (producers, consumers, admin, Streams) log in as its own principal.
+   */
+  public MemreasonConfig forComponent(Component component) {
+    Map<String, String> own = new TreeMap<>();
+    settings.prefixed("kafka." + component.key() + ".").forEach((k, v) -> own.put("kafka." + k, v));
+    return own.isEmpty() ? this : with(own);
   }
 
   /** This configuration with some keys replaced, e.g. the bootstrap servers of an embedded broker. */
@@ -89,7 +163,9 @@ public record MemreasonConfig(
   }
 
   public static MemreasonConfig from(Settings s) {
-    Map<String, String> client = s.prefixed("kafka.");
+    Map<String, String> client = new TreeMap<>(s.prefixed("kafka."));
+    // kafka.<component>.* belong to one component's clients only (forComponent), never to every client.
+    client.keySet().removeIf(k -> COMPONENT_KEYS.contains(k.split("\\.", 2)[0]));
     Map<String, String> streams = s.prefixed("streams.");
     Kafka kafka = new Kafka(s.string("kafka.bootstrap.servers"), client, streams,
         s.string("streams.application.id"), oneOf(s, "serde.format", "soe", "registry"), s.string("serde.registry.url"),
@@ -108,7 +184,15 @@ public record MemreasonConfig(
         positive(s, "engine.max-batch"), positive(s, "engine.queue-capacity"), positive(s, "engine.max-new-tokens"),
         positive(s, "engine.max-total-tokens"), (float) s.decimal("engine.temperature"),
         (float) s.decimal("engine.top-p"), s.integer("engine.top-k"));
-    Web web = new Web(s.string("web.host"), s.integer("web.port"), positive(s, "web.recent-questions"));
+    Web web = new Web(s.string("web.host"), s.integer("web.port"), positive(s, "web.recent-questions"),
+        new Web.Auth(oneOf(s, "web.auth", "tokens", "none").equals("tokens"), optionalPath(s, "web.tokens-file"),
+            s.bool("web.allow-unauthenticated")),
+        new Web.Tls(optionalPath(s, "web.tls.keystore"), optionalPath(s, "web.tls.keystore-password-file"),
+            s.string("web.tls.keystore-password-env"), optionalPort(s, "web.tls.redirect-port")),
+        new Web.Limits(positive(s, "web.ask-per-minute"), positive(s, "web.ask-outstanding"),
+            positive(s, "web.label-per-minute"), positive(s, "web.max-body-bytes"), positive(s, "web.streams-per-token"),
+            positive(s, "web.max-streams")),
+        optionalPort(s, "web.metrics-port"));
     Feedback feedback = new Feedback(s.string("feedback.application-id"), positiveLong(s, "feedback.wait-for-answer-ms"),
         positiveLong(s, "feedback.answer-retention-ms"), positiveLong(s, "feedback.punctuate-interval-ms"));
     Retrain retrain = new Retrain(oneOf(s, "retrain.trigger", "off", "in-process").equals("in-process"),
@@ -217,6 +301,18 @@ public record MemreasonConfig(
       }
     }
     throw new ConfigException(key + " must be one of " + String.join(", ", allowed) + ", not '" + v + "'");
+  }
+
+  /** A port number, 0 for any free one, or empty for none. */
+  private static OptionalInt optionalPort(Settings s, String key) {
+    if (s.string(key).isEmpty()) {
+      return OptionalInt.empty();
+    }
+    int port = s.integer(key);
+    if (port < 0 || port > 65535) {
+      throw new ConfigException(key + " must be a port number (0 for any free one) or empty, not " + port);
+    }
+    return OptionalInt.of(port);
   }
 
   private static Optional<Path> optionalPath(Settings s, String key) {

@@ -176,9 +176,12 @@ public final class Settings {
     return out;
   }
 
-  /** True for keys whose values must never be printed or logged. */
+  /**
+   * True for keys whose values must never be printed or logged. A key that names where a secret is kept (a file, an
+   * environment variable: {@code web.tls.keystore-password-file}) is not one.
+   */
   public static boolean isSecret(String key) {
-    return SECRET_KEY.matcher(key).matches();
+    return SECRET_KEY.matcher(key).matches() && !key.endsWith("-file") && !key.endsWith("-env");
   }
 
   private static String resolve(String raw) {

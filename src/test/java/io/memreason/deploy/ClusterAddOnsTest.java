@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.memreason.cli.Main;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.hub.ModelLocation;
+import io.memreason.kafka.ComponentAcls;
 import io.memreason.pipeline.InferenceTopology;
 import io.memreason.web.WebServer;
 import java.io.IOException;
@@ -22,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -66,27 +66,47 @@ class ClusterAddOnsTest {
     assertEquals(Set.of(t.modelVersions(), t.trainingExamples(), t.feedbackStats()), compacted);
   }
 
+  /**
+   * Each component's Kafka user has exactly the ACLs the component needs (those KafkaPrincipalsIT runs the pipeline
+   * with), for the topics, groups and transactional ids of the pods' configuration; KEDA's only describes.
+   */
   @Test
-  void strimziUserMayUseTheTopicsGroupAndTransactionsOfTheApplication() {
+  void strimziUsersHaveExactlyTheAclsOfTheirComponent() {
     MemreasonConfig c = server();
-    List<Map<String, Object>> acls = maps(Kustomize.render("k8s/strimzi").one("KafkaUser", "memreason"),
-        "spec", "authorization", "acls");
-    String id = c.kafka().applicationId();
-    for (String topic : topicNames(c.topics())) {
-      assertTrue(allows(acls, "topic", topic, "Read") && allows(acls, "topic", topic, "Write"), topic);
+    Manifests strimzi = Kustomize.render("k8s/strimzi");
+    Map<MemreasonConfig.Component, List<ComponentAcls.Acl>> expected = ComponentAcls.of(c);
+    for (MemreasonConfig.Component component : MemreasonConfig.Component.values()) {
+      Map<String, Object> user = strimzi.one("KafkaUser", "memreason-" + component.key());
+      assertEquals("scram-sha-512", string(user, "spec", "authentication", "type"));
+      assertEquals(expected.get(component).stream().map(ClusterAddOnsTest::strimzi).collect(Collectors.toSet()),
+          maps(user, "spec", "authorization", "acls").stream().map(ClusterAddOnsTest::declared)
+              .collect(Collectors.toSet()), component.key());
     }
-    String changelog = id + "-" + InferenceTopology.PENDING_STORE + "-changelog";
-    assertTrue(allows(acls, "topic", changelog, "Create"), "Streams creates " + changelog);
-    assertTrue(allows(acls, "group", id, "Read"));
-    assertTrue(allows(acls, "transactionalId", id + "-" + UUID.randomUUID() + "-1", "Write"),
-        "exactly-once transactional ids are <application id>-<process id>-<thread>");
+    Map<String, Object> autoscaler = strimzi.one("KafkaUser", "memreason-autoscaler");
+    assertEquals(Set.of("Describe topic literal " + c.topics().questions(),
+        "Describe group literal " + c.kafka().applicationId()),
+        maps(autoscaler, "spec", "authorization", "acls").stream().map(ClusterAddOnsTest::declared)
+            .collect(Collectors.toSet()));
+    assertEquals(7, strimzi.all("KafkaUser").size() + 1, "a user per component and the autoscaler's");
   }
 
-  private static boolean allows(List<Map<String, Object>> acls, String type, String name, String operation) {
-    return acls.stream().anyMatch(a -> type.equals(string(a, "resource", "type"))
-        && ("prefix".equals(find(a, "resource", "patternType").orElse("literal"))
-            ? name.startsWith(string(a, "resource", "name")) : name.equals(string(a, "resource", "name")))
-        && (list(a, "operations").contains(operation) || list(a, "operations").contains("All")));
+  /** Inference's transactional-id prefix must not cover the aggregator's: one could fence the other. */
+  @Test
+  void theApplicationIdsAreNotPrefixesOfEachOther() {
+    MemreasonConfig c = server();
+    assertFalse(c.feedback().applicationId().startsWith(c.kafka().applicationId() + "-"));
+    assertFalse(c.kafka().applicationId().startsWith(c.feedback().applicationId() + "-"));
+  }
+
+  private static String strimzi(ComponentAcls.Acl a) {
+    return a.operations() + " " + (a.resourceType().equals("transactional-id") ? "transactionalId" : a.resourceType())
+        + " " + (a.prefix() ? "prefix" : "literal") + " " + a.name();
+  }
+
+  private static String declared(Map<String, Object> acl) {
+    return String.join(",", list(acl, "operations").stream().map(Object::toString).toList()) + " "
+        + string(acl, "resource", "type") + " " + find(acl, "resource", "patternType").orElse("literal") + " "
+        + string(acl, "resource", "name");
   }
 
   @Test
@@ -105,7 +125,10 @@ class ClusterAddOnsTest {
     assertTrue(Tree.map(service, "metadata", "labels").entrySet().containsAll(selector.entrySet()));
     Map<String, Object> endpoint = maps(monitor, "spec", "endpoints").get(0);
     assertEquals(WebServer.METRICS_PATH, string(endpoint, "path"));
-    assertEquals(string(maps(service, "spec", "ports").get(0), "name"), string(endpoint, "port"));
+    Map<String, Object> metricsPort = maps(service, "spec", "ports").stream()
+        .filter(p -> string(endpoint, "port").equals(p.get("name"))).findFirst().orElseThrow();
+    assertEquals(String.valueOf(server().web().metricsPort().orElseThrow()), string(metricsPort, "port"),
+        "Prometheus scrapes the port without sign-in");
   }
 
   @Test
