@@ -1,0 +1,68 @@
+package io.memreason.pipeline;
+
+import io.memreason.config.MemreasonConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * The pipeline in a process of its own with the Docker image's heap settings, for the poison tests:
+ * {@code PoisonPipelineProcess BOOTSTRAP NAME} runs on the default model with {@link FaultInjectingReasoner} until
+ * it is killed, and reports on standard output every change of the Streams state ({@code STATE RUNNING}) and twice
+ * a second its memory ({@code MEMORY heapPeak=... heapUsed=... rss=... rssPeak=...}, bytes). The heap peak is the
+ * sum of the heap pools' peaks since the start, so no allocation, however short-lived, escapes it.
+ */
+public final class PoisonPipelineProcess {
+  private PoisonPipelineProcess() {}
+
+  public static void main(String[] args) throws Exception {
+    MemreasonConfig config = PipelineFixture.configNamed(args[0], args[1]);
+    InferencePipeline pipeline = InferencePipeline.start(config,
+        new FaultInjectingReasoner(PipelineFixture.reasoner(config)), new SimpleMeterRegistry());
+    KafkaStreams.State reported = null;
+    long nextMemory = 0;
+    while (true) {
+      KafkaStreams.State state = pipeline.state();
+      if (state != reported) {
+        System.out.println("STATE " + state + (pipeline.failure() == null ? "" : " " + pipeline.failure()));
+        reported = state;
+      }
+      if (System.nanoTime() > nextMemory) {
+        System.out.println(memory());
+        nextMemory = System.nanoTime() + Duration.ofMillis(500).toNanos();
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private static String memory() throws IOException {
+    long peak = 0;
+    long used = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        peak += pool.getPeakUsage().getUsed();
+        used += pool.getUsage().getUsed();
+      }
+    }
+    long rss = 0;
+    long rssPeak = 0;
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        rss = kilobytes(line) * 1024;
+      } else if (line.startsWith("VmHWM:")) {
+        rssPeak = kilobytes(line) * 1024;
+      }
+    }
+    return "MEMORY heapPeak=" + peak + " heapUsed=" + used + " rss=" + rss + " rssPeak=" + rssPeak;
+  }
+
+  private static long kilobytes(String statusLine) {
+    return Long.parseLong(statusLine.replaceAll("[^0-9]", ""));
+  }
+}
