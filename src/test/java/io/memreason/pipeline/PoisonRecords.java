@@ -413,9 +413,14 @@ final class PoisonRecords {
     });
   }
 
-  /** A question and, right behind it, another with its id (the pair counts as one bad record: the second). */
+  /**
+   * A question and, right behind it, another with its id. The first samples at a high temperature up to 128 tokens,
+   * so it is still being answered when the second is read.
+   */
   static List<PoisonRecord> duplicatePair(int n) {
     Question first = atlas("dup" + n);
+    first.setDecoding(Decoding.newBuilder().setTemperature(10f).setTopP(null).setTopK(null).setMaxNewTokens(128)
+        .setSeed(null).build());
     Question second = atlas("dup" + n, "Is this asked twice?");
     return List.of(
         new PoisonRecord("the first of two questions with one id", WIRE, utf8(first.getId()), encode(first), List.of(),
