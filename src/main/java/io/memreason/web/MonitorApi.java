@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.Question;
+import io.memreason.pipeline.QuestionLimits;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -54,7 +55,7 @@ final class MonitorApi {
    */
   private void answer(Context ctx) {
     String id = ctx.pathParam("id");
-    if (id.length() > FeedbackRequest.MAX_ID_CHARS) {
+    if (QuestionLimits.characters(id) > FeedbackRequest.MAX_ID_CHARS) {
       throw ApiException.badRequest("a question id has at most " + FeedbackRequest.MAX_ID_CHARS + " characters");
     }
     long timeoutMs = timeoutMs(ctx.queryParam("timeoutMs"));

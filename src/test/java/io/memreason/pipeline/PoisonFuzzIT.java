@@ -18,6 +18,12 @@ import io.memreason.pipeline.PoisonRecords.Outcome;
 import io.memreason.pipeline.PoisonRecords.PoisonRecord;
 import io.memreason.pipeline.serde.AvroSerdes;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,6 +114,7 @@ class PoisonFuzzIT {
       assertEquals(1, states.stream().filter(l -> l.equals("STATE RUNNING")).count(),
           "the pipeline reached RUNNING once and never left it: " + states);
       assertAccountedFor(sent, published, config);
+      assertTheLivePageShowsTheAnsweredQuestionsOnly(log, sent);
       assertMemoryBounded(log);
     } finally {
       pipeline.destroyForcibly().waitFor();
@@ -233,6 +240,40 @@ class PoisonFuzzIT {
         Collectors.counting()));
     stepCounts.forEach((step, count) -> assertTrue(count == 1 || step.startsWith("dup"), step + " published " + count
         + " times"));
+  }
+
+  /**
+   * The live page's follower read every question too, with the pipeline's rules: it knows each answered question
+   * with its answer, and none of the questions that were dead-lettered.
+   */
+  private static void assertTheLivePageShowsTheAnsweredQuestionsOnly(Path log, List<Sent> sent) throws Exception {
+    String port = Files.readAllLines(log).stream().filter(l -> l.startsWith("WEB ")).findFirst().orElseThrow()
+        .substring(4);
+    HttpClient http = HttpClient.newHttpClient();
+    int known = 0;
+    int unknown = 0;
+    for (Sent s : sent) {
+      String id = s.record().questionId();
+      if (id == null || QuestionLimits.characters(id) > QuestionLimits.MAX_ID_CHARS || id.isBlank() || id.chars().anyMatch(Character::isISOControl)
+          || s.record().outcome() == Outcome.DUPLICATE_OR_ANSWERED) {
+        continue;
+      }
+      HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+          + "/api/answers/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20") + "?timeoutMs=0"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      boolean answered = switch (s.record().outcome()) {
+        case UNDECODABLE, INVALID, REJECTED -> false;
+        default -> true;
+      };
+      assertEquals(answered ? 200 : 404, page.statusCode(), s.record().kind() + " " + id + ": " + page.body());
+      if (answered) {
+        known++;
+      } else {
+        unknown++;
+      }
+    }
+    System.out.printf("PoisonFuzzIT: the live page knows %d answered questions and none of %d dead-lettered ones%n",
+        known, unknown);
   }
 
   /** A dead letter keeps the record byte for byte, or, when it would not fit, its start, lengths and digests. */

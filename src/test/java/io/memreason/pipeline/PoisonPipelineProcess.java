@@ -1,7 +1,11 @@
 package io.memreason.pipeline;
 
 import io.memreason.config.MemreasonConfig;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.memreason.web.Health;
+import io.memreason.web.TraceMonitor;
+import io.memreason.web.WebServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -9,22 +13,33 @@ import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * The pipeline in a process of its own with the Docker image's heap settings, for the poison tests:
- * {@code PoisonPipelineProcess BOOTSTRAP NAME} runs on the default model with {@link FaultInjectingReasoner} until
- * it is killed, and reports on standard output every change of the Streams state ({@code STATE RUNNING}) and twice
- * a second its memory ({@code MEMORY heapPeak=... heapUsed=... rss=... rssPeak=...}, bytes). The heap peak is the
- * sum of the heap pools' peaks since the start, so no allocation, however short-lived, escapes it.
+ * What {@code serve} runs, in a process of its own with the Docker image's heap settings, for the poison tests:
+ * {@code PoisonPipelineProcess BOOTSTRAP NAME} runs the pipeline on the default model with
+ * {@link FaultInjectingReasoner}, and the live page's monitor (which decodes every question too) with its HTTP
+ * server, until it is killed. It reports on standard output the server's port ({@code WEB 41234}), every change of
+ * the Streams state ({@code STATE RUNNING}) and twice a second its memory ({@code MEMORY heapPeak=... heapUsed=...
+ * rss=... rssPeak=...}, bytes). The heap peak is the sum of the heap pools' peaks since the start, so no
+ * allocation, however short-lived, escapes it.
  */
 public final class PoisonPipelineProcess {
+  /** The live page on a free port, keeping every question of a fuzz run. */
+  static final Map<String, String> WEB = Map.of("web.host", "127.0.0.1", "web.port", "0",
+      "web.recent-questions", "2000");
+
   private PoisonPipelineProcess() {}
 
   public static void main(String[] args) throws Exception {
-    MemreasonConfig config = PipelineFixture.configNamed(args[0], args[1]);
+    MemreasonConfig config = PipelineFixture.configNamed(args[0], args[1]).with(WEB);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     InferencePipeline pipeline = InferencePipeline.start(config,
-        new FaultInjectingReasoner(PipelineFixture.reasoner(config)), new SimpleMeterRegistry());
+        new FaultInjectingReasoner(PipelineFixture.reasoner(config)), registry);
+    WebServer web = WebServer.start(config.web(), registry, () -> Health.of(pipeline.state()),
+        TraceMonitor.start(config));
+    System.out.println("WEB " + web.port());
     KafkaStreams.State reported = null;
     long nextMemory = 0;
     while (true) {

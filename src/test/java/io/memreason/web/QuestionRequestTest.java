@@ -81,6 +81,41 @@ class QuestionRequestTest {
     assertEquals("text has 51 characters, more than pipeline.max-question-chars=50", e.getMessage());
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "\"temperature\": 1e9         | 1e9",
+      "\"temperature\": -1          | -1",
+      "\"topP\": 0                  | 0",
+      "\"topP\": 1.5                | 1.5",
+      "\"topK\": -1                 | -1",
+      "\"topK\": 2147483647         | 2147483647",
+      "\"maxNewTokens\": 2147483647 | 2147483647",
+      "\"maxNewTokens\": 0          | 0",
+  })
+  void refusesDecodingSettingsExactlyAsTheQuestionsTopicDoes(String json, String value) {
+    String field = json.substring(1, json.indexOf('"', 1));
+    ApiException http = assertThrows(ApiException.class,
+        () -> QuestionRequest.parse("{\"text\": \"Why?\", \"decoding\": {" + json + "}}", config));
+    io.memreason.avro.Decoding.Builder d = io.memreason.avro.Decoding.newBuilder().setTemperature(null).setTopP(null)
+        .setTopK(null).setMaxNewTokens(null).setSeed(null);
+    switch (field) {
+      case "temperature" -> d.setTemperature(Float.parseFloat(value));
+      case "topP" -> d.setTopP(Float.parseFloat(value));
+      case "topK" -> d.setTopK(Integer.parseInt(value));
+      default -> d.setMaxNewTokens(Integer.parseInt(value));
+    }
+    Question q = Question.newBuilder().setId("q1").setText("Why?").setDecoding(d.build()).setSubmittedAt(Instant.now())
+        .build();
+    var decoded = new io.memreason.pipeline.QuestionDecoder(
+        io.memreason.pipeline.serde.AvroSerdes.singleObject(List.of()).serde(Question.class).deserializer(),
+        io.memreason.pipeline.QuestionLimits.of(config)).decode("questions", null, "q1".getBytes(),
+        io.memreason.pipeline.serde.AvroSerdes.singleObject(List.of()).serde(Question.class).serializer()
+            .serialize("questions", q), Instant.now());
+    var rejected = (io.memreason.pipeline.QuestionDecoder.Rejected) decoded;
+    assertEquals("INVALID", rejected.errorType());
+    assertEquals("question 'q1': " + http.getMessage(), rejected.reason());
+  }
+
   @Test
   void countsCharactersAsCodePoints() {
     String emoji = "\uD83D\uDE00";
