@@ -49,7 +49,10 @@ public final class InferencePipeline implements AutoCloseable {
     });
   }
 
-  /** Builds the topology and starts processing; returns at once (see {@link #awaitRunning}). */
+  /**
+   * Reads the output topics' record limits ({@link OutputLimits}, a moment; at most 15 s when the cluster does not
+   * answer), builds the topology and starts processing; returns without waiting for it (see {@link #awaitRunning}).
+   */
   public static InferencePipeline start(MemreasonConfig config, Reasoner reasoner, MeterRegistry registry) {
     PipelineMetrics metrics = new PipelineMetrics(registry);
     Drain drain = new Drain();

@@ -2,6 +2,7 @@ package io.memreason.pipeline;
 
 import io.memreason.config.MemreasonConfig;
 import io.memreason.kafka.ClientProperties;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -33,6 +34,8 @@ public final class OutputLimits {
    * question id, at most 512 bytes; a dead letter's key is bounded too, see {@link DeadLetters#recordKey}).
    */
   static final int FRAMING_BYTES = 2048;
+  /** How long reading the topics' limits may take (an unreachable cluster delays the start by this much). */
+  private static final Duration READ_TIMEOUT = Duration.ofSeconds(15);
 
   private final Map<String, Integer> maxValueBytes;
   private final int otherwise;
@@ -60,9 +63,11 @@ public final class OutputLimits {
   static OutputLimits of(MemreasonConfig config, Collection<String> topics) {
     int producer = maxRequestBytes(config);
     Map<String, Integer> limits = new HashMap<>();
-    try (Admin admin = Admin.create(ClientProperties.admin(config))) {
+    Admin admin = Admin.create(ClientProperties.admin(config));
+    try {
       Map<ConfigResource, Config> described = admin.describeConfigs(topics.stream()
-          .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList()).all().get(30, TimeUnit.SECONDS);
+          .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList()).all().get(READ_TIMEOUT.toSeconds(),
+          TimeUnit.SECONDS);
       described.forEach((resource, topicConfig) -> {
         ConfigEntry entry = topicConfig.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
         int topicMax = entry == null || entry.value() == null ? producer : Integer.parseInt(entry.value());
@@ -74,6 +79,8 @@ public final class OutputLimits {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while reading the output topics' limits", e);
+    } finally {
+      admin.close(READ_TIMEOUT);
     }
     return new OutputLimits(limits, Math.max(0, producer - FRAMING_BYTES));
   }

@@ -32,7 +32,7 @@ public final class ProductionFailureHandler implements ProductionExceptionHandle
                                            SerializationExceptionOrigin origin) {
     Optional<ProducerRecord<byte[], byte[]>> instead = substitutes.insteadOf(record, exception);
     String what = record.value() == null ? "record" : record.value().getClass().getSimpleName();
-    log.warn("a {} for {} (key {}) cannot be published: {}; {}", what, record.topic(),
+    log.warn("cannot publish the {} for {} (key {}): {}; {}", what, record.topic(),
         ReasonText.quote(String.valueOf(record.key())), exception.getMessage(),
         instead.isPresent() ? "publishing a substitute that fits" : "it is dropped");
     return instead.map(r -> Response.resume(List.of(r))).orElseGet(Response::resume);
