@@ -77,9 +77,12 @@ class QuestionDecoderTest {
     assertEquals("question 'b1': text has 201 characters, more than pipeline.max-question-chars=200",
         reason(PoisonRecords.atlas("b1", "\uD83D\uDE00".repeat(201)), now));
     assertEquals("question 'b1': text is blank", reason(PoisonRecords.atlas("b1", "\u00A0\u2007\u202F\u200B\uFEFF"), now));
-    assertEquals("question '\\u000A': id contains the control character U+000A", reason(PoisonRecords.atlas("\n"), now));
+    assertEquals("question 'b1\\u000Ax': id contains the control character U+000A",
+        reason(PoisonRecords.atlas("b1\nx"), now));
+    assertEquals("question '\\u000A': id is blank", reason(PoisonRecords.atlas("\n"), now));
     assertEquals("question 'b1' has no record key: key questions by their id", ((QuestionDecoder.Rejected) decoder
-        .decode("questions", new RecordHeaders(), null, PoisonRecords.encode(PoisonRecords.atlas("b1")), now)).reason());
+        .decode("questions", new RecordHeaders(), null, PoisonRecords.encode(PoisonRecords.atlas("b1")), Instant.now()))
+        .reason());
   }
 
   private static Question at(String id, Instant submittedAt) {
