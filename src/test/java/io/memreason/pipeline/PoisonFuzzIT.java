@@ -67,8 +67,13 @@ class PoisonFuzzIT {
   private static final int VALID = 60;
   private static final int DUPLICATE_PAIRS = 5;
   private static final Duration TIMEOUT = Duration.ofSeconds(150);
-  /** The heap the pipeline may peak at: a fifth of -Xmx; a 1 GB length claim alone took 1 GiB before issue 15. */
-  private static final long MAX_HEAP_PEAK = 400L << 20;
+  /**
+   * The old generation's peak: a record's large arrays are allocated there directly, and a 1 GB length claim alone
+   * took 1 GiB before issue 15. (The whole heap's peak follows the GC's pace, 160-380 MiB here, and is reported.)
+   */
+  private static final long MAX_OLD_GENERATION_PEAK = 512L << 20;
+  /** The process's resident memory at its peak: the model, libtorch and the heap (500-730 MiB here). */
+  private static final long MAX_RSS_PEAK = 1536L << 20;
 
   /** One produced record, where it landed and what must come of it. */
   private record Sent(PoisonRecord record, int partition, long offset) {}
@@ -300,10 +305,12 @@ class PoisonFuzzIT {
     for (String field : memory.substring("MEMORY ".length()).split(" ")) {
       figures.put(field.split("=")[0], Long.parseLong(field.split("=")[1]));
     }
-    System.out.printf("PoisonFuzzIT: pipeline process heap peak %d MiB, heap now %d MiB, RSS %d MiB, RSS peak %d MiB%n",
-        figures.get("heapPeak") >> 20, figures.get("heapUsed") >> 20, figures.get("rss") >> 20,
-        figures.get("rssPeak") >> 20);
-    assertTrue(figures.get("heapPeak") < MAX_HEAP_PEAK, "heap peak " + (figures.get("heapPeak") >> 20) + " MiB");
+    System.out.printf("PoisonFuzzIT: pipeline process heap peak %d MiB (old generation %d MiB), heap now %d MiB, RSS %d"
+            + " MiB, RSS peak %d MiB%n", figures.get("heapPeak") >> 20, figures.get("oldPeak") >> 20,
+        figures.get("heapUsed") >> 20, figures.get("rss") >> 20, figures.get("rssPeak") >> 20);
+    assertTrue(figures.get("oldPeak") < MAX_OLD_GENERATION_PEAK, "old generation peak " + (figures.get("oldPeak") >> 20)
+        + " MiB");
+    assertTrue(figures.get("rssPeak") < MAX_RSS_PEAK, "RSS peak " + (figures.get("rssPeak") >> 20) + " MiB");
   }
 
   private static Process startPipelineProcess(EmbeddedKafka kafka, String name, Path log) throws IOException {

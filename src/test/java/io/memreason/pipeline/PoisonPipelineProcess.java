@@ -21,9 +21,10 @@ import org.apache.kafka.streams.KafkaStreams;
  * {@code PoisonPipelineProcess BOOTSTRAP NAME} runs the pipeline on the default model with
  * {@link FaultInjectingReasoner}, and the live page's monitor (which decodes every question too) with its HTTP
  * server, until it is killed. It reports on standard output the server's port ({@code WEB 41234}), every change of
- * the Streams state ({@code STATE RUNNING}) and twice a second its memory ({@code MEMORY heapPeak=... heapUsed=...
- * rss=... rssPeak=...}, bytes). The heap peak is the sum of the heap pools' peaks since the start, so no
- * allocation, however short-lived, escapes it.
+ * the Streams state ({@code STATE RUNNING}) and twice a second its memory ({@code MEMORY heapPeak=... oldPeak=...
+ * heapUsed=... rss=... rssPeak=...}, bytes). The peaks are those of the heap pools since the start (all of them, and
+ * the old generation's, where an array of many megabytes is allocated directly), so no allocation, however
+ * short-lived, escapes them.
  */
 public final class PoisonPipelineProcess {
   /** The live page on a free port, keeping every question of a fuzz run. */
@@ -58,11 +59,15 @@ public final class PoisonPipelineProcess {
 
   private static String memory() throws IOException {
     long peak = 0;
+    long oldPeak = 0;
     long used = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
       if (pool.getType() == MemoryType.HEAP) {
         peak += pool.getPeakUsage().getUsed();
         used += pool.getUsage().getUsed();
+        if (pool.getName().contains("Old") || pool.getName().contains("Tenured")) {
+          oldPeak += pool.getPeakUsage().getUsed();
+        }
       }
     }
     long rss = 0;
@@ -74,7 +79,8 @@ public final class PoisonPipelineProcess {
         rssPeak = kilobytes(line) * 1024;
       }
     }
-    return "MEMORY heapPeak=" + peak + " heapUsed=" + used + " rss=" + rss + " rssPeak=" + rssPeak;
+    return "MEMORY heapPeak=" + peak + " oldPeak=" + oldPeak + " heapUsed=" + used + " rss=" + rss + " rssPeak="
+        + rssPeak;
   }
 
   private static long kilobytes(String statusLine) {
