@@ -17,19 +17,39 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * Writes a safetensors file the way the Python library does: tensors in name order, the JSON header padded
  * with spaces to a multiple of 8 bytes, {@code __metadata__ {"format":"pt"}} so PEFT and transformers accept it.
- * The file appears atomically (written beside it, then moved).
+ * The file appears atomically (written beside it, then moved). Data added lazily is produced while the file is
+ * written, one tensor at a time, so a multi-GB file never has more than one tensor in memory.
  */
 public final class SafetensorsWriter {
-  private record Entry(Dtype dtype, long[] shape, ByteBuffer data) {}
+  /** A tensor to write: its bytes come from {@code data} when the file is written. */
+  private record Entry(Dtype dtype, long[] shape, long byteLength, Supplier<ByteBuffer> data) {}
 
   private final Map<String, Entry> entries = new TreeMap<>();
 
   /** Adds float32 data, stored as {@code storedAs} (F32 or BF16, rounded to nearest even). */
   public SafetensorsWriter addFloats(String name, long[] shape, float[] values, Dtype storedAs) {
+    ByteBuffer data = encode(name, shape, values, storedAs);
+    return put(name, new Entry(storedAs, shape.clone(), data.remaining(), data::duplicate));
+  }
+
+  /**
+   * Adds float32 data computed only when the file is written (and dropped right after), stored as F32 or BF16:
+   * for checkpoints larger than the heap.
+   */
+  public SafetensorsWriter addFloats(String name, long[] shape, Supplier<float[]> values, Dtype storedAs) {
+    if (storedAs != Dtype.F32 && storedAs != Dtype.BF16) {
+      throw new IllegalArgumentException("floats can be stored as F32 or BF16, not " + storedAs);
+    }
+    long bytes = Arrays.stream(shape).reduce(storedAs.bytes(), Math::multiplyExact);
+    return put(name, new Entry(storedAs, shape.clone(), bytes, () -> encode(name, shape, values.get(), storedAs)));
+  }
+
+  private static ByteBuffer encode(String name, long[] shape, float[] values, Dtype storedAs) {
     checkSize(name, shape, values.length);
     ByteBuffer data = ByteBuffer.allocate(values.length * storedAs.bytes()).order(ByteOrder.LITTLE_ENDIAN);
     switch (storedAs) {
@@ -42,7 +62,7 @@ public final class SafetensorsWriter {
       }
       default -> throw new IllegalArgumentException("floats can be stored as F32 or BF16, not " + storedAs);
     }
-    return put(name, new Entry(storedAs, shape.clone(), data));
+    return data;
   }
 
   /** Adds an array's values (copied to the heap now), stored as F32 or BF16. */
@@ -58,7 +78,8 @@ public final class SafetensorsWriter {
       throw new IllegalArgumentException("tensor " + name + ": " + littleEndianData.remaining() + " bytes for "
           + elements + " elements of " + dtype);
     }
-    return put(name, new Entry(dtype, shape.clone(), littleEndianData.slice()));
+    ByteBuffer data = littleEndianData.slice();
+    return put(name, new Entry(dtype, shape.clone(), data.remaining(), data::duplicate));
   }
 
   private SafetensorsWriter put(String name, Entry e) {
@@ -85,7 +106,7 @@ public final class SafetensorsWriter {
       t.add("shape", shape);
       JsonArray offsets = new JsonArray();
       offsets.add(offset);
-      offset += e.getValue().data().remaining();
+      offset += e.getValue().byteLength();
       offsets.add(offset);
       t.add("data_offsets", offsets);
       header.add(e.getKey(), t);
@@ -104,8 +125,13 @@ public final class SafetensorsWriter {
       Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
       try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         writeFully(out, head);
-        for (Entry e : entries.values()) {
-          writeFully(out, e.data().duplicate());
+        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+          ByteBuffer data = e.getValue().data().get();
+          if (data.remaining() != e.getValue().byteLength()) {
+            throw new IllegalStateException("tensor " + e.getKey() + " produced " + data.remaining() + " bytes, not "
+                + e.getValue().byteLength());
+          }
+          writeFully(out, data);
         }
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
