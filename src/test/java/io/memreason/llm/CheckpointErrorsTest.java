@@ -45,7 +45,8 @@ class CheckpointErrorsTest {
   @Test
   void unsupportedRopeScalingIsRejected() throws IOException {
     editConfig("\"rope_scaling\": null", "\"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4.0}");
-    assertLoadFails(model, LoadOptions.cpu(32), "config.json", "rope_scaling type 'yarn'");
+    assertLoadFails(model, LoadOptions.cpu(32), "config.json", "RoPE type 'yarn' is not supported", "'default'",
+        "'llama3'");
   }
 
   @Test

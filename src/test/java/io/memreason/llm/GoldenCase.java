@@ -19,20 +19,57 @@ import java.util.stream.Stream;
  */
 public record GoldenCase(Path dir, JsonObject inputs, JsonObject expected) {
 
-  /** The shared cases plus every folder named in {@code -Dmemreason.golden.dirs=a,b,...}. */
+  /** The shared folders of golden cases: Llama ({@code golden}) and the other families ({@code golden-families}). */
+  static final List<String> SHARED_FOLDERS = List.of("golden", "golden-families");
+
+  /**
+   * The shared cases plus every folder named in {@code -Dmemreason.golden.dirs=a,b,...}. A named folder is a case
+   * itself, or a folder of cases (each sub-folder that is one); anything else is returned too, so that the test
+   * reports it instead of passing without it. Folders of the reference runs ({@code base/} + {@code run/}) that
+   * share the property are another test's and left out.
+   */
   static List<Path> all() {
     List<Path> dirs = new ArrayList<>();
     String shared = System.getProperty("memreason.shared");
     if (shared != null) {
-      try (Stream<Path> s = Files.list(Path.of(shared, "golden"))) {
-        s.filter(p -> Files.isRegularFile(p.resolve("expected.json"))).sorted().forEach(dirs::add);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      for (String folder : SHARED_FOLDERS) {
+        dirs.addAll(casesIn(Path.of(shared, folder)));
       }
     }
     String extra = System.getProperty("memreason.golden.dirs", "");
-    Arrays.stream(extra.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(Path::of).forEach(dirs::add);
+    for (String name : extra.split(",")) {
+      if (name.isBlank()) {
+        continue;
+      }
+      Path dir = Path.of(name.trim());
+      if (isCase(dir)) {
+        dirs.add(dir);
+      } else if (!isReferenceRun(dir)) {
+        List<Path> inside = Files.isDirectory(dir) ? casesIn(dir) : List.of();
+        dirs.addAll(inside.isEmpty() ? List.of(dir) : inside);
+      }
+    }
     return dirs;
+  }
+
+  private static List<Path> casesIn(Path folder) {
+    if (!Files.isDirectory(folder)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(folder)) {
+      return s.filter(GoldenCase::isCase).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static boolean isCase(Path dir) {
+    return Files.isRegularFile(dir.resolve("expected.json")) && Files.isRegularFile(dir.resolve("inputs.json"))
+        && Files.isRegularFile(dir.resolve("config.json"));
+  }
+
+  private static boolean isReferenceRun(Path dir) {
+    return Files.isDirectory(dir.resolve("run")) && Files.isDirectory(dir.resolve("base"));
   }
 
   public static GoldenCase read(Path dir) {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.memreason.llm.CheckpointException;
 import io.memreason.llm.model.LlamaConfig;
+import io.memreason.llm.model.ProjectionBiases;
 import io.memreason.llm.safetensors.TensorSource;
 import java.util.Arrays;
 import java.util.Collections;
@@ -18,7 +19,7 @@ import java.util.SplittableRandom;
  * of (seed, name), so a model can be rebuilt or written to disk identically. Matrices are uniform with standard
  * deviation {@code std} (0.02 is transformers' Llama initialisation), query and key projections 3·std so that
  * attention is far from uniform and position handling matters to the logits (as in the golden fixtures);
- * norm weights are 1 ± 0.1.
+ * norm weights are 1 ± 0.1; biases, where the configuration has them, have standard deviation 0.3.
  */
 public final class RandomTensors implements TensorSource {
   private final long seed;
@@ -34,19 +35,27 @@ public final class RandomTensors implements TensorSource {
     shapes.put("model.embed_tokens.weight", new long[] {c.vocabSize(), h});
     for (int l = 0; l < c.layers(); l++) {
       String p = "model.layers." + l + ".";
+      ProjectionBiases b = c.biases();
       shapes.put(p + "input_layernorm.weight", new long[] {h});
-      shapes.put(p + "self_attn.q_proj.weight", new long[] {q, h});
-      shapes.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
-      shapes.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
-      shapes.put(p + "self_attn.o_proj.weight", new long[] {h, q});
+      projection(p + "self_attn.q_proj", q, h, b.queryKeyValue());
+      projection(p + "self_attn.k_proj", kv, h, b.queryKeyValue());
+      projection(p + "self_attn.v_proj", kv, h, b.queryKeyValue());
+      projection(p + "self_attn.o_proj", h, q, b.output());
       shapes.put(p + "post_attention_layernorm.weight", new long[] {h});
-      shapes.put(p + "mlp.gate_proj.weight", new long[] {c.intermediateSize(), h});
-      shapes.put(p + "mlp.up_proj.weight", new long[] {c.intermediateSize(), h});
-      shapes.put(p + "mlp.down_proj.weight", new long[] {h, c.intermediateSize()});
+      projection(p + "mlp.gate_proj", c.intermediateSize(), h, b.mlp());
+      projection(p + "mlp.up_proj", c.intermediateSize(), h, b.mlp());
+      projection(p + "mlp.down_proj", h, c.intermediateSize(), b.mlp());
     }
     shapes.put("model.norm.weight", new long[] {h});
     if (!c.tieWordEmbeddings()) {
       shapes.put("lm_head.weight", new long[] {c.vocabSize(), h});
+    }
+  }
+
+  private void projection(String module, long out, long in, boolean bias) {
+    shapes.put(module + ".weight", new long[] {out, in});
+    if (bias) {
+      shapes.put(module + ".bias", new long[] {out});
     }
   }
 
@@ -70,7 +79,13 @@ public final class RandomTensors implements TensorSource {
     int n = (int) Arrays.stream(shape).reduce(1, Math::multiplyExact);
     SplittableRandom random = new SplittableRandom(seed * 31 + name.hashCode());
     float[] v = new float[n];
-    if (name.endsWith("norm.weight")) {
+    if (name.endsWith(".bias")) {
+      // Large, like real Qwen2 biases, so that a bias left out or added in the wrong place shows in the logits.
+      double a = 0.3 * Math.sqrt(3);
+      for (int i = 0; i < n; i++) {
+        v[i] = (float) (a * (2 * random.nextDouble() - 1));
+      }
+    } else if (name.endsWith("norm.weight")) {
       for (int i = 0; i < n; i++) {
         v[i] = (float) (1 + 0.1 * (2 * random.nextDouble() - 1));
       }

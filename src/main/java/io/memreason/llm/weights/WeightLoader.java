@@ -18,6 +18,7 @@ import io.memreason.llm.model.LlamaWeights;
 import io.memreason.llm.model.LowRank;
 import io.memreason.llm.model.MergedTokenTables;
 import io.memreason.llm.model.Projection;
+import io.memreason.llm.model.ProjectionBiases;
 import io.memreason.llm.model.StreamLayout;
 import io.memreason.llm.safetensors.TensorSource;
 import java.util.ArrayList;
@@ -69,6 +70,7 @@ public final class WeightLoader {
   }
 
   private LlamaWeights load(Optional<LoraAdapter> adapter, LoraMode mode, Optional<StepTokenWeights> stepTokens) {
+    refuseUndeclaredBiases();
     Optional<LoraAdapter> merged = adapter.filter(a -> mode == LoraMode.MERGED);
     List<LayerWeights> layers = new ArrayList<>();
     float scaling = merged.map(a -> (float) a.settings().scaling()).orElse(0f);
@@ -94,35 +96,74 @@ public final class WeightLoader {
     int q = config.heads() * config.headDim();
     int kv = config.kvHeads() * config.headDim();
     int inter = config.intermediateSize();
+    ProjectionBiases biases = config.biases();
+    float queryScale = (float) (1 / Math.sqrt(config.headDim()));
     try (NDManager work = NDManager.newBaseManager(Device.cpu())) {
       NDArray inputNorm = tensor(work, p + "input_layernorm.weight", h).mul(layout.normScale());
       NDArray postNorm = tensor(work, p + "post_attention_layernorm.weight", h).mul(layout.normScale());
-      NDArray wq = projection(work, p, LoraTarget.Q, q, h, merge, scaling).mul((float) (1 / Math.sqrt(config.headDim())));
-      NDArray wk = projection(work, p, LoraTarget.K, kv, h, merge, scaling);
-      NDArray wv = projection(work, p, LoraTarget.V, kv, h, merge, scaling);
-      NDArray wo = projection(work, p, LoraTarget.O, h, q, merge, scaling);
-      NDArray gate = projection(work, p, LoraTarget.GATE, inter, h, merge, scaling);
-      NDArray up = projection(work, p, LoraTarget.UP, inter, h, merge, scaling);
-      NDArray down = projection(work, p, LoraTarget.DOWN, h, inter, merge, scaling);
-      // [in, out] layout: the checkpoint's [out, in] transposed, rows scaled by the norm weight they read.
+      NDArray wq = projection(work, l, LoraTarget.Q, q, h, merge, scaling).mul(queryScale);
+      NDArray wk = projection(work, l, LoraTarget.K, kv, h, merge, scaling);
+      NDArray wv = projection(work, l, LoraTarget.V, kv, h, merge, scaling);
+      NDArray wo = projection(work, l, LoraTarget.O, h, q, merge, scaling);
+      NDArray gate = projection(work, l, LoraTarget.GATE, inter, h, merge, scaling);
+      NDArray up = projection(work, l, LoraTarget.UP, inter, h, merge, scaling);
+      NDArray down = projection(work, l, LoraTarget.DOWN, h, inter, merge, scaling);
+      // [in, out] layout: the checkpoint's [out, in] transposed, rows scaled by the norm weight they read. A bias
+      // is [out] in the same fused order; the query part carries the query scale like its weights.
       NDArray normColumn = inputNorm.reshape(h, 1);
       NDArray qkv = layout.widenRows(NDArrays.concat(new NDList(wq, wk, wv), 0).transpose().mul(normColumn));
       NDArray gateUp = layout.widenRows(NDArrays.concat(new NDList(gate, up), 0).transpose().mul(postNorm.reshape(h, 1)));
-      return new LayerWeights(plain(qkv), plain(layout.widenColumns(wo.transpose(), false)), plain(gateUp),
-          plain(layout.widenColumns(down.transpose(), false)), finish(inputNorm), finish(postNorm));
+      Optional<NDArray> qkvBias = !biases.queryKeyValue() ? Optional.empty() : Optional.of(NDArrays.concat(new NDList(
+          bias(work, l, LoraTarget.Q, q).mul(queryScale), bias(work, l, LoraTarget.K, kv), bias(work, l, LoraTarget.V, kv))));
+      Optional<NDArray> outputBias = !biases.output() ? Optional.empty()
+          : Optional.of(layout.widenVector(bias(work, l, LoraTarget.O, h)));
+      Optional<NDArray> gateUpBias = !biases.mlp() ? Optional.empty() : Optional.of(NDArrays.concat(new NDList(
+          bias(work, l, LoraTarget.GATE, inter), bias(work, l, LoraTarget.UP, inter))));
+      Optional<NDArray> downBias = !biases.mlp() ? Optional.empty()
+          : Optional.of(layout.widenVector(bias(work, l, LoraTarget.DOWN, h)));
+      return new LayerWeights(projection(qkv, qkvBias), projection(layout.widenColumns(wo.transpose(), false), outputBias),
+          projection(gateUp, gateUpBias), projection(layout.widenColumns(down.transpose(), false), downBias),
+          finish(inputNorm), finish(postNorm));
     }
   }
 
   /** A base projection [out, in], with the adapter's update merged in when one is given for it. */
-  private NDArray projection(NDManager work, String prefix, LoraTarget t, int out, int in,
+  private NDArray projection(NDManager work, int layer, LoraTarget t, int out, int in,
                              Map<LoraTarget, LoraPair> merge, float scaling) {
-    String block = t == LoraTarget.GATE || t == LoraTarget.UP || t == LoraTarget.DOWN ? "mlp." : "self_attn.";
-    NDArray w = tensor(work, prefix + block + t.moduleName() + ".weight", out, in);
+    NDArray w = tensor(work, t.modulePath(layer) + ".weight", out, in);
     LoraPair pair = merge.get(t);
     if (pair == null) {
       return w;
     }
     return w.add(copy(pair.b(), work).matMul(copy(pair.a(), work)).mul(scaling));
+  }
+
+  /** Which projections config.json gives a bias. */
+  private boolean biased(LoraTarget t) {
+    ProjectionBiases b = config.biases();
+    return switch (t) {
+      case Q, K, V -> b.queryKeyValue();
+      case O -> b.output();
+      case GATE, UP, DOWN -> b.mlp();
+    };
+  }
+
+  /** A bias in the file that config.json does not declare would be ignored silently: refuse it instead. */
+  private void refuseUndeclaredBiases() {
+    for (int l = 0; l < config.layers(); l++) {
+      for (LoraTarget t : LoraTarget.values()) {
+        String name = t.modulePath(l) + ".bias";
+        if (!biased(t) && source.contains(name)) {
+          throw new CheckpointException(source.describe() + " has the bias '" + name + "', which config.json (model_type "
+              + config.family().modelType() + ") does not declare, so it would be ignored; fix config.json");
+        }
+      }
+    }
+  }
+
+  /** A projection's bias [out]: LoRA leaves it as it is. */
+  private NDArray bias(NDManager work, int layer, LoraTarget t, int out) {
+    return tensor(work, t.modulePath(layer) + ".bias", out);
   }
 
   private MergedTokenTables tokenTables(NDManager work, Optional<StepTokenWeights> stepTokens) {
@@ -205,8 +246,8 @@ public final class WeightLoader {
     return source.load(name, work);
   }
 
-  private Projection plain(NDArray weight) {
-    return new Projection(finish(weight), Optional.empty());
+  private Projection projection(NDArray weight, Optional<NDArray> bias) {
+    return new Projection(finish(weight), bias.map(this::finish));
   }
 
   /** Converts a finished array to the target type and device and hands it to the target manager. */
