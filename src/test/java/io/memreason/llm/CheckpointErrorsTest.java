@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import io.memreason.llm.LanguageModel.LoadOptions;
+import io.memreason.llm.model.ModelFamily;
+import io.memreason.llm.model.ProjectionBiases;
+import io.memreason.llm.random.RandomCheckpoint;
 import io.memreason.llm.safetensors.Dtype;
 import io.memreason.llm.safetensors.SafetensorsCheckpoint;
 import io.memreason.llm.safetensors.SafetensorsWriter;
@@ -12,6 +15,7 @@ import io.memreason.llm.weights.WeightLoader.LoraMode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -47,6 +51,27 @@ class CheckpointErrorsTest {
     editConfig("\"rope_scaling\": null", "\"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4.0}");
     assertLoadFails(model, LoadOptions.cpu(32), "config.json", "RoPE type 'yarn' is not supported", "'default'",
         "'llama3'");
+  }
+
+  @Test
+  void aSlidingWindowShorterThanTheSequencesIsRefusedAndALongerOneLoads() {
+    Path mistral = dir.resolve("mistral");
+    RandomCheckpoint.write(mistral, TinyModels.of("mistral").asFamily(ModelFamily.MISTRAL, ProjectionBiases.NONE,
+        OptionalInt.of(32)), 3, Dtype.F32);
+    assertLoadFails(mistral, LoadOptions.cpu(64), "sliding-window attention", "window of 32 tokens", "64 tokens",
+        "full attention only");
+    LanguageModel.load(mistral, LoadOptions.cpu(32)).close();
+  }
+
+  @Test
+  void aBiasThatConfigJsonDoesNotDeclareIsRefused() throws IOException {
+    Path qwen2 = dir.resolve("qwen2");
+    RandomCheckpoint.write(qwen2, TinyModels.of("qwen2"), 3, Dtype.F32);
+    String json = Files.readString(qwen2.resolve("config.json"));
+    Files.writeString(qwen2.resolve("config.json"), json.replace("\"qwen2\"", "\"llama\"")
+        .replace("Qwen2ForCausalLM", "LlamaForCausalLM"));
+    assertLoadFails(qwen2, LoadOptions.cpu(32), "model.layers.0.self_attn.q_proj.bias", "does not declare",
+        "model_type llama");
   }
 
   @Test

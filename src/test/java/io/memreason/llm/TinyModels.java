@@ -1,14 +1,23 @@
 package io.memreason.llm;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.memreason.llm.LanguageModel.LoadOptions;
 import io.memreason.llm.model.LlamaConfig;
+import io.memreason.llm.model.ModelFamily;
+import io.memreason.llm.model.ProjectionBiases;
 import io.memreason.llm.model.RopeScaling;
 import io.memreason.llm.random.ModelShape;
 import io.memreason.llm.random.RandomCheckpoint;
 import io.memreason.llm.safetensors.Dtype;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** Tiny random checkpoints written to disk for tests. */
 public final class TinyModels {
@@ -21,6 +30,52 @@ public final class TinyModels {
         t.headDim(), t.rmsNormEps(), t.ropeTheta(),
         llama3Scaling ? Optional.of(new RopeScaling(8, 1, 4, 32)) : Optional.empty(),
         tied, t.bosTokenId(), List.of(2), t.maxPositionEmbeddings());
+  }
+
+  /**
+   * The tiny shape as each family's checkpoints have it: Llama (optionally with attention and MLP biases), Qwen2
+   * (q/k/v biases; tied or not), Mistral (head_dim 32, wider than hidden / heads = 16, and a 4096-token window).
+   */
+  public static LlamaConfig of(String variant) {
+    LlamaConfig t = ModelShape.TINY;
+    return switch (variant) {
+      case "llama" -> tiny(2, false, false);
+      case "llama-biases" -> tiny(2, false, false).asFamily(ModelFamily.LLAMA, new ProjectionBiases(true, true, true),
+          OptionalInt.empty());
+      case "qwen2" -> tiny(2, false, false).asFamily(ModelFamily.QWEN2, QWEN2_BIASES, OptionalInt.empty());
+      case "qwen2-tied" -> tiny(2, true, false).asFamily(ModelFamily.QWEN2, QWEN2_BIASES, OptionalInt.empty());
+      case "mistral" -> new LlamaConfig(t.vocabSize(), t.hiddenSize(), t.intermediateSize(), t.layers(), t.heads(), 2,
+          32, t.rmsNormEps(), 1e6, Optional.empty(), false, t.bosTokenId(), List.of(2), t.maxPositionEmbeddings(),
+          ModelFamily.MISTRAL, ProjectionBiases.NONE, OptionalInt.of(4096));
+      default -> throw new IllegalArgumentException(variant);
+    };
+  }
+
+  private static final ProjectionBiases QWEN2_BIASES = new ProjectionBiases(true, false, false);
+
+  /**
+   * Rewrites a folder's config.json the way transformers 5 writes it: RoPE settings in {@code rope_parameters}
+   * (no top-level {@code rope_theta} / {@code rope_scaling}), {@code dtype} instead of {@code torch_dtype}.
+   */
+  public static void rewriteAsTransformers5(Path dir) {
+    try {
+      Path file = dir.resolve("config.json");
+      JsonObject o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+      JsonObject rope = new JsonObject();
+      JsonElement scaling = o.remove("rope_scaling");
+      if (scaling != null && scaling.isJsonObject()) {
+        scaling.getAsJsonObject().entrySet().forEach(e -> rope.add(e.getKey(), e.getValue()));
+      } else {
+        rope.addProperty("rope_type", "default");
+      }
+      rope.add("rope_theta", o.remove("rope_theta"));
+      o.add("rope_parameters", rope);
+      o.add("dtype", o.remove("torch_dtype"));
+      o.addProperty("transformers_version", "5.18.0");
+      Files.writeString(file, o.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**
