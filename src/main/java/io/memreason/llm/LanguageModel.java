@@ -110,7 +110,7 @@ public final class LanguageModel implements AutoCloseable {
       LlamaModel model = build(config, tensors, adapter, options, stepTokens, manager);
       Optional<StepTokenVocabulary> vocabulary = stepTokens.map(StepTokenWeights::vocabulary);
       Optional<TextTokenizer> tokenizer = Files.isRegularFile(modelDir.resolve("tokenizer.json"))
-          ? Optional.of(TextTokenizer.load(modelDir, config.bosTokenId(), model.weights().tokens().baseRows(),
+          ? Optional.of(TextTokenizer.forModel(modelDir, config.bosTokenId(), model.weights().tokens().baseRows(),
               vocabulary.map(StepTokenVocabulary::tokens).orElse(List.of())))
           : Optional.empty();
       String description = modelDir + options.adapterDir().map(a -> " + " + a).orElse("");
