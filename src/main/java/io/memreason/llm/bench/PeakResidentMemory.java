@@ -23,8 +23,9 @@ public final class PeakResidentMemory implements AutoCloseable {
   private volatile boolean running = true;
 
   private PeakResidentMemory() {
-    startKb = statusKb("VmRSS:");
     kernelMark = resetHighWaterMark();
+    // After the reset the mark is the resident memory at this instant: the start, and the least the peak can be.
+    startKb = statusKb(kernelMark ? "VmHWM:" : "VmRSS:");
     sampledPeakKb.set(startKb);
     if (kernelMark) {
       sampler = null;

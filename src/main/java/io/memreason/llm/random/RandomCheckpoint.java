@@ -63,7 +63,7 @@ public final class RandomCheckpoint {
       List<String> names = new ArrayList<>(tensors.names());
       if (shards == 1) {
         SafetensorsWriter writer = new SafetensorsWriter();
-        names.forEach(n -> writer.addFloats(n, tensors.shape(n), () -> tensors.values(n), dtype));
+        names.forEach(n -> writer.addFloats(n, tensors.shape(n), chunks -> tensors.values(n, 1 << 20, chunks), dtype));
         writer.write(dir.resolve(SafetensorsCheckpoint.SINGLE_FILE));
         return;
       }
@@ -79,7 +79,7 @@ public final class RandomCheckpoint {
         long share = total * (s + 1) / shards;
         while (next < names.size() && (written < share || s == shards - 1)) {
           String n = names.get(next++);
-          writer.addFloats(n, tensors.shape(n), () -> tensors.values(n), dtype);
+          writer.addFloats(n, tensors.shape(n), chunks -> tensors.values(n, 1 << 20, chunks), dtype);
           weightMap.addProperty(n, file);
           written += elements.applyAsLong(n);
         }

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * Random weights for a Llama configuration under the Hugging Face tensor names. Each tensor is a pure function
@@ -75,29 +76,43 @@ public final class RandomTensors implements TensorSource {
 
   /** The tensor's values. */
   public float[] values(String name) {
-    long[] shape = shape(name);
-    int n = (int) Arrays.stream(shape).reduce(1, Math::multiplyExact);
+    float[] v = new float[Math.toIntExact(elements(name))];
+    int[] filled = {0};
+    values(name, 1 << 20, chunk -> {
+      System.arraycopy(chunk, 0, v, filled[0], chunk.length);
+      filled[0] += chunk.length;
+    });
+    return v;
+  }
+
+  /** The same values in consecutive chunks of at most {@code chunk} elements: a big tensor without a big array. */
+  public void values(String name, int chunk, Consumer<float[]> sink) {
+    long n = elements(name);
     SplittableRandom random = new SplittableRandom(seed * 31 + name.hashCode());
-    float[] v = new float[n];
+    // Uniform on [-a, a] (standard deviation a / sqrt(3)) around a centre.
+    double centre = 0;
+    double a;
     if (name.endsWith(".bias")) {
       // Large, like real Qwen2 biases, so that a bias left out or added in the wrong place shows in the logits.
-      double a = 0.3 * Math.sqrt(3);
-      for (int i = 0; i < n; i++) {
-        v[i] = (float) (a * (2 * random.nextDouble() - 1));
-      }
+      a = 0.3 * Math.sqrt(3);
     } else if (name.endsWith("norm.weight")) {
-      for (int i = 0; i < n; i++) {
-        v[i] = (float) (1 + 0.1 * (2 * random.nextDouble() - 1));
-      }
+      centre = 1;
+      a = 0.1;
     } else {
-      // Uniform on [-a, a] has standard deviation a / sqrt(3).
       boolean queryOrKey = name.endsWith("q_proj.weight") || name.endsWith("k_proj.weight");
-      double a = (queryOrKey ? 3 * std : std) * Math.sqrt(3);
-      for (int i = 0; i < n; i++) {
-        v[i] = (float) (a * (2 * random.nextDouble() - 1));
-      }
+      a = (queryOrKey ? 3 * std : std) * Math.sqrt(3);
     }
-    return v;
+    for (long from = 0; from < n; from += chunk) {
+      float[] v = new float[(int) Math.min(chunk, n - from)];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) (centre + a * (2 * random.nextDouble() - 1));
+      }
+      sink.accept(v);
+    }
+  }
+
+  private long elements(String name) {
+    return Arrays.stream(shape(name)).reduce(1, Math::multiplyExact);
   }
 
   @Override

@@ -17,7 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Supplier;
+import java.util.function.Consumer;
 
 /**
  * Writes a safetensors file the way the Python library does: tensors in name order, the JSON header padded
@@ -26,31 +26,57 @@ import java.util.function.Supplier;
  * written, one tensor at a time, so a multi-GB file never has more than one tensor in memory.
  */
 public final class SafetensorsWriter {
-  /** A tensor to write: its bytes come from {@code data} when the file is written. */
-  private record Entry(Dtype dtype, long[] shape, long byteLength, Supplier<ByteBuffer> data) {}
+  /** Float32 values handed over in consecutive chunks, produced while the file is written. */
+  @FunctionalInterface
+  public interface FloatChunks {
+    void produce(Consumer<float[]> sink);
+  }
+
+  /** A tensor's bytes, written when the file is. */
+  @FunctionalInterface
+  private interface TensorBytes {
+    /** Writes the bytes and returns how many there were. */
+    long writeTo(FileChannel out) throws IOException;
+  }
+
+  private record Entry(Dtype dtype, long[] shape, long byteLength, TensorBytes data) {}
 
   private final Map<String, Entry> entries = new TreeMap<>();
 
   /** Adds float32 data, stored as {@code storedAs} (F32 or BF16, rounded to nearest even). */
   public SafetensorsWriter addFloats(String name, long[] shape, float[] values, Dtype storedAs) {
-    ByteBuffer data = encode(name, shape, values, storedAs);
-    return put(name, new Entry(storedAs, shape.clone(), data.remaining(), data::duplicate));
+    checkSize(name, shape, values.length);
+    ByteBuffer data = encode(values, storedAs);
+    return put(name, new Entry(storedAs, shape.clone(), data.remaining(), out -> writeFully(out, data.duplicate())));
   }
 
   /**
-   * Adds float32 data computed only when the file is written (and dropped right after), stored as F32 or BF16:
-   * for checkpoints larger than the heap.
+   * Adds float32 values produced chunk by chunk only when the file is written, stored as F32 or BF16: a file of
+   * many gigabytes is written with no more than one chunk in memory.
    */
-  public SafetensorsWriter addFloats(String name, long[] shape, Supplier<float[]> values, Dtype storedAs) {
-    if (storedAs != Dtype.F32 && storedAs != Dtype.BF16) {
-      throw new IllegalArgumentException("floats can be stored as F32 or BF16, not " + storedAs);
-    }
+  public SafetensorsWriter addFloats(String name, long[] shape, FloatChunks values, Dtype storedAs) {
+    encode(new float[0], storedAs); // an unsupported type fails now, not when the file is written
     long bytes = Arrays.stream(shape).reduce(storedAs.bytes(), Math::multiplyExact);
-    return put(name, new Entry(storedAs, shape.clone(), bytes, () -> encode(name, shape, values.get(), storedAs)));
+    return put(name, new Entry(storedAs, shape.clone(), bytes, out -> {
+      long[] written = {0};
+      IOException[] failure = {null};
+      values.produce(chunk -> {
+        if (failure[0] == null) {
+          try {
+            written[0] += writeFully(out, encode(chunk, storedAs));
+          } catch (IOException e) {
+            failure[0] = e;
+          }
+        }
+      });
+      if (failure[0] != null) {
+        throw failure[0];
+      }
+      return written[0];
+    }));
   }
 
-  private static ByteBuffer encode(String name, long[] shape, float[] values, Dtype storedAs) {
-    checkSize(name, shape, values.length);
+  private static ByteBuffer encode(float[] values, Dtype storedAs) {
     ByteBuffer data = ByteBuffer.allocate(values.length * storedAs.bytes()).order(ByteOrder.LITTLE_ENDIAN);
     switch (storedAs) {
       case F32 -> data.asFloatBuffer().put(values);
@@ -79,7 +105,7 @@ public final class SafetensorsWriter {
           + elements + " elements of " + dtype);
     }
     ByteBuffer data = littleEndianData.slice();
-    return put(name, new Entry(dtype, shape.clone(), data.remaining(), data::duplicate));
+    return put(name, new Entry(dtype, shape.clone(), data.remaining(), out -> writeFully(out, data.duplicate())));
   }
 
   private SafetensorsWriter put(String name, Entry e) {
@@ -126,13 +152,15 @@ public final class SafetensorsWriter {
       try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         writeFully(out, head);
         for (Map.Entry<String, Entry> e : entries.entrySet()) {
-          ByteBuffer data = e.getValue().data().get();
-          if (data.remaining() != e.getValue().byteLength()) {
-            throw new IllegalStateException("tensor " + e.getKey() + " produced " + data.remaining() + " bytes, not "
+          long written = e.getValue().data().writeTo(out);
+          if (written != e.getValue().byteLength()) {
+            throw new IllegalStateException("tensor " + e.getKey() + " produced " + written + " bytes, not "
                 + e.getValue().byteLength());
           }
-          writeFully(out, data);
         }
+      } catch (IOException | RuntimeException e) {
+        Files.deleteIfExists(tmp);
+        throw e;
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
@@ -140,10 +168,12 @@ public final class SafetensorsWriter {
     }
   }
 
-  private static void writeFully(FileChannel out, ByteBuffer b) throws IOException {
+  private static long writeFully(FileChannel out, ByteBuffer b) throws IOException {
+    long n = b.remaining();
     while (b.hasRemaining()) {
       out.write(b);
     }
+    return n;
   }
 
   private static void checkSize(String name, long[] shape, int length) {
