@@ -225,7 +225,8 @@ public final class FullParameterModel implements TrainableModel {
 
   /**
    * Writes a Hugging Face folder: config.json, generation_config.json (the source's, else greedy),
-   * model.safetensors (float32), tokenizer.json, and the step tokens.
+   * model.safetensors (float32), tokenizer.json (and tokenizer_config.json when the source has one), and the step
+   * tokens.
    */
   @Override
   public void save(Path dir) {
@@ -240,13 +241,20 @@ public final class FullParameterModel implements TrainableModel {
         Files.copy(generation, dir.resolve("generation_config.json"), StandardCopyOption.REPLACE_EXISTING);
       } else {
         JsonObject greedy = new JsonObject();
-        greedy.addProperty("bos_token_id", config.bosTokenId());
+        if (config.bosTokenId() >= 0) {
+          greedy.addProperty("bos_token_id", config.bosTokenId());
+        }
         config.eosTokenIds().stream().findFirst().ifPresent(eos -> greedy.addProperty("eos_token_id", eos));
         greedy.addProperty("do_sample", false);
         Files.writeString(dir.resolve("generation_config.json"), pretty(greedy));
       }
       Files.copy(tokenizerDir.resolve("tokenizer.json"), dir.resolve("tokenizer.json"),
           StandardCopyOption.REPLACE_EXISTING);
+      // It may say which BOS the tokenizer adds (add_bos_token).
+      Path tokenizerConfig = tokenizerDir.resolve("tokenizer_config.json");
+      if (Files.isRegularFile(tokenizerConfig)) {
+        Files.copy(tokenizerConfig, dir.resolve("tokenizer_config.json"), StandardCopyOption.REPLACE_EXISTING);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the model to " + dir + ": " + e.getMessage(), e);
     }

@@ -53,7 +53,9 @@ public final class RandomCheckpoint {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve("config.json"), pretty(config.toJson()));
       JsonObject generation = new JsonObject();
-      generation.addProperty("bos_token_id", config.bosTokenId());
+      if (config.bosTokenId() >= 0) {
+        generation.addProperty("bos_token_id", config.bosTokenId());
+      }
       if (!config.eosTokenIds().isEmpty()) {
         generation.addProperty("eos_token_id", config.eosTokenIds().get(0));
       }
