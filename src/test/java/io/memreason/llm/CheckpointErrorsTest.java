@@ -165,6 +165,13 @@ class CheckpointErrorsTest {
     Path dora = adapter("{\"r\": 2, \"lora_alpha\": 4, \"use_dora\": true, \"target_modules\": [\"q_proj\"]}",
         () -> loraTensors("self_attn.q_proj", 2, 64, 64));
     assertLoadFails(model, LoadOptions.cpu(32).withAdapter(dora, LoraMode.MERGED), "adapter_config.json", "use_dora");
+    for (String option : new String[] {"\"lora_bias\": true", "\"layers_to_transform\": [0]",
+        "\"trainable_token_indices\": [5]"}) {
+      Files.writeString(dora.resolve("adapter_config.json"),
+          "{\"r\": 2, \"lora_alpha\": 4, " + option + ", \"target_modules\": [\"q_proj\"]}");
+      assertLoadFails(model, LoadOptions.cpu(32).withAdapter(dora, LoraMode.MERGED), "adapter_config.json",
+          option.substring(1, option.indexOf('"', 1)), "not supported");
+    }
     Files.writeString(dora.resolve("adapter_config.json"),
         "{\"r\": 2, \"lora_alpha\": 4, \"target_modules\": [\"lm_head\"]}");
     new SafetensorsWriter().addFloats("base_model.model.lm_head.lora_A.weight", new long[] {2, 64}, new float[128],
