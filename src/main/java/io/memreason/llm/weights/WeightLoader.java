@@ -25,6 +25,7 @@ import io.memreason.llm.safetensors.TensorSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,9 +38,9 @@ import java.util.Optional;
  * a time; each finished array is converted to the target type and moved to the target device.
  *
  * <p>Checkpoints of many gigabytes stream through: each tensor is read block by block straight into the array it
- * is fused into ({@link TensorSource#loadRows}), transposed into its final layout once, and its temporaries freed
- * before the next; the largest temporary is one vocabulary table. Loading therefore peaks at the loaded weights
- * plus about one tensor ({@code bench load} measures it).
+ * is fused into ({@link TensorSource#loadRows}) and transposed into its final layout once; the layers'
+ * temporaries are reused from layer to layer, and the largest temporary is one vocabulary table. Loading
+ * therefore peaks at the loaded weights plus about one tensor ({@code bench load} measures it).
  */
 public final class WeightLoader {
 
@@ -56,6 +57,8 @@ public final class WeightLoader {
   private final StreamLayout layout;
   private final NDManager target;
   private final DataType dtype;
+  /** While the layers load: their temporaries. */
+  private Scratch scratch;
 
   private WeightLoader(LlamaConfig config, TensorSource source, NDManager target, DataType dtype) {
     this.config = config;
@@ -80,8 +83,13 @@ public final class WeightLoader {
     Optional<LoraAdapter> merged = adapter.filter(a -> mode == LoraMode.MERGED);
     List<LayerWeights> layers = new ArrayList<>();
     float scaling = merged.map(a -> (float) a.settings().scaling()).orElse(0f);
-    for (int l = 0; l < config.layers(); l++) {
-      layers.add(layer(l, merged.isPresent() ? merged.get().layer(l) : Map.of(), scaling));
+    try (Scratch reused = new Scratch()) {
+      scratch = reused;
+      for (int l = 0; l < config.layers(); l++) {
+        layers.add(layer(l, merged.isPresent() ? merged.get().layer(l) : Map.of(), scaling));
+      }
+    } finally {
+      scratch = null;
     }
     MergedTokenTables tokens;
     NDArray finalNorm;
@@ -139,20 +147,19 @@ public final class WeightLoader {
     int h = config.hiddenSize();
     long total = Arrays.stream(parts).mapToLong(t -> t.outFeatures(config)).sum();
     NDArray fused = work.create(new Shape(layout.width(), total), DataType.FLOAT32);
-    try (NDArray stacked = work.create(new Shape(total, h), DataType.FLOAT32)) {
-      long row = 0;
-      for (LoraTarget t : parts) {
-        int out = t.outFeatures(config);
-        read(layer, t, stacked, row, merge, scaling);
-        if (t == LoraTarget.Q) {
-          try (NDArray queries = stacked.get(rows(row, row + out))) {
-            queries.muli(queryScale());
-          }
+    NDArray stacked = scratch.get(parts[0] + " stacked", new Shape(total, h));
+    long row = 0;
+    for (LoraTarget t : parts) {
+      int out = t.outFeatures(config);
+      read(layer, t, stacked, row, merge, scaling);
+      if (t == LoraTarget.Q) {
+        try (NDArray queries = stacked.get(rows(row, row + out))) {
+          queries.muli(queryScale());
         }
-        row += out;
       }
-      fused.set(rows(0, h), stacked.transpose());
+      row += out;
     }
+    fused.set(rows(0, h), stacked.transpose());
     fused.set(rows(h, layout.width()), 0f);
     try (NDArray read = fused.get(rows(0, h)); NDArray column = norm.reshape(h, 1)) {
       read.muli(column);
@@ -169,14 +176,40 @@ public final class WeightLoader {
     int h = config.hiddenSize();
     int in = t.inFeatures(config);
     NDArray widened = work.create(new Shape(in, layout.width()), DataType.FLOAT32);
-    try (NDArray w = work.create(new Shape(h, in), DataType.FLOAT32)) {
-      read(layer, t, w, 0, merge, scaling);
-      try (NDArray transposed = w.transpose().flatten().reshape(in, h)) {
-        widened.set(new NDIndex().addAllDim().addSliceDim(0, h), transposed);
-      }
-    }
+    NDArray w = scratch.get(t + " weight", new Shape(h, in));
+    NDArray transposed = scratch.get(t + " transposed", new Shape(in, h));
+    read(layer, t, w, 0, merge, scaling);
+    transposed.set(new NDIndex().addAllDim(), w.transpose());
+    widened.set(new NDIndex().addAllDim().addSliceDim(0, h), transposed);
     widened.set(new NDIndex().addAllDim().addSliceDim(h, layout.width()), 0f);
     return widened;
+  }
+
+  /**
+   * Arrays reused from layer to layer, whose shapes they share: a fresh array of that size would be new memory for
+   * the system to map page by page for every layer, which costs more than filling it.
+   */
+  private static final class Scratch implements AutoCloseable {
+    private final NDManager manager = NDManager.newBaseManager(Device.cpu());
+    private final Map<String, NDArray> arrays = new HashMap<>();
+
+    /** The float32 array kept for {@code purpose}, of this shape (its contents are whatever was written last). */
+    NDArray get(String purpose, Shape shape) {
+      NDArray a = arrays.get(purpose);
+      if (a == null || !a.getShape().equals(shape)) {
+        if (a != null) {
+          a.close();
+        }
+        a = manager.create(shape, DataType.FLOAT32);
+        arrays.put(purpose, a);
+      }
+      return a;
+    }
+
+    @Override
+    public void close() {
+      manager.close();
+    }
   }
 
   /**
