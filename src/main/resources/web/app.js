@@ -1,6 +1,9 @@
 // memreason live traces: follows /api/stream (server-sent events), shows each question's trace as it is written,
 // and sends labels to /api/feedback.
 //
+// Signing in: the token is sent once to /api/session, which keeps it in an HttpOnly cookie this script cannot read;
+// the page never stores it (no localStorage, no URL). The controls shown are those the token's roles allow.
+//
 // Everything the model wrote (questions, steps, answers, errors) reaches the page through el(..., {text}) or
 // append(string), i.e. as text nodes: never as HTML.
 'use strict';
@@ -19,6 +22,14 @@ const state = {
   selected: null,      // the question in the detail view
   wanted: null,        // a question to select as soon as it arrives (from the address or the ask form)
 };
+
+const session = {
+  name: null,
+  roles: new Set(),
+  auth: null,          // 'tokens' or 'none' (the server runs without sign-in)
+};
+
+const may = (role) => session.roles.has(role);
 
 const $ = (id) => document.getElementById(id);
 
@@ -56,24 +67,102 @@ function statusText(status) {
 // ---------------------------------------------------------------------------------------------------------------
 // The live stream
 
+let stream = null;
+
 function connect() {
   const connection = $('connection');
-  const stream = new EventSource('/api/stream');
-  stream.onopen = () => {
+  const source = new EventSource('/api/stream');
+  stream = source;
+  source.onopen = () => {
     connection.dataset.state = 'live';
     connection.textContent = 'live';
   };
-  stream.onerror = () => {
+  source.onerror = async () => {
     connection.dataset.state = 'lost';
-    connection.textContent = 'reconnecting…';
+    if (source !== stream) return;
+    if (source.readyState !== EventSource.CLOSED) {
+      connection.textContent = 'reconnecting…';
+      return;
+    }
+    // Refused (not a lost connection): signed out, or too many pages open.
+    const reply = await fetch('/api/session');
+    if (reply.status === 401) {
+      connection.textContent = 'signed out';
+      showSignIn('Your sign-in is no longer valid: sign in again.');
+    } else {
+      connection.textContent = 'refused: too many live pages open? Close some and reload.';
+    }
   };
-  stream.addEventListener('trace', (e) => onTrace(JSON.parse(e.data)));
-  stream.addEventListener('figures', (e) => renderFigures(JSON.parse(e.data)));
-  stream.addEventListener('refused', (e) => {
-    stream.close();
-    connection.dataset.state = 'lost';
-    connection.textContent = JSON.parse(e.data).error;
-  });
+  source.addEventListener('trace', (e) => onTrace(JSON.parse(e.data)));
+  source.addEventListener('figures', (e) => renderFigures(JSON.parse(e.data)));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Signing in
+
+async function loadSession() {
+  try {
+    const reply = await fetch('/api/session');
+    if (reply.status === 401) {
+      showSignIn('');
+      return;
+    }
+    applySession(await reply.json());
+  } catch (e) {
+    $('connection').textContent = `the server cannot be reached (${e.message})`;
+  }
+}
+
+function showSignIn(message) {
+  $('signin').hidden = false;
+  $('signed-in').hidden = true;
+  $('ask').hidden = true;
+  $('signin-status').textContent = message;
+  $('connection').dataset.state = 'lost';
+  $('connection').textContent = 'signed out';
+  $('empty').textContent = 'Sign in with your memreason token to see the traces.';
+}
+
+function applySession(s) {
+  session.name = s.name;
+  session.roles = new Set(s.roles);
+  session.auth = s.auth;
+  $('signin').hidden = true;
+  $('signed-in').hidden = s.auth === 'none';
+  $('signed-in-name').textContent = s.name;
+  $('signed-in-roles').textContent = s.roles.join(' · ');
+  $('ask').hidden = !may('ask');
+  if (may('watch')) {
+    $('empty').textContent = may('ask')
+      ? 'Waiting for questions. Ask one above, or send one with POST /api/questions.'
+      : 'Waiting for questions.';
+    connect();
+  } else {
+    $('connection').dataset.state = 'lost';
+    $('connection').textContent = 'not watching';
+    $('empty').textContent = `Signed in as ${s.name}, whose token may not watch the traces (no watch role).`;
+  }
+}
+
+async function signIn(e) {
+  e.preventDefault();
+  const input = $('signin-token');
+  const token = input.value.trim();
+  input.value = '';
+  if (!token) return;
+  $('signin-status').textContent = 'Signing in…';
+  const reply = await post('/api/session', { token });
+  if (reply.ok) {
+    $('signin-status').textContent = '';
+    applySession(reply.json);
+  } else {
+    $('signin-status').textContent = reply.json.error;
+  }
+}
+
+async function signOut() {
+  await fetch('/api/session', { method: 'DELETE' });
+  location.reload();
 }
 
 function onTrace(trace) {
@@ -162,7 +251,7 @@ function stepSide(trace, step, draft) {
   const timing = `${stepTime(trace, step)} · took ${seconds(step.completedAt - step.startedAt)} · ${step.tokenCount} tokens`;
   return el('span', { class: 'step-side' },
     el('span', { class: 'step-time', text: timing }),
-    el('button', {
+    may('label') && el('button', {
       type: 'button',
       class: 'mark-wrong',
       'aria-pressed': marked ? 'true' : 'false',
@@ -285,12 +374,14 @@ function renderDetail() {
 }
 
 function labelling(trace) {
+  if (!may('label')) {
+    return el('p', { class: 'empty', id: 'no-labelling', text: 'Your token may not label answers (no label role).' });
+  }
   const draft = draftOf(trace);
-  const labeller = el('input', {
-    id: 'labeller', type: 'text', maxlength: '100', 'aria-label': 'Labeller',
-    value: localStorage.getItem('memreason.labeller') || 'web',
-    onchange: (e) => localStorage.setItem('memreason.labeller', e.target.value.trim() || 'web'),
-  });
+  // Signed in, the labeller is the token's name; only a server without sign-in takes a name from the page.
+  const labeller = session.auth === 'none'
+    ? el('input', { id: 'labeller', type: 'text', maxlength: '100', 'aria-label': 'Labeller', value: 'web' })
+    : el('span', { id: 'labeller-name', class: 'mono', text: session.name });
   const correction = el('input', {
     id: 'corrected-answer', type: 'text', maxlength: '2000', placeholder: 'Corrected answer (optional)',
     'aria-label': 'Corrected answer', value: draft.corrected,
@@ -313,6 +404,7 @@ function labelling(trace) {
 }
 
 function updateLabelling(trace) {
+  if (!may('label')) return;
   const draft = draftOf(trace);
   for (const button of document.querySelectorAll('#detail .verdict')) {
     button.disabled = !trace.answer;
@@ -351,8 +443,8 @@ async function sendLabel(id, verdict) {
     questionId: id,
     verdict,
     stepVerdicts: [...draft.wrong].sort((a, b) => a - b).map((index) => ({ index, correct: false })),
-    labeller: ($('labeller')?.value || 'web').trim() || 'web',
   };
+  if (session.auth === 'none') body.labeller = ($('labeller')?.value || 'web').trim() || 'web';
   if (verdict === 'INCORRECT' && draft.corrected.trim()) body.correctedAnswer = draft.corrected.trim();
   renderDetail();
   showLabelStatus('Saving…', 'info');
@@ -463,7 +555,17 @@ function start() {
   window.addEventListener('hashchange', selectFromAddress);
   for (const id of ['filter-version', 'filter-task', 'filter-status']) $(id).addEventListener('change', applyFilters);
   $('ask').addEventListener('submit', ask);
-  connect();
+  $('signin').addEventListener('submit', signIn);
+  $('signout').addEventListener('click', signOut);
+  // A page left for another (or kept in the back/forward cache) gives its place among the server's open streams
+  // back, and takes one again when it is shown.
+  window.addEventListener('pagehide', () => {
+    if (stream) stream.close();
+  });
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted && stream && may('watch')) connect();
+  });
+  loadSession();
 }
 
 start();

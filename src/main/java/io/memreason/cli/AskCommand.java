@@ -6,6 +6,7 @@ import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.avro.Task;
 import io.memreason.config.MemreasonConfig;
+import io.memreason.console.TracePrinter;
 import io.memreason.kafka.ClientProperties;
 import io.memreason.pipeline.TraceSubscription;
 import io.memreason.pipeline.serde.AvroSerdes;
@@ -51,7 +52,7 @@ final class AskCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    MemreasonConfig c = config.load();
+    MemreasonConfig c = config.load().forComponent(MemreasonConfig.Component.ASK);
     Question q = Question.newBuilder().setId(id != null ? id : UUID.randomUUID().toString()).setText(text)
         .setTask(task).setOptions(options == null || options.isEmpty() ? null : options)
         .setSubmittedAt(Instant.now()).build();

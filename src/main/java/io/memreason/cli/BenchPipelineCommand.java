@@ -2,6 +2,7 @@ package io.memreason.cli;
 
 import io.memreason.avro.Question;
 import io.memreason.config.MemreasonConfig;
+import io.memreason.demo.SampleQuestions;
 import io.memreason.kafka.EmbeddedKafka;
 import io.memreason.kafka.TopicCreator;
 import io.memreason.llm.model.LlamaConfig;

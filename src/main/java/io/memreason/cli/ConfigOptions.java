@@ -18,8 +18,13 @@ final class ConfigOptions {
   Map<String, String> overrides = new LinkedHashMap<>();
 
   MemreasonConfig load() {
+    return load(Map.of());
+  }
+
+  /** The configuration with a command's own defaults, which the file, the environment and --set override. */
+  MemreasonConfig load(Map<String, String> commandDefaults) {
     Optional<Path> f = Optional.ofNullable(file)
         .or(() -> Optional.ofNullable(System.getenv("MEMREASON_CONFIG")).map(Path::of));
-    return MemreasonConfig.load(f, System.getenv(), overrides);
+    return MemreasonConfig.load(f, System.getenv(), commandDefaults, overrides);
   }
 }

@@ -2,6 +2,11 @@ package io.memreason.cli;
 
 import io.memreason.avro.Question;
 import io.memreason.config.MemreasonConfig;
+import io.memreason.console.ShutdownSignal;
+import io.memreason.console.TracePrinter;
+import io.memreason.demo.LearningDemo;
+import io.memreason.demo.QuestionFeed;
+import io.memreason.demo.SampleQuestions;
 import io.memreason.feedback.FeedbackAggregator;
 import io.memreason.feedback.RetrainTrigger;
 import io.memreason.kafka.EmbeddedKafka;
@@ -55,13 +60,20 @@ final class DemoCommand implements Callable<Integer> {
       + "labels, the new version swapped in, the questions asked again; accuracy per version printed as it changes.")
   boolean learn;
 
+  /**
+   * The demo's page and API: on this machine only and without sign-in (serve's defaults are all interfaces and
+   * tokens). A configuration file, the environment or --set may still say otherwise.
+   */
+  static final Map<String, String> WEB_DEFAULTS = Map.of("web.host", "127.0.0.1", "web.auth", "none");
+
   /** Where the demo's model versions come from: how one is loaded, and the first one, which starts the registry. */
   record Models(VersionLoader loader, ModelSource firstVersion) {}
 
   @Override
   public Integer call() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    MemreasonConfig c = config.load();
+    MemreasonConfig c = config.load(WEB_DEFAULTS);
+    WebServer.check(c.web());
     if (learn && c.model().dir().isPresent()) {
       throw new IllegalArgumentException("demo --learn teaches the default model its atlas world: leave model.dir"
           + " empty (it is " + c.model().dir().get() + ")");
@@ -81,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
          TemporaryDirectory dir = new TemporaryDirectory("memreason-demo");
          EmbeddedKafka kafka = EmbeddedKafka.start(dir.path().resolve("kafka"), 0)) {
       LearningDemo lesson = learn ? LearningDemo.forDefaultModel(dir.path().resolve("atlas")) : null;
-      MemreasonConfig c = config.load().with(Map.of(
+      MemreasonConfig c = config.load(WEB_DEFAULTS).with(Map.of(
           "kafka.bootstrap.servers", kafka.bootstrapServers(),
           "streams.state.dir", dir.path().resolve("streams").toString(),
           "registry.dir", dir.path().resolve("registry").toString()))
@@ -97,8 +109,14 @@ final class DemoCommand implements Callable<Integer> {
            RetrainTrigger retraining = c.retrain().evalData().isPresent() ? retrainingTrigger(c) : null;
            TraceMonitor monitor = TraceMonitor.start(c);
            WebServer web = WebServer.start(c.web(), registry, () -> Health.of(pipeline.state()), monitor)) {
+        String page = (c.web().tls().keystore().isPresent() ? "https://" : "http://") + c.web().host() + ":"
+            + web.port() + "/";
         out.println("Kafka at " + kafka.bootstrapServers() + " · model " + reasoner.modelVersion()
-            + " · live page on http://localhost:" + web.port() + "/ · Ctrl-C stops");
+            + " · live page on " + page + " · Ctrl-C stops");
+        if (!c.web().auth().tokens()) {
+          out.println("no sign-in: the page and its API let anyone on " + c.web().host() + " ask, watch and label"
+              + " (web.auth=none; serve asks for tokens)");
+        }
         if (retraining == null) {
           out.println("labels are aggregated; retraining is off: set retrain.eval-data to learn from them");
         }
@@ -117,7 +135,7 @@ final class DemoCommand implements Callable<Integer> {
           out.printf("%d of %d questions answered in %.1f s%n", printer.answered(), asked,
               (System.nanoTime() - started) / 1e9);
           if (keepRunning && !signal.requested()) {
-            out.println("the live page stays on http://localhost:" + web.port() + "/ (ask and label there) · Ctrl-C stops");
+            out.println("the live page stays on " + page + " (ask and label there) · Ctrl-C stops");
             feed.followUntilStopped();
           }
         }

@@ -1,6 +1,9 @@
 package io.memreason.cli;
 
 import io.memreason.config.MemreasonConfig;
+import io.memreason.hub.ModelLocation;
+import io.memreason.hub.ModelResolver;
+import io.memreason.interop.ReferenceImport;
 import io.memreason.llm.LanguageModel;
 import io.memreason.llm.LanguageModel.LoadOptions;
 import io.memreason.llm.weights.WeightLoader.LoraMode;
@@ -34,12 +37,15 @@ final class EvalCommand implements Callable<Integer> {
   @Mixin
   ConfigOptions config;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "The base model's Hugging Face folder.")
-  Path model;
+  @Option(names = "--model", required = true, paramLabel = ModelLocationConverter.LABEL,
+      converter = ModelLocationConverter.class,
+      description = "The base model: a Hugging Face folder, or a model on the Hub (fetched into its cache first).")
+  ModelLocation model;
 
-  @Option(names = "--adapter", paramLabel = "DIR",
-      description = "A fine-tuned adapter folder (PEFT adapter + step tokens), e.g. a train run's OUT/best.")
-  Path adapter;
+  @Option(names = "--adapter", paramLabel = ModelLocationConverter.LABEL, converter = ModelLocationConverter.class,
+      description = "A fine-tuned adapter (PEFT adapter + step tokens), e.g. a train run's OUT/best, one on the Hub, or "
+          + "a run or checkpoint of the paper's reference implementation (imported into model.cache-dir on first use).")
+  ModelLocation adapter;
 
   @Option(names = "--dataset", required = true, paramLabel = "FILE", description = "Test items in the seed format.")
   Path dataset;
@@ -67,7 +73,9 @@ final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    MemreasonConfig.Engine engine = config.load().engine();
+    MemreasonConfig loaded = config.load();
+    MemreasonConfig.Engine engine = loaded.engine();
+    ModelResolver models = ReasonerFactory.models(loaded);
     Task answers = Task.fromName(task);
     List<SeedExample> all = SeedFile.read(dataset);
     Optional<List<Integer>> drawn = Optional.empty();
@@ -83,11 +91,14 @@ final class EvalCommand implements Callable<Integer> {
         maxNewTokens != null ? maxNewTokens : engine.maxNewTokens(), engine.maxTotalTokens(), engine.workers(),
         engine.maxBatch());
     LoadOptions options = LoadOptions.on(LanguageModel.device(engine.device()), engine.maxTotalTokens());
-    if (adapter != null) {
-      options = options.withAdapter(adapter, LoraMode.MERGED);
+    Path base = models.folder(model);
+    Optional<Path> adapterDir = ReferenceImport.adapterFor(Optional.ofNullable(adapter).map(models::folder), base,
+        loaded.model().cacheDir());
+    if (adapterDir.isPresent()) {
+      options = options.withAdapter(adapterDir.get(), LoraMode.MERGED);
     }
-    try (LanguageModel loaded = LanguageModel.load(model, options)) {
-      GenerationEvaluation.Result result = evaluation.run(loaded, gold);
+    try (LanguageModel lm = LanguageModel.load(base, options)) {
+      GenerationEvaluation.Result result = evaluation.run(lm, gold);
       if (out != null) {
         GeneratedOutput.writeAll(out, result.outputs());
       }

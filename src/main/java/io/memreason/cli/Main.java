@@ -10,7 +10,8 @@ import picocli.CommandLine.ParseResult;
     description = "Streaming question answering with a memory/reason step-token LLM on Kafka.",
     subcommands = {CommandLine.HelpCommand.class, BrokerCommand.class, ServeCommand.class, AskCommand.class,
         DemoCommand.class, BenchCommand.class, ScoreCommand.class, TrainCommand.class, EvalCommand.class,
-        BootstrapCommand.class, RetrainCommand.class})
+        BootstrapCommand.class, RetrainCommand.class, FetchModelCommand.class,
+        ImportReferenceCommand.class, TokenCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

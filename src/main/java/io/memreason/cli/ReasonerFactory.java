@@ -1,6 +1,10 @@
 package io.memreason.cli;
 
 import io.memreason.config.MemreasonConfig;
+import io.memreason.hub.DownloadProgress;
+import io.memreason.hub.ModelResolver;
+import io.memreason.hub.SnapshotFetcher;
+import io.memreason.interop.ReferenceImport;
 import io.memreason.reasoning.Reasoner;
 import io.memreason.registry.LlmVersionLoader;
 import io.memreason.registry.ModelRegistry;
@@ -16,11 +20,11 @@ import java.time.Duration;
 
 /**
  * The one place the commands get their model from ({@code serve}, {@code demo}, {@code bench pipeline},
- * {@code retrain}): the configured Hugging Face folder (+ adapter), or the locally built default model when none is
- * configured, loaded on the configured device behind a continuous-batching generator. Without a registry that model
- * is served; with one ({@code registry.dir}) the version promoted last is, hot-swapped to each newly promoted one.
- * The engine reports its batch size per decode step, prefill tokens and live requests on the registry it is given
- * ({@code memreason.engine.*}); after a swap the meters follow the newly loaded version.
+ * {@code retrain}): the configured Hugging Face folder or Hub model (+ adapter), or the locally built default model
+ * when none is configured, loaded on the configured device behind a continuous-batching generator. Without a
+ * registry that model is served; with one ({@code registry.dir}) the version promoted last is, hot-swapped to each
+ * newly promoted one. The engine reports its batch size per decode step, prefill tokens and live requests on the
+ * registry it is given ({@code memreason.engine.*}); after a swap the meters follow the newly loaded version.
  */
 final class ReasonerFactory {
   private ReasonerFactory() {}
@@ -34,12 +38,24 @@ final class ReasonerFactory {
   }
 
   /**
-   * The configured model ({@code model.dir}, {@code model.adapter}) or else the default model, named
-   * {@code model.version}.
+   * The configured model ({@code model.dir}, {@code model.adapter}; a Hub id is fetched into the cache now, once) or
+   * else the default model, named {@code model.version}. A {@code model.adapter} that is a run or checkpoint of the
+   * paper's reference implementation is served from its import under {@code model.cache-dir}.
    */
   static ModelSource configuredModel(MemreasonConfig config) {
-    return new ModelSource(config.model().version(), config.model().dir().orElseGet(() -> defaultModel(config)),
-        config.model().adapter());
+    ModelResolver models = models(config);
+    Path base = config.model().dir().map(models::folder).orElseGet(() -> defaultModel(config));
+    return new ModelSource(config.model().version(), base,
+        ReferenceImport.adapterFor(config.model().adapter().map(models::folder), base, config.model().cacheDir()));
+  }
+
+  /**
+   * How every command turns a model location into a folder: a folder as it is, {@code hf:ORG/NAME[@REVISION]}
+   * through the Hub cache ({@code hub.*}), with a progress bar on a terminal and log lines otherwise.
+   */
+  static ModelResolver models(MemreasonConfig config) {
+    return new ModelResolver(new SnapshotFetcher(config.hub(),
+        () -> DownloadProgress.forConsole(Duration.ofSeconds(15))));
   }
 
   /** The model registry of {@code registry.dir}. */

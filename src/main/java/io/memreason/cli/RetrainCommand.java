@@ -38,7 +38,7 @@ final class RetrainCommand implements Callable<Integer> {
     if (ifDue && force) {
       throw new IllegalArgumentException("--if-due and --force contradict each other: choose one");
     }
-    MemreasonConfig c = config.load();
+    MemreasonConfig c = config.load().forComponent(MemreasonConfig.Component.RETRAIN);
     if (c.topics().create()) {
       TopicCreator.createMissing(c);
     }

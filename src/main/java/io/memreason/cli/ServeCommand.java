@@ -1,6 +1,8 @@
 package io.memreason.cli;
 
 import io.memreason.config.MemreasonConfig;
+import io.memreason.config.MemreasonConfig.Component;
+import io.memreason.console.ShutdownSignal;
 import io.memreason.feedback.FeedbackAggregator;
 import io.memreason.feedback.RetrainJob;
 import io.memreason.feedback.RetrainTrigger;
@@ -40,16 +42,20 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     MemreasonConfig c = config.load();
     log.info("configuration: {}", c.settings().redacted());
+    // Before minutes of model loading: a server that could not start says so now.
+    WebServer.check(c.web());
+    // Each component logs in to Kafka as its own principal when kafka.<component>.* says so.
+    MemreasonConfig inference = c.forComponent(Component.INFERENCE);
     if (c.topics().create()) {
-      TopicCreator.createMissing(c);
+      TopicCreator.createMissing(inference);
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (ShutdownSignal signal = new ShutdownSignal();
-         Reasoner reasoner = ReasonerFactory.create(c, registry);
-         InferencePipeline pipeline = InferencePipeline.start(c, reasoner, registry);
-         FeedbackAggregator feedback = FeedbackAggregator.start(c, registry);
-         RetrainTrigger retraining = c.retrain().inProcess() ? retrainingTrigger(c) : null;
-         TraceMonitor monitor = TraceMonitor.start(c);
+         Reasoner reasoner = ReasonerFactory.create(inference, registry);
+         InferencePipeline pipeline = InferencePipeline.start(inference, reasoner, registry);
+         FeedbackAggregator feedback = FeedbackAggregator.start(c.forComponent(Component.FEEDBACK), registry);
+         RetrainTrigger retraining = c.retrain().inProcess() ? retrainingTrigger(c.forComponent(Component.RETRAIN)) : null;
+         TraceMonitor monitor = TraceMonitor.start(c.forComponent(Component.WEB));
          WebServer web = WebServer.start(c.web(), registry, () -> Health.of(pipeline.state()), monitor)) {
       log.info("serving {} with model {}; live page, API, metrics and health on port {}", c.topics().questions(),
           reasoner.modelVersion(), web.port());

@@ -1,6 +1,7 @@
 package io.memreason.cli;
 
 import com.google.gson.Gson;
+import io.memreason.hub.ModelLocation;
 import io.memreason.reasoning.Task;
 import io.memreason.training.FineTuning;
 import io.memreason.training.Trainer;
@@ -28,8 +29,13 @@ final class TrainCommand implements Callable<Integer>, TrainsModels {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--base", required = true, paramLabel = "DIR", description = "The base model's Hugging Face folder.")
-  Path base;
+  @Mixin
+  ConfigOptions config;
+
+  @Option(names = "--base", required = true, paramLabel = ModelLocationConverter.LABEL,
+      converter = ModelLocationConverter.class,
+      description = "The base model: a Hugging Face folder, or a model on the Hub (fetched into its cache first).")
+  ModelLocation base;
 
   @Option(names = "--dataset", required = true, paramLabel = "FILE",
       description = "Training items: [{question, answer, cot_steps, split}] (the seed format).")
@@ -115,7 +121,8 @@ final class TrainCommand implements Callable<Integer>, TrainsModels {
         tokensPerKind, referenceMask);
     Optional<FineTuning.EvaluationSet> evaluation = Optional.ofNullable(evalDataset)
         .map(file -> new FineTuning.EvaluationSet(file, evalLimit, evalMaxNewTokens));
-    FineTuning.Request request = new FineTuning.Request(base, dataset, Task.fromName(task), out, settings, trainLimit,
+    Path baseFolder = ReasonerFactory.models(config.load()).folder(base);
+    FineTuning.Request request = new FineTuning.Request(baseFolder, dataset, Task.fromName(task), out, settings, trainLimit,
         evaluation, resume);
     Trainer.Outcome outcome;
     try (TrainingProgress progress = TrainingProgress.forConsole(System.err, Duration.ofSeconds(30))) {

@@ -1,11 +1,20 @@
 package io.memreason.config;
 
+import io.memreason.hub.HubSettings;
+import io.memreason.hub.ModelLocation;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Every setting of memreason, typed, in one tree. Built from {@link Settings}; see config/memreason.properties
@@ -13,7 +22,7 @@ import java.util.TreeMap;
  */
 public record MemreasonConfig(
     Kafka kafka, Topics topics, Pipeline pipeline, Model model, Engine engine, Web web, Feedback feedback,
-    Retrain retrain, Registry registry, Settings settings) {
+    Retrain retrain, Registry registry, HubSettings hub, Settings settings) {
 
   /**
    * Kafka connection and the properties passed verbatim to clients ({@code kafka.*}), to Streams
@@ -31,8 +40,11 @@ public record MemreasonConfig(
   /** The inference processor. */
   public record Pipeline(long punctuateIntervalMs, int maxQuestionChars, long answerTimeoutMs, long drainTimeoutMs) {}
 
-  /** Which model to serve. An empty {@code dir} means the locally built default model. */
-  public record Model(Optional<Path> dir, Optional<Path> adapter, Path cacheDir, String version) {}
+  /**
+   * Which model to serve: a folder or a Hub repository ({@code hf:ORG/NAME[@REVISION]}) each. An empty {@code dir}
+   * means the locally built default model.
+   */
+  public record Model(Optional<ModelLocation> dir, Optional<ModelLocation> adapter, Path cacheDir, String version) {}
 
   /** The generation engine: replicas, batching, limits and default decoding. */
   public record Engine(String device, int workers, int maxBatch, int queueCapacity, int maxNewTokens,
@@ -42,8 +54,59 @@ public record MemreasonConfig(
    * The HTTP server of the page, the API, /metrics and /health.
    *
    * @param recentQuestions how many of the latest questions the live page keeps and shows to a newly opened page
+   * @param metricsPort a second port serving /metrics and /health without sign-in; empty = /metrics on {@code port},
+   *     for callers with the watch role
    */
-  public record Web(String host, int port, int recentQuestions) {}
+  public record Web(String host, int port, int recentQuestions, Auth auth, Tls tls, Limits limits,
+                    OptionalInt metricsPort) {
+
+    /**
+     * Who may use the server.
+     *
+     * @param tokens {@code web.auth=tokens}: every request but /health needs a token of {@code tokensFile}
+     * @param allowUnauthenticated lets {@code web.auth=none} listen on an address other machines reach
+     */
+    public record Auth(boolean tokens, Optional<Path> tokensFile, boolean allowUnauthenticated) {}
+
+    /**
+     * HTTPS. The keystore's password is never a configuration value: it is read from {@code passwordFile} when that
+     * is set, else from the environment variable {@code passwordEnv}.
+     *
+     * @param redirectPort a plain-HTTP port that only redirects to HTTPS; empty = no plain HTTP at all
+     */
+    public record Tls(Optional<Path> keystore, Optional<Path> passwordFile, String passwordEnv,
+                      OptionalInt redirectPort) {}
+
+    /** Quotas: per token (per minute, outstanding, open streams), and in all (open streams, body size). */
+    public record Limits(int askPerMinute, int askOutstanding, int labelPerMinute, int maxBodyBytes,
+                         int streamsPerToken, int maxStreams) {}
+  }
+
+  /**
+   * The parts of memreason that talk to Kafka. Each may log in as a principal of its own: the keys
+   * {@code kafka.<component>.*} (e.g. {@code kafka.inference.sasl.jaas.config}) override {@code kafka.*} for that
+   * component's clients only (see {@link #forComponent}).
+   */
+  public enum Component {
+    /** The inference pipeline (Kafka Streams) and the serving model's follower of model-versions. */
+    INFERENCE,
+    /** The feedback aggregator (Kafka Streams). */
+    FEEDBACK,
+    /** The retraining job: reads training-examples, announces model versions. */
+    RETRAIN,
+    /** The HTTP server: follows the topics for the page, produces questions and feedback. */
+    WEB,
+    /** The ask command: produces a question, follows its steps and answer. */
+    ASK;
+
+    /** The key segment: {@code kafka.<key>.*}. */
+    public String key() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  private static final Set<String> COMPONENT_KEYS =
+      Arrays.stream(Component.values()).map(Component::key).collect(Collectors.toUnmodifiableSet());
 
   /** The feedback aggregator: its Streams application id, how long labels wait for answers, how long answers stay. */
   public record Feedback(String applicationId, long waitForAnswerMs, long answerRetentionMs, long punctuateIntervalMs) {}
@@ -68,11 +131,30 @@ public record MemreasonConfig(
 
   /** Defaults, then the optional file, then the environment, then explicit overrides. */
   public static MemreasonConfig load(Optional<Path> file, Map<String, String> env, Map<String, String> overrides) {
-    Settings s = Settings.defaults();
+    return load(file, env, Map.of(), overrides);
+  }
+
+  /**
+   * Defaults, then a command's own defaults (e.g. the demo's loopback address), then the optional file, the
+   * environment and explicit overrides.
+   */
+  public static MemreasonConfig load(Optional<Path> file, Map<String, String> env, Map<String, String> commandDefaults,
+                                     Map<String, String> overrides) {
+    Settings s = Settings.defaults().with(commandDefaults);
     if (file.isPresent()) {
       s = s.withFile(file.get());
     }
     return from(s.withEnvironment(env).with(overrides));
+  }
+
+  /**
+   * This configuration as one component sees it: its {@code kafka.<component>.*} keys replace the {@code kafka.*}
+   * keys of the same name, so its clients (producers, consumers, admin, Streams) log in as its own principal.
+   */
+  public MemreasonConfig forComponent(Component component) {
+    Map<String, String> own = new TreeMap<>();
+    settings.prefixed("kafka." + component.key() + ".").forEach((k, v) -> own.put("kafka." + k, v));
+    return own.isEmpty() ? this : with(own);
   }
 
   /** This configuration with some keys replaced, e.g. the bootstrap servers of an embedded broker. */
@@ -81,7 +163,9 @@ public record MemreasonConfig(
   }
 
   public static MemreasonConfig from(Settings s) {
-    Map<String, String> client = s.prefixed("kafka.");
+    Map<String, String> client = new TreeMap<>(s.prefixed("kafka."));
+    // kafka.<component>.* belong to one component's clients only (forComponent), never to every client.
+    client.keySet().removeIf(k -> COMPONENT_KEYS.contains(k.split("\\.", 2)[0]));
     Map<String, String> streams = s.prefixed("streams.");
     Kafka kafka = new Kafka(s.string("kafka.bootstrap.servers"), client, streams,
         s.string("streams.application.id"), oneOf(s, "serde.format", "soe", "registry"), s.string("serde.registry.url"),
@@ -94,13 +178,21 @@ public record MemreasonConfig(
     Pipeline pipeline = new Pipeline(positive(s, "pipeline.punctuate-interval-ms"),
         positive(s, "pipeline.max-question-chars"), positive(s, "pipeline.answer-timeout-ms"),
         notNegative(s, "pipeline.drain-timeout-ms"));
-    Model model = new Model(optionalPath(s, "model.dir"), optionalPath(s, "model.adapter"),
+    Model model = new Model(optionalLocation(s, "model.dir"), optionalLocation(s, "model.adapter"),
         Path.of(s.string("model.cache-dir")), s.string("model.version"));
     Engine engine = new Engine(oneOf(s, "engine.device", "auto", "cpu", "gpu"), positive(s, "engine.workers"),
         positive(s, "engine.max-batch"), positive(s, "engine.queue-capacity"), positive(s, "engine.max-new-tokens"),
         positive(s, "engine.max-total-tokens"), (float) s.decimal("engine.temperature"),
         (float) s.decimal("engine.top-p"), s.integer("engine.top-k"));
-    Web web = new Web(s.string("web.host"), s.integer("web.port"), positive(s, "web.recent-questions"));
+    Web web = new Web(s.string("web.host"), s.integer("web.port"), positive(s, "web.recent-questions"),
+        new Web.Auth(oneOf(s, "web.auth", "tokens", "none").equals("tokens"), optionalPath(s, "web.tokens-file"),
+            s.bool("web.allow-unauthenticated")),
+        new Web.Tls(optionalPath(s, "web.tls.keystore"), optionalPath(s, "web.tls.keystore-password-file"),
+            s.string("web.tls.keystore-password-env"), optionalPort(s, "web.tls.redirect-port")),
+        new Web.Limits(positive(s, "web.ask-per-minute"), positive(s, "web.ask-outstanding"),
+            positive(s, "web.label-per-minute"), positive(s, "web.max-body-bytes"), positive(s, "web.streams-per-token"),
+            positive(s, "web.max-streams")),
+        optionalPort(s, "web.metrics-port"));
     Feedback feedback = new Feedback(s.string("feedback.application-id"), positiveLong(s, "feedback.wait-for-answer-ms"),
         positiveLong(s, "feedback.answer-retention-ms"), positiveLong(s, "feedback.punctuate-interval-ms"));
     Retrain retrain = new Retrain(oneOf(s, "retrain.trigger", "off", "in-process").equals("in-process"),
@@ -111,7 +203,43 @@ public record MemreasonConfig(
         Path.of(s.string("retrain.work-dir")), positiveLong(s, "retrain.lock-stale-ms"));
     Registry registry = new Registry(optionalPath(s, "registry.dir"), positive(s, "registry.keep-versions"),
         notNegativeDecimal(s, "registry.promotion-tolerance"));
-    return new MemreasonConfig(kafka, topics, pipeline, model, engine, web, feedback, retrain, registry, s);
+    return new MemreasonConfig(kafka, topics, pipeline, model, engine, web, feedback, retrain, registry, hub(s), s);
+  }
+
+  /** The Hub and its cache, from the hub.* keys (which HF_ENDPOINT, HF_HOME, HF_TOKEN and HF_HUB_OFFLINE set). */
+  private static HubSettings hub(Settings s) {
+    String endpoint = s.string("hub.endpoint");
+    String home = s.string("hub.home");
+    if (home.equals("~") || home.startsWith("~/")) {
+      home = System.getProperty("user.home") + home.substring(1);
+    }
+    try {
+      return new HubSettings(new URI(endpoint), Path.of(home),
+          Optional.of(s.string("hub.token")).filter(t -> !t.isBlank()), hubFlag(s, "hub.offline"));
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      throw new ConfigException("hub.endpoint must be the http(s) URL of the Hub or a mirror, not '" + endpoint + "'");
+    }
+  }
+
+  /** A flag as huggingface_hub reads its variables: 1, true, yes or on; 0, false, no, off or empty. */
+  private static boolean hubFlag(Settings s, String key) {
+    String v = s.string(key).toLowerCase(Locale.ROOT);
+    if (List.of("1", "true", "yes", "on").contains(v)) {
+      return true;
+    }
+    if (List.of("", "0", "false", "no", "off").contains(v)) {
+      return false;
+    }
+    throw new ConfigException(key + " must be true or false (1 or 0), not '" + v + "'");
+  }
+
+  private static Optional<ModelLocation> optionalLocation(Settings s, String key) {
+    String v = s.string(key);
+    try {
+      return v.isEmpty() ? Optional.empty() : Optional.of(ModelLocation.parse(v));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key + ": " + e.getMessage());
+    }
   }
 
   private static Map<String, String> withPrefix(String prefix, Map<String, String> keys) {
@@ -173,6 +301,18 @@ public record MemreasonConfig(
       }
     }
     throw new ConfigException(key + " must be one of " + String.join(", ", allowed) + ", not '" + v + "'");
+  }
+
+  /** A port number, 0 for any free one, or empty for none. */
+  private static OptionalInt optionalPort(Settings s, String key) {
+    if (s.string(key).isEmpty()) {
+      return OptionalInt.empty();
+    }
+    int port = s.integer(key);
+    if (port < 0 || port > 65535) {
+      throw new ConfigException(key + " must be a port number (0 for any free one) or empty, not " + port);
+    }
+    return OptionalInt.of(port);
   }
 
   private static Optional<Path> optionalPath(Settings s, String key) {

@@ -20,6 +20,13 @@ public final class Settings {
   static final String ENV_PREFIX = "MEMREASON_";
   /** Prefixes whose keys are handed to a library verbatim, so an environment variable may name any key under them. */
   static final String[] PASS_THROUGH_PREFIXES = {"kafka.", "streams.", "apicurio."};
+  /**
+   * Hugging Face's own variables, read as huggingface_hub reads them, for the keys they mean here (a MEMREASON_
+   * variable of the same key wins). HUGGING_FACE_HUB_TOKEN is the older name of HF_TOKEN.
+   */
+  static final Map<String, String> HUGGING_FACE_VARIABLES = Map.of(
+      "HF_ENDPOINT", "hub.endpoint", "HF_HOME", "hub.home", "HF_TOKEN", "hub.token",
+      "HUGGING_FACE_HUB_TOKEN", "hub.token", "HF_HUB_OFFLINE", "hub.offline");
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([a-z.]+)}");
   // "token" but not "tokens": engine.max-new-tokens is a count, not a secret.
   private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|token(?!s)|jaas|credential|user\\.info).*");
@@ -61,10 +68,17 @@ public final class Settings {
   /**
    * These settings with environment overrides: {@code MEMREASON_ENGINE_MAX_BATCH} replaces
    * {@code engine.max-batch}; under a pass-through prefix any key may be named
-   * ({@code MEMREASON_KAFKA_SASL_MECHANISM} sets {@code kafka.sasl.mechanism}).
+   * ({@code MEMREASON_KAFKA_SASL_MECHANISM} sets {@code kafka.sasl.mechanism}); Hugging Face's variables set the
+   * hub keys ({@code HF_HOME} sets {@code hub.home}).
    */
   public Settings withEnvironment(Map<String, String> env) {
     TreeMap<String, String> overrides = new TreeMap<>();
+    HUGGING_FACE_VARIABLES.forEach((name, key) -> {
+      String value = env.get(name);
+      if (value != null && !value.isBlank() && !(name.startsWith("HUGGING_FACE") && env.containsKey("HF_TOKEN"))) {
+        overrides.put(key, value);
+      }
+    });
     for (String key : values.keySet()) {
       String value = env.get(envName(key));
       if (value != null) {
@@ -162,9 +176,12 @@ public final class Settings {
     return out;
   }
 
-  /** True for keys whose values must never be printed or logged. */
+  /**
+   * True for keys whose values must never be printed or logged. A key that names where a secret is kept (a file, an
+   * environment variable: {@code web.tls.keystore-password-file}) is not one.
+   */
   public static boolean isSecret(String key) {
-    return SECRET_KEY.matcher(key).matches();
+    return SECRET_KEY.matcher(key).matches() && !key.endsWith("-file") && !key.endsWith("-env");
   }
 
   private static String resolve(String raw) {

@@ -11,6 +11,7 @@ import io.memreason.reasoning.TraceTemplate;
 import io.memreason.registry.ModelSource;
 import io.memreason.training.CheckpointStore;
 import io.memreason.training.LoraModel;
+import io.memreason.training.LoraTargets;
 import io.memreason.training.SequenceFormat;
 import io.memreason.training.Trainer;
 import io.memreason.training.TrainingProgress;
@@ -32,9 +33,10 @@ import java.util.stream.Stream;
 
 /**
  * The {@link CandidateTrainer} of memreason's models: the paper's LoRA + step-token fine-tuning with the project's
- * {@link Trainer}, continued from the parent version's adapter (its LoRA factors and step tokens; a parent without an
- * adapter starts fresh LoRA factors over its own step tokens), on the labelled traces and the replayed items written
- * with the same template the model answers with. The optimizer starts afresh: a retraining is a new, short run from
+ * {@link Trainer}, continued from the parent version's adapter (its LoRA factors in their own shape, and its step
+ * tokens; a parent without an adapter starts fresh LoRA factors over its own step tokens), on the labelled traces and
+ * the replayed items written with the same template and tokenized by the same tokenizer the model answers with (the
+ * adapter's own when it has one, which the candidate keeps). The optimizer starts afresh: a retraining is a new, short run from
  * the parent's weights, not the continuation of the parent's run. The only class of retraining that knows the trainer.
  */
 public final class LoraRetrainer implements CandidateTrainer {
@@ -67,30 +69,56 @@ public final class LoraRetrainer implements CandidateTrainer {
       throw new CheckpointException(base + "/config.json declares no eos_token_id: training sequences end with EOS");
     }
     Optional<Path> adapter = parent.adapter().filter(dir -> Files.isRegularFile(dir.resolve(LoraAdapter.CONFIG_FILE)));
-    Path run = workDir.resolve("run-" + UUID.randomUUID());
-    try (LoraModel model = LoraModel.open(base, settings, adapter, DataType.FLOAT32, settings.maxLength() + 1);
+    TrainingSettings run = adapter.map(dir -> continuing(dir.resolve(LoraAdapter.CONFIG_FILE))).orElse(settings);
+    Path scratch = workDir.resolve("run-" + UUID.randomUUID());
+    try (LoraModel model = LoraModel.open(base, run, adapter, DataType.FLOAT32, run.maxLength() + 1);
          TrainingProgress progress = TrainingProgress.logLines(Duration.ofSeconds(30))) {
-      List<TrainingSequence> sequences = sequences(base, config, model, data);
-      Trainer.Outcome outcome = new Trainer(model, settings, new CheckpointStore(run), Optional.empty(), progress)
+      Path tokenizer = TextTokenizer.folder(adapter, base);
+      List<TrainingSequence> sequences = sequences(tokenizer, config, model, data);
+      Trainer.Outcome outcome = new Trainer(model, run, new CheckpointStore(scratch), Optional.empty(), progress)
           .train(sequences, Optional.empty());
       for (String file : ADAPTER_FILES) {
         Files.copy(outcome.best().resolve(file), out.resolve(file));
       }
+      // A parent that brought its own tokenizer (an imported reference checkpoint) passes it on.
+      if (!tokenizer.equals(base)) {
+        for (String file : TextTokenizer.FILES) {
+          if (Files.isRegularFile(tokenizer.resolve(file))) {
+            Files.copy(tokenizer.resolve(file), out.resolve(file));
+          }
+        }
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot keep the retrained adapter: " + e.getMessage(), e);
     } finally {
-      deleteTree(run);
+      deleteTree(scratch);
     }
   }
 
+  /** The settings for continuing a parent's adapter: its own LoRA shape (rank, alpha, dropout, projections). */
+  private TrainingSettings continuing(Path adapterConfig) {
+    LoraAdapter.Settings parent = LoraAdapter.readSettings(adapterConfig);
+    LoraTargets targets = LoraTargets.of(parent.targets()).orElseThrow(() -> new CheckpointException(adapterConfig
+        + ": the serving adapter adapts " + parent.targets() + "; retraining continues adapters on the MLP, the "
+        + "attention projections or all linear layers"));
+    if (parent.rsLora()) {
+      throw new CheckpointException(adapterConfig + ": the serving adapter uses rsLoRA, which retraining does not "
+          + "continue");
+    }
+    return settings.withLora(new TrainingSettings.Lora(parent.rank(), parent.alpha(), (float) parent.dropout(),
+        targets));
+  }
+
   /** The traces and the replayed items as token sequences, in the template of the model's step tokens. */
-  private List<TrainingSequence> sequences(Path base, LlamaConfig config, LoraModel model, RetrainingData data) {
+  private List<TrainingSequence> sequences(Path tokenizerDir, LlamaConfig config, LoraModel model,
+                                           RetrainingData data) {
     List<String> tokens = model.stepTokens().tokens();
     TraceTemplate template = new TraceTemplate(io.memreason.reasoning.StepTokens.fromTokens(tokens));
     List<TrainingText> texts = new ArrayList<>();
     data.traces().forEach(t -> texts.add(TrainingText.fromTrace(template, t.question(), t.steps(), t.answer())));
     texts.addAll(TrainingSet.fromSeed(data.replay(), template).texts());
-    try (TextTokenizer tokenizer = TextTokenizer.forModel(base, config.bosTokenId(), model.firstStepTokenId(), tokens)) {
+    try (TextTokenizer tokenizer = TextTokenizer.forModel(tokenizerDir, config.bosTokenId(), model.firstStepTokenId(),
+        tokens)) {
       SequenceFormat format = new SequenceFormat(tokenizer.bosTokenId(), config.eosTokenIds().get(0),
           settings.maxLength(), settings.referenceMaskOffByOne());
       return new TrainingSet(texts).encode(format, tokenizer::encodePlain);

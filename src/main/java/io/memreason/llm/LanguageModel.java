@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.memreason.config.MemreasonConfig;
 import io.memreason.llm.adapter.LoraAdapter;
 import io.memreason.llm.adapter.StepTokenVocabulary;
 import io.memreason.llm.adapter.StepTokenWeights;
@@ -41,15 +40,6 @@ public final class LanguageModel implements AutoCloseable {
    */
   public record LoadOptions(Optional<Path> adapterDir, LoraMode loraMode, int maxSequenceLength, Device device,
                             DataType dtype) {
-
-    /**
-     * As configured: {@code model.adapter} (merged), {@code engine.device}, sequences up to
-     * {@code engine.max-total-tokens}.
-     */
-    public static LoadOptions from(MemreasonConfig config) {
-      LoadOptions base = on(LanguageModel.device(config.engine().device()), config.engine().maxTotalTokens());
-      return config.model().adapter().map(dir -> base.withAdapter(dir, LoraMode.MERGED)).orElse(base);
-    }
 
     /** No adapter, on the CPU, in float32. */
     public static LoadOptions cpu(int maxSequenceLength) {
@@ -93,7 +83,8 @@ public final class LanguageModel implements AutoCloseable {
 
   /**
    * Loads a Hugging Face model folder: config.json, safetensors weights (single or sharded), the optional
-   * generation_config.json and tokenizer.json, and step tokens from the adapter folder or else the model folder.
+   * generation_config.json and tokenizer.json, and step tokens from the adapter folder or else the model folder. An
+   * adapter folder that has its own tokenizer.json (a checkpoint saved with its tokenizer) brings the tokenizer too.
    */
   public static LanguageModel load(Path modelDir, LoadOptions options) {
     if (!Files.isDirectory(modelDir)) {
@@ -109,8 +100,9 @@ public final class LanguageModel implements AutoCloseable {
           options.adapterDir().orElse(null), modelDir);
       LlamaModel model = build(config, tensors, adapter, options, stepTokens, manager);
       Optional<StepTokenVocabulary> vocabulary = stepTokens.map(StepTokenWeights::vocabulary);
-      Optional<TextTokenizer> tokenizer = Files.isRegularFile(modelDir.resolve("tokenizer.json"))
-          ? Optional.of(TextTokenizer.forModel(modelDir, config.bosTokenId(), model.weights().tokens().baseRows(),
+      Path tokenizerDir = TextTokenizer.folder(options.adapterDir(), modelDir);
+      Optional<TextTokenizer> tokenizer = Files.isRegularFile(tokenizerDir.resolve("tokenizer.json"))
+          ? Optional.of(TextTokenizer.forModel(tokenizerDir, config.bosTokenId(), model.weights().tokens().baseRows(),
               vocabulary.map(StepTokenVocabulary::tokens).orElse(List.of())))
           : Optional.empty();
       String description = modelDir + options.adapterDir().map(a -> " + " + a).orElse("");

@@ -5,6 +5,7 @@ import io.memreason.llm.adapter.TargetModules;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /** Which projections of every layer LoRA adapts: the paper's MLP choice, attention, or all seven. */
@@ -34,6 +35,12 @@ public enum LoraTargets {
   /** The command-line name: {@code mlp}, {@code attn}, {@code all-linear}. */
   public String cliName() {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /** The choice whose projections are exactly an adapter's {@code target_modules}, if one is. */
+  public static Optional<LoraTargets> of(TargetModules modules) {
+    return Arrays.stream(values()).filter(t -> t.modules().equals(modules)
+        || (modules.pattern() != null && modules.pattern().equals("all-linear") && t == ALL_LINEAR)).findFirst();
   }
 
   public static LoraTargets fromName(String name) {

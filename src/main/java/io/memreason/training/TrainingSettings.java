@@ -85,6 +85,12 @@ public record TrainingSettings(Scope scope, Lora lora, int epochs, int batchSize
     return Math.max(1, (examples + effectiveBatch() - 1) / effectiveBatch());
   }
 
+  /** These settings for an adapter of another shape (e.g. the one a retraining continues). */
+  public TrainingSettings withLora(Lora newLora) {
+    return new TrainingSettings(scope, newLora, epochs, batchSize, gradientAccumulation, maxLength, learningRate,
+        weightDecay, warmupRatio, maxGradNorm, seed, prefixTokens, tokensPerKind, referenceMaskOffByOne);
+  }
+
   public TrainingSettings withEpochs(int newEpochs) {
     return new TrainingSettings(scope, lora, newEpochs, batchSize, gradientAccumulation, maxLength, learningRate,
         weightDecay, warmupRatio, maxGradNorm, seed, prefixTokens, tokensPerKind, referenceMaskOffByOne);

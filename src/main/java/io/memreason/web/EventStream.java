@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
  */
 final class EventStream implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EventStream.class);
-  static final int MAX_PAGES = 64;
   static final int BACKLOG = 2000;
 
   /** One server-sent event: its name and its JSON data. */
@@ -35,9 +34,11 @@ final class EventStream implements AutoCloseable {
   private final class Page {
     final SseClient client;
     final ThreadPoolExecutor sender;
+    final Runnable onClose;
 
-    Page(SseClient client) {
+    Page(SseClient client, Runnable onClose) {
       this.client = client;
+      this.onClose = onClose;
       int number = pageNumbers.incrementAndGet();
       this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(BACKLOG), r -> {
         Thread t = new Thread(r, "live-page-" + number);
@@ -68,6 +69,7 @@ final class EventStream implements AutoCloseable {
     void disconnect() {
       if (pages.remove(this)) {
         sender.shutdownNow();
+        onClose.run();
         CompletableFuture.runAsync(this::end);
       }
     }
@@ -87,18 +89,17 @@ final class EventStream implements AutoCloseable {
 
   /**
    * Adds a page and queues its replay. Callers serialize this with {@link #publish}, so a page sees each change
-   * exactly once: either in its replay or as an event.
+   * exactly once: either in its replay or as an event. How many pages may be open is the caller's concern
+   * ({@link Quotas#openStream}).
+   *
+   * @param onClose runs once when the page is disconnected, however that happens
    */
-  synchronized void subscribe(SseClient client, List<Event> replay) {
+  synchronized void subscribe(SseClient client, List<Event> replay, Runnable onClose) {
     if (closed) {
+      onClose.run();
       return;
     }
-    if (pages.size() >= MAX_PAGES) {
-      client.sendEvent("refused", "{\"error\":\"more than " + MAX_PAGES + " live pages are open on this server\"}");
-      client.close();
-      return;
-    }
-    Page page = new Page(client);
+    Page page = new Page(client, onClose);
     pages.add(page);
     client.onClose(page::disconnect);
     replay.forEach(page::send);
@@ -114,6 +115,7 @@ final class EventStream implements AutoCloseable {
     for (Page page : pages) {
       pages.remove(page);
       page.sender.shutdownNow();
+      page.onClose.run();
       page.end();
     }
     closed = true;

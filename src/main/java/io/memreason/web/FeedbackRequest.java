@@ -12,7 +12,8 @@ import java.util.Set;
 /**
  * A label given through {@code POST /api/feedback} (or the page): {@code {questionId, verdict, correctedAnswer?,
  * stepVerdicts?: [{index, correct, correctedText?}], labeller?}}. It becomes a {@link Feedback} record only for an
- * answered question the page knows, with step indexes from that question's trace.
+ * answered question the page knows, with step indexes from that question's trace. {@code labeller} is null when the
+ * body names none.
  */
 record FeedbackRequest(String questionId, Verdict verdict, String correctedAnswer, List<StepVerdict> stepVerdicts,
                        String labeller) {
@@ -44,7 +45,7 @@ record FeedbackRequest(String questionId, Verdict verdict, String correctedAnswe
         throw ApiException.badRequest("stepVerdicts names step " + s.getIndex() + " twice");
       }
     }
-    String labeller = json.string("labeller", 100).orElse(DEFAULT_LABELLER);
+    String labeller = json.string("labeller", 100).orElse(null);
     return new FeedbackRequest(questionId, verdict, corrected, steps, labeller);
   }
 
@@ -54,6 +55,22 @@ record FeedbackRequest(String questionId, Verdict verdict, String correctedAnswe
     boolean correct = s.bool("correct")
         .orElseThrow(() -> ApiException.badRequest("stepVerdicts entry " + index + " needs correct: true or false"));
     return new StepVerdict(index, correct, s.string("correctedText", MAX_ANSWER_CHARS).orElse(null));
+  }
+
+  /**
+   * The label as given by {@code caller}. A signed-in caller labels under its token's name only, so that nobody can
+   * put words in someone else's mouth (or into the retraining data under another name); without authentication the
+   * body's labeller stands.
+   */
+  FeedbackRequest labelledBy(Caller caller) {
+    if (!caller.authenticated()) {
+      return this;
+    }
+    if (labeller != null && !labeller.equals(caller.name())) {
+      throw ApiException.badRequest("labeller is '" + labeller + "', but this token labels as '" + caller.name()
+          + "': leave labeller out (the token's name is used) or sign in as " + labeller);
+    }
+    return new FeedbackRequest(questionId, verdict, correctedAnswer, stepVerdicts, caller.name());
   }
 
   /** The record to produce, once the question is known to be answered and every step index is in its trace. */
@@ -69,6 +86,7 @@ record FeedbackRequest(String questionId, Verdict verdict, String correctedAnswe
       }
     }
     return Feedback.newBuilder().setQuestionId(questionId).setVerdict(verdict).setCorrectedAnswer(correctedAnswer)
-        .setStepVerdicts(stepVerdicts).setLabeller(labeller).setLabelledAt(labelledAt).build();
+        .setStepVerdicts(stepVerdicts).setLabeller(labeller != null ? labeller : DEFAULT_LABELLER).setLabelledAt(labelledAt)
+        .build();
   }
 }

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -30,6 +32,7 @@ final class LiveTraces implements TopicFollower.Listener {
   private final LiveFigures figures;
   private final EventStream stream = new EventStream();
   private final Clock clock;
+  private final List<Consumer<String>> answeredListeners = new CopyOnWriteArrayList<>();
   private long figuresSentAt;
 
   LiveTraces(int recentQuestions, Clock clock) {
@@ -52,6 +55,12 @@ final class LiveTraces implements TopicFollower.Listener {
   public void onAnswer(Answer answer) {
     figures.onAnswer(answer.getLatencyMs());
     changed(answer.getQuestionId(), t -> t.withAnswer(answer));
+    answeredListeners.forEach(l -> l.accept(answer.getQuestionId()));
+  }
+
+  /** Tells {@code listener} the id of every question answered from now on. */
+  void onAnswered(Consumer<String> listener) {
+    answeredListeners.add(listener);
   }
 
   /** Labels of questions the page does not show (older ones, or never followed) have nothing to attach to. */
@@ -86,12 +95,16 @@ final class LiveTraces implements TopicFollower.Listener {
     stream.publish(figuresEvent());
   }
 
-  /** A new page: every recent trace, oldest first, then the figures; then the events that follow. */
-  synchronized void subscribe(SseClient page) {
+  /**
+   * A new page: every recent trace, oldest first, then the figures; then the events that follow.
+   *
+   * @param onClose runs once when the page's stream ends
+   */
+  synchronized void subscribe(SseClient page, Runnable onClose) {
     List<EventStream.Event> replay = new ArrayList<>();
     traces.all().forEach(t -> replay.add(new EventStream.Event(TRACE_EVENT, GSON.toJson(t))));
     replay.add(figuresEvent());
-    stream.subscribe(page, replay);
+    stream.subscribe(page, replay, onClose);
   }
 
   private EventStream.Event figuresEvent() {

@@ -3,11 +3,11 @@ package io.memreason.web;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import io.javalin.http.sse.SseHandler;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.Question;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -16,36 +16,76 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
- * The JSON API beside the page: ask a question, wait for its answer, label it, and follow everything live.
- * Requests are answered once the broker has acknowledged what they produced; errors are {@code {"error": "..."}}
- * with a 4xx or 5xx status.
+ * The JSON API beside the page: sign in, ask a question, wait for its answer, label it, and follow everything live.
+ * Each route needs its role ({@link WebAccess}) and stays within its quota ({@link Quotas}); both are checked before
+ * the body is read. Requests are answered once the broker has acknowledged what they produced; errors are
+ * {@code {"error": "..."}} with a 4xx or 5xx status.
  */
 final class MonitorApi {
   static final long DEFAULT_ANSWER_WAIT_MS = 30_000;
   static final long MAX_ANSWER_WAIT_MS = 600_000;
 
   private final TraceMonitor monitor;
+  private final WebAccess access;
+  private final Quotas quotas;
+  private final int maxBodyBytes;
 
-  MonitorApi(TraceMonitor monitor) {
+  MonitorApi(TraceMonitor monitor, WebAccess access, Quotas quotas) {
     this.monitor = monitor;
+    this.access = access;
+    this.quotas = quotas;
+    this.maxBodyBytes = monitor.config.web().limits().maxBodyBytes();
+    monitor.live.onAnswered(quotas::settled);
   }
 
   void register(RoutesConfig routes) {
+    routes.get("/api/session", access::session);
+    routes.post("/api/session", ctx -> access.signIn(ctx, RequestBody.json(ctx, maxBodyBytes)));
+    routes.delete("/api/session", access::signOut);
     routes.post("/api/questions", this::ask);
     routes.get("/api/answers/{id}", this::answer);
     routes.post("/api/feedback", this::label);
-    routes.sse("/api/stream", page -> {
-      page.keepAlive();
-      monitor.live.subscribe(page);
-    });
+    routes.get("/api/stream", this::stream);
   }
 
   /** {@code POST /api/questions}: produces the question, 202 with its id. */
   private void ask(Context ctx) {
-    QuestionRequest request = QuestionRequest.parse(jsonBody(ctx), monitor.config);
-    Question q = request.toQuestion(UUID.randomUUID().toString(), monitor.clock.instant());
-    whenAcknowledged(ctx, monitor.submissions.ask(q), monitor.config.topics().questions(),
+    Caller caller = access.require(ctx, Role.ASK);
+    String id = UUID.randomUUID().toString();
+    quotas.ask(caller, id);
+    Question q;
+    try {
+      q = QuestionRequest.parse(RequestBody.json(ctx, maxBodyBytes), monitor.config).toQuestion(id, monitor.clock.instant());
+    } catch (RuntimeException e) {
+      quotas.settled(id);
+      throw e;
+    }
+    CompletableFuture<RecordMetadata> produced = monitor.submissions.ask(q);
+    produced.whenComplete((metadata, failure) -> {
+      if (failure != null) {
+        quotas.settled(id);
+      }
+    });
+    whenAcknowledged(ctx, produced, monitor.config.topics().questions(),
         metadata -> ctx.status(HttpStatus.ACCEPTED).json(Map.of("id", q.getId())));
+  }
+
+  /**
+   * {@code GET /api/stream}: the page's server-sent events. The caller's place among the open streams is taken before
+   * the stream starts (a refusal is then still a plain 429) and given back when it ends.
+   */
+  private void stream(Context ctx) throws Exception {
+    Caller caller = access.require(ctx, Role.WATCH);
+    Quotas.StreamSlot slot = quotas.openStream(caller);
+    try {
+      new SseHandler(page -> {
+        page.keepAlive();
+        monitor.live.subscribe(page, slot);
+      }).handle(ctx);
+    } catch (Exception | Error e) {
+      slot.run();
+      throw e;
+    }
   }
 
   /**
@@ -53,6 +93,7 @@ final class MonitorApi {
    * 30 s) for it; 408 when the question is known but not answered in time, 404 when the page does not know it.
    */
   private void answer(Context ctx) {
+    access.require(ctx, Role.WATCH);
     String id = ctx.pathParam("id");
     if (id.length() > FeedbackRequest.MAX_ID_CHARS) {
       throw ApiException.badRequest("a question id has at most " + FeedbackRequest.MAX_ID_CHARS + " characters");
@@ -86,9 +127,14 @@ final class MonitorApi {
         + ", not '" + param + "'");
   }
 
-  /** {@code POST /api/feedback}: produces the label of an answered question, 200 once the broker has it. */
+  /**
+   * {@code POST /api/feedback}: produces the label of an answered question, 200 once the broker has it. Under
+   * {@code web.auth=tokens} the labeller is the token's name: a body naming someone else is refused.
+   */
   private void label(Context ctx) {
-    FeedbackRequest request = FeedbackRequest.parse(jsonBody(ctx));
+    Caller caller = access.require(ctx, Role.LABEL);
+    quotas.label(caller);
+    FeedbackRequest request = FeedbackRequest.parse(RequestBody.json(ctx, maxBodyBytes)).labelledBy(caller);
     TraceView trace = monitor.live.trace(request.questionId())
         .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, unknownQuestion(request.questionId())));
     Feedback feedback = request.toFeedback(trace, monitor.clock.instant());
@@ -106,18 +152,6 @@ final class MonitorApi {
   private String unknownQuestion(String id) {
     return "no question " + id + " among the last " + monitor.config.web().recentQuestions()
         + " questions this server has followed since it started (web.recent-questions)";
-  }
-
-  /**
-   * A cross-site form cannot send {@code application/json} without the browser asking first, so insisting on it
-   * keeps other sites from asking or labelling in a visitor's name.
-   */
-  private static String jsonBody(Context ctx) {
-    String type = ctx.contentType();
-    if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-      throw new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "send the body as JSON with Content-Type: application/json");
-    }
-    return ctx.body();
   }
 
   /** Responds when the broker acknowledges, off the producer's network thread; 503 when it does not. */

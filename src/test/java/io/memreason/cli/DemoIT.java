@@ -30,6 +30,8 @@ class DemoIT {
     List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
     System.out.println(String.join("\n", lines));
 
+    assertEquals(1, lines.stream().filter(l -> l.startsWith("no sign-in: ")).count(), "the demo says it has no sign-in");
+    assertTrue(lines.get(0).contains("live page on http://127.0.0.1:"), "on this machine only: " + lines.get(0));
     assertEquals(4, lines.stream().filter(l -> l.startsWith("[question] ")).count());
     assertEquals(4, lines.stream().filter(l -> l.startsWith("[answer] ")).count());
     assertTrue(lines.stream().anyMatch(l -> l.startsWith("[memory] demo-")));

@@ -10,15 +10,12 @@ import io.memreason.llm.random.ModelShape;
 import io.memreason.llm.random.RandomCheckpoint;
 import io.memreason.llm.safetensors.Dtype;
 import io.memreason.training.GeneratedOutput;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
 /**
  * The whole loop on StrategyQA with a tiny random base and a byte-level tokenizer: train (LoRA + step tokens,
@@ -47,13 +44,13 @@ class TrainEvalScoreTest {
     Path out = dir.resolve("run");
     Path test = DATASETS.resolve("StrategyQA_test_clean.json");
 
-    Run train = run("train", "--base", base.toString(), "--task", "strategyqa", "--out", out.toString(),
+    CommandRun train = run("train", "--base", base.toString(), "--task", "strategyqa", "--out", out.toString(),
         "--dataset", DATASETS.resolve("StrategyQA_train_clean.json").toString(), "--train-limit", "24",
         "--epochs", "2", "--batch", "4", "--grad-accum", "2", "--max-length", "96", "--lr", "1e-3",
         "--lora-r", "4", "--prefix-tokens", "2", "--tokens-per-kind", "1",
         "--eval-dataset", test.toString(), "--eval-limit", "4", "--eval-max-new-tokens", "12");
-    assertEquals(0, train.exitCode, train.err);
-    JsonObject summary = lastJsonLine(train.out);
+    assertEquals(0, train.exitCode(), train.err());
+    JsonObject summary = lastJsonLine(train.out());
     assertEquals(6, summary.get("steps").getAsInt());
     Path best = Path.of(summary.get("best").getAsString());
     for (String file : List.of("adapter_config.json", "adapter_model.safetensors", "step_tokens.json",
@@ -62,12 +59,12 @@ class TrainEvalScoreTest {
     }
 
     Path generations = dir.resolve("generations.json");
-    Run eval = run("eval", "--model", base.toString(), "--adapter", out.resolve("best").toString(),
+    CommandRun eval = run("eval", "--model", base.toString(), "--adapter", out.resolve("best").toString(),
         "--dataset", test.toString(), "--task", "strategyqa", "--limit", "4", "--max-new-tokens", "12",
         "--out", generations.toString(), "--set", "engine.workers=1", "--set", "engine.max-total-tokens=256",
         "--set", "engine.device=cpu");
-    assertEquals(0, eval.exitCode, eval.err);
-    JsonObject evaluated = lastJsonLine(eval.out);
+    assertEquals(0, eval.exitCode(), eval.err());
+    JsonObject evaluated = lastJsonLine(eval.out());
     assertEquals(4, evaluated.get("n").getAsInt());
     List<GeneratedOutput> outputs = GeneratedOutput.readAll(generations);
     assertEquals(4, outputs.size());
@@ -76,10 +73,10 @@ class TrainEvalScoreTest {
 
     Path indices = dir.resolve("first-four.json");
     Files.writeString(indices, "[0, 1, 2, 3]");
-    Run score = run("score", "--task", "strategyqa", "--gold", test.toString(), "--outputs", generations.toString(),
+    CommandRun score = run("score", "--task", "strategyqa", "--gold", test.toString(), "--outputs", generations.toString(),
         "--indices", indices.toString());
-    assertEquals(0, score.exitCode, score.err);
-    JsonObject scored = lastJsonLine(score.out);
+    assertEquals(0, score.exitCode(), score.err());
+    JsonObject scored = lastJsonLine(score.out());
     assertEquals(evaluated.get("correct"), scored.get("correct"));
     assertEquals(0, scored.get("verdicts_differing_from_reference").getAsInt());
   }
@@ -89,15 +86,7 @@ class TrainEvalScoreTest {
     return JsonParser.parseString(lines.get(lines.size() - 1)).getAsJsonObject();
   }
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  private static CommandRun run(String... args) {
+    return CommandRun.of(args);
   }
 }

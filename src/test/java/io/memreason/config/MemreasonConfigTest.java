@@ -58,6 +58,26 @@ class MemreasonConfigTest {
     assertTrue(shown.contains("kafka.ssl.truststore.password=******"));
     assertTrue(shown.contains("engine.max-new-tokens=256"), "token counts are not secrets");
     assertTrue(Settings.isSecret("kafka.sasl.oauthbearer.token.endpoint.url"));
+    assertTrue(Settings.isSecret("kafka.inference.sasl.jaas.config"), "a component's own login");
+    assertFalse(Settings.isSecret("web.tls.keystore-password-file"), "where the password is, not the password");
+    assertFalse(Settings.isSecret("web.tokens-file"));
+  }
+
+  @Test
+  void aComponentsKafkaKeysGoToItsClientsOnly() {
+    MemreasonConfig c = MemreasonConfig.defaults().with(Map.of("kafka.sasl.jaas.config", "shared",
+        "kafka.inference.sasl.jaas.config", "inference's", "kafka.web.client.id", "page"));
+    assertEquals("shared", c.kafka().clientProperties().get("sasl.jaas.config"));
+    assertFalse(c.kafka().clientProperties().keySet().stream().anyMatch(k -> k.startsWith("inference.")
+        || k.startsWith("web.")), "scoped keys are no client setting of everyone's");
+    assertEquals("inference's", c.forComponent(MemreasonConfig.Component.INFERENCE).kafka().clientProperties()
+        .get("sasl.jaas.config"));
+    assertEquals("shared", c.forComponent(MemreasonConfig.Component.FEEDBACK).kafka().clientProperties()
+        .get("sasl.jaas.config"));
+    assertEquals("page", c.forComponent(MemreasonConfig.Component.WEB).kafka().clientProperties().get("client.id"));
+    assertEquals("inference's", MemreasonConfig.load(java.util.Optional.empty(),
+        Map.of("MEMREASON_KAFKA_INFERENCE_SASL_JAAS_CONFIG", "inference's"), Map.of())
+        .forComponent(MemreasonConfig.Component.INFERENCE).kafka().clientProperties().get("sasl.jaas.config"));
   }
 
   @Test

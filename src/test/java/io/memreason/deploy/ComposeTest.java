@@ -100,7 +100,8 @@ class ComposeTest {
     assertEquals(WebServer.METRICS_PATH, string(job, "metrics_path"));
     Map<String, Object> discovery = Tree.maps(job, "dns_sd_configs").get(0);
     assertEquals(List.of("memreason"), list(discovery, "names"), "the compose service, all of its instances");
-    assertEquals(String.valueOf(memreasonConfiguration().web().port()), string(discovery, "port"));
+    assertEquals(String.valueOf(memreasonConfiguration().web().metricsPort().orElseThrow()), string(discovery, "port"),
+        "the metrics port: the API's asks for a token");
   }
 
   @Test
@@ -119,6 +120,17 @@ class ComposeTest {
     Repository.json("docker/" + dashboards + "/memreason.json");
     assertEquals(dashboardsInContainer + "/memreason.json",
         environment("grafana").get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"));
+  }
+
+  @Test
+  void memreasonSignsInWithTheTokensFileGivenAsASecret() {
+    MemreasonConfig c = memreasonConfiguration();
+    assertTrue(c.web().auth().tokens());
+    String file = c.web().auth().tokensFile().orElseThrow().toString();
+    String secret = list(services, "memreason", "secrets").get(0).toString();
+    assertEquals("/run/secrets/" + secret, file);
+    assertEquals("./memreason-tokens", string(compose, "secrets", secret, "file"));
+    assertTrue(Repository.text(".gitignore").contains("/docker/memreason-tokens"), "the tokens file stays out of git");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.memreason.deploy;
 
+import io.memreason.config.MemreasonConfig;
 import io.memreason.config.Settings;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -45,7 +46,14 @@ final class ConfigurationKeys {
       return Optional.empty();
     }
     if (key.startsWith("kafka.")) {
-      return known(CLIENT.contains(key.substring("kafka.".length())), key, "a Kafka client setting");
+      String client = key.substring("kafka.".length());
+      // kafka.<component>.<client setting>: one component's own login or client setting.
+      for (MemreasonConfig.Component c : MemreasonConfig.Component.values()) {
+        if (client.startsWith(c.key() + ".")) {
+          client = client.substring(c.key().length() + 1);
+        }
+      }
+      return known(CLIENT.contains(client), key, "a Kafka client setting");
     }
     if (key.startsWith("streams.")) {
       return known(isStreamsSetting(key.substring("streams.".length())), key, "a Kafka Streams setting");

@@ -85,6 +85,7 @@ class DockerImageTest {
     MemreasonConfig c = imageConfiguration(flavour);
     String models = c.model().cacheDir().toString();
     assertEquals("[\"" + models + "\"]", dockerfile.last(flavour, "VOLUME"));
+    assertTrue(c.hub().cache().startsWith(models), "hf: models are cached on the model store too");
     assertTrue(c.kafka().streamsProperties().get("state.dir").startsWith("/var/lib/memreason/"));
   }
 

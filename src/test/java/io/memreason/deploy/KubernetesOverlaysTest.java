@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.memreason.config.MemreasonConfig;
 import io.memreason.config.Settings;
+import io.memreason.hub.HubModelId;
 import io.memreason.kafka.ClientProperties;
 import io.memreason.web.WebServer;
 import java.util.List;
@@ -123,11 +124,16 @@ class KubernetesOverlaysTest {
   @ValueSource(strings = {"cpu", "gpu"})
   void probesPortsAndScrapeAnnotationsMatchTheServer(String overlay) {
     int port = server(overlay).web().port();
+    int metrics = server(overlay).web().metricsPort().orElseThrow(() -> new AssertionError(
+        "Prometheus has no token: the pods serve /metrics on web.metrics-port"));
     Map<String, Object> workload = inference(overlay);
     Map<String, Object> container = Manifests.container(workload, "memreason");
     Map<String, Object> http = maps(container, "ports").get(0);
     assertEquals("http", string(http, "name"));
     assertEquals(String.valueOf(port), string(http, "containerPort"));
+    Map<String, Object> metricsPort = maps(container, "ports").get(1);
+    assertEquals("metrics", string(metricsPort, "name"));
+    assertEquals(String.valueOf(metrics), string(metricsPort, "containerPort"));
     for (String probe : List.of("startupProbe", "livenessProbe")) {
       assertEquals(WebServer.LIVENESS_PATH, string(container, probe, "httpGet", "path"), probe);
       assertEquals("http", string(container, probe, "httpGet", "port"), probe);
@@ -135,12 +141,14 @@ class KubernetesOverlaysTest {
     assertEquals(WebServer.READINESS_PATH, string(container, "readinessProbe", "httpGet", "path"));
     Map<String, Object> annotations = map(workload, "spec", "template", "metadata", "annotations");
     assertEquals("true", string(annotations, "prometheus.io/scrape"));
-    assertEquals(String.valueOf(port), string(annotations, "prometheus.io/port"));
+    assertEquals(String.valueOf(metrics), string(annotations, "prometheus.io/port"));
     assertEquals(WebServer.METRICS_PATH, string(annotations, "prometheus.io/path"));
     Map<String, Object> service = render(overlay).one("Service", string(workload, "spec", "serviceName"));
     assertEquals("None", string(service, "spec", "clusterIP"), "the StatefulSet's headless service");
     assertEquals("http", string(maps(service, "spec", "ports").get(0), "targetPort"));
     assertEquals(String.valueOf(port), string(maps(service, "spec", "ports").get(0), "port"));
+    assertEquals("metrics", string(maps(service, "spec", "ports").get(1), "targetPort"));
+    assertEquals(String.valueOf(metrics), string(maps(service, "spec", "ports").get(1), "port"));
   }
 
   @ParameterizedTest
@@ -181,7 +189,9 @@ class KubernetesOverlaysTest {
         v -> claim.equals(find(v, "persistentVolumeClaim", "claimName").orElse(null))).orElseThrow());
     assertEquals(c.model().cacheDir().toString(), Manifests.mountPath(retraining(overlay), "retrain",
         v -> claim.equals(find(v, "persistentVolumeClaim", "claimName").orElse(null))).orElseThrow());
-    assertTrue(c.model().dir().orElseThrow().startsWith(c.model().cacheDir()), "the base model lives on the store");
+    assertTrue(c.model().dir().orElseThrow() instanceof HubModelId, "the base model is a Hub id");
+    assertTrue(c.hub().cache().startsWith(c.model().cacheDir()), "the Hub cache with the base model is on the store");
+    assertTrue(c.hub().offline(), "the pods read the cache the download job filled, without asking the Hub");
   }
 
   @ParameterizedTest
@@ -215,13 +225,32 @@ class KubernetesOverlaysTest {
       env.values().keySet().forEach(name -> EnvironmentVariables.keysSetBy(name).stream().filter(Settings::isSecret)
           .forEach(key -> assertTrue(env.fromSecrets().contains(name), name + " sets the secret " + key
               + " from something other than a Secret")));
-      assertTrue(env.fromSecrets().contains("MEMREASON_KAFKA_SASL_JAAS_CONFIG"));
+      assertFalse(env.values().containsKey("MEMREASON_KAFKA_SASL_JAAS_CONFIG"), "no login shared by every component");
     }
+    Set<String> inference = Manifests.environment(Manifests.container(inference(overlay), "memreason")).fromSecrets();
+    for (String component : List.of("INFERENCE", "FEEDBACK", "WEB")) {
+      assertTrue(inference.contains("MEMREASON_KAFKA_" + component + "_SASL_JAAS_CONFIG"), component);
+    }
+    assertTrue(Manifests.environment(Manifests.container(retraining(overlay), "retrain")).fromSecrets()
+        .contains("MEMREASON_KAFKA_RETRAIN_SASL_JAAS_CONFIG"));
+  }
+
+  /** serve asks for tokens: the pods read them from a Secret mounted where web.tokens-file points. */
+  @ParameterizedTest
+  @ValueSource(strings = {"cpu", "gpu"})
+  void theHttpServerSignsInWithTokensFromASecret(String overlay) {
+    MemreasonConfig c = server(overlay);
+    assertTrue(c.web().auth().tokens());
+    String file = c.web().auth().tokensFile().orElseThrow().toString();
+    Map<String, Object> volume = Manifests.volumeMountedAt(inference(overlay), "memreason",
+        file.substring(0, file.lastIndexOf('/')));
+    assertEquals("memreason-web-tokens", string(volume, "secret", "secretName"));
+    assertEquals(file.substring(file.lastIndexOf('/') + 1), string(list(volume, "secret", "items").get(0), "path"));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"cpu", "gpu"})
-  void autoscalerAndPodsLogInWithTheSameSecret(String overlay) {
+  void autoscalerLogsInAsItsOwnUserWithTheCaThePodsTrust(String overlay) {
     String triggerAuth = string(kafkaTrigger(overlay), "authenticationRef", "name");
     Set<String> kedaSecrets = Set.copyOf(maps(render(overlay).one("TriggerAuthentication", triggerAuth),
         "spec", "secretTargetRef").stream().map(r -> string(r, "name")).toList());
@@ -231,9 +260,9 @@ class KubernetesOverlaysTest {
         caFile.substring(0, caFile.lastIndexOf('/')));
     assertEquals(kedaSecrets, Set.of(string(ca, "secret", "secretName")));
     assertEquals(caFile.substring(caFile.lastIndexOf('/') + 1), string(list(ca, "secret", "items").get(0), "path"));
-    String jaas = Manifests.environment(Manifests.container(inference(overlay), "memreason")).values()
-        .get("MEMREASON_KAFKA_SASL_JAAS_CONFIG");
-    kedaSecrets.forEach(s -> assertTrue(jaas.contains("<secret " + s + "/username>") && jaas.contains("<secret " + s
-        + "/password>"), jaas));
+    Manifests.Environment env = Manifests.environment(Manifests.container(inference(overlay), "memreason"));
+    env.values().forEach((name, value) -> kedaSecrets.forEach(s -> assertFalse(value.contains("<secret " + s
+        + "/password>"), name + " logs in with the autoscaler's password")));
   }
+
 }

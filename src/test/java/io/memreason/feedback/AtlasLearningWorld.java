@@ -4,6 +4,7 @@ import io.memreason.avro.Answer;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.config.MemreasonConfig;
+import io.memreason.demo.AtlasLabeller;
 import io.memreason.reasoning.Task;
 import io.memreason.pipeline.PipelineFixture;
 import io.memreason.registry.LlmVersionLoader;

@@ -1,10 +1,19 @@
 package io.memreason.feedback;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDManager;
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.memreason.interop.ReferenceCheckpoint;
+import io.memreason.interop.ReferenceImport;
 import io.memreason.llm.LanguageModel;
+import io.memreason.llm.adapter.StepTokenWeights;
 import io.memreason.llm.random.ModelShape;
 import io.memreason.llm.random.RandomCheckpoint;
 import io.memreason.llm.safetensors.Dtype;
@@ -67,6 +76,38 @@ class LoraRetrainerTest {
         Files.readString(second.resolve("adapter_model.safetensors"), java.nio.charset.StandardCharsets.ISO_8859_1),
         "the second round moved the factors on");
     assertTrue(Files.size(second.resolve("adapter_model.safetensors")) > 0);
+  }
+
+  @Test
+  void continuesAnImportedReferenceCheckpointInItsOwnShapeWithItsTokenizerAndItsFrozenBias() throws Exception {
+    Path seed = Path.of(System.getProperty("memreason.shared", "../shared"), "reference-runs", "seed-checkpoint");
+    Path base = seed.resolve("base");
+    Path parent = ReferenceImport.run(ReferenceCheckpoint.locate(seed.resolve("run"), Optional.of("checkpoint-80")),
+        base, dir.resolve("v1")).out();
+    Path candidate = Files.createDirectories(dir.resolve("v2"));
+
+    // Settings of another shape (r=4): the parent's r=16 adapter is continued as it is.
+    retrainer().train(new ModelSource("v1", base, Optional.of(parent)), DATA, candidate);
+
+    assertTrue(Files.readString(candidate.resolve("adapter_config.json")).contains("\"r\": 16"));
+    assertEquals(Files.readString(parent.resolve("tokenizer.json")), Files.readString(candidate.resolve("tokenizer.json")),
+        "the candidate keeps the checkpoint's tokenizer");
+    try (NDManager m = NDManager.newBaseManager()) {
+      StepTokenWeights before = StepTokenWeights.read(parent, 64, m);
+      StepTokenWeights after = StepTokenWeights.read(candidate, 64, m);
+      assertArrayEquals(before.newOutBias().toFloatArray(), after.newOutBias().toFloatArray(),
+          "the output bias is frozen and kept");
+      assertNotEquals(0f, before.newOutBias().abs().sum().getFloat());
+      assertFalse(before.newIn().contentEquals(after.newIn()), "the step tokens' input rows trained on");
+    }
+    try (LanguageModel loaded = LanguageModel.load(base, LanguageModel.LoadOptions.cpu(64)
+        .withAdapter(candidate, LoraMode.MERGED))) {
+      // The reference's ids (the space before each added token absorbed into it), for its first test prompt.
+      JsonObject prompt = JsonParser.parseString(Files.readString(seed.resolve("expected.json"))).getAsJsonObject()
+          .getAsJsonArray("prompts").get(0).getAsJsonObject();
+      int[] expected = new Gson().fromJson(prompt.get("input_ids"), int[].class);
+      assertArrayEquals(expected, loaded.tokenizer().encode(prompt.get("text").getAsString()));
+    }
   }
 
   private static List<String> names(Path folder) throws IOException {

@@ -25,39 +25,36 @@ public record GoldenCase(Path dir, JsonObject inputs, JsonObject expected) {
   /**
    * The shared cases plus every folder named in {@code -Dmemreason.golden.dirs=a,b,...}. A named folder is a case
    * itself, or a folder of cases (each sub-folder that is one); anything else is returned too, so that the test
-   * reports it instead of passing without it. Folders of the reference runs ({@code base/} + {@code run/}) that
-   * share the property are another test's and left out.
+   * reports it instead of passing without it. Reference-run cases ({@code base/} + {@code run/}), and folders of
+   * them, share the property: they are ReferenceRunTest's and left out.
    */
   static List<Path> all() {
     List<Path> dirs = new ArrayList<>();
-    String shared = System.getProperty("memreason.shared");
-    if (shared != null) {
-      for (String folder : SHARED_FOLDERS) {
-        dirs.addAll(casesIn(Path.of(shared, folder)));
-      }
+    for (String folder : SHARED_FOLDERS) {
+      dirs.addAll(CaseFolders.shared(folder, GoldenCase::isCase));
     }
-    String extra = System.getProperty("memreason.golden.dirs", "");
-    for (String name : extra.split(",")) {
-      if (name.isBlank()) {
-        continue;
-      }
-      Path dir = Path.of(name.trim());
+    for (Path dir : CaseFolders.listed()) {
       if (isCase(dir)) {
         dirs.add(dir);
-      } else if (!isReferenceRun(dir)) {
-        List<Path> inside = Files.isDirectory(dir) ? casesIn(dir) : List.of();
-        dirs.addAll(inside.isEmpty() ? List.of(dir) : inside);
+      } else if (!CaseFolders.isReferenceRun(dir)) {
+        List<Path> inside = children(dir);
+        List<Path> cases = inside.stream().filter(GoldenCase::isCase).toList();
+        if (!cases.isEmpty()) {
+          dirs.addAll(cases);
+        } else if (inside.stream().noneMatch(CaseFolders::isReferenceRun)) {
+          dirs.add(dir);
+        }
       }
     }
     return dirs;
   }
 
-  private static List<Path> casesIn(Path folder) {
+  private static List<Path> children(Path folder) {
     if (!Files.isDirectory(folder)) {
       return List.of();
     }
     try (Stream<Path> s = Files.list(folder)) {
-      return s.filter(GoldenCase::isCase).sorted().toList();
+      return s.sorted().toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -66,10 +63,6 @@ public record GoldenCase(Path dir, JsonObject inputs, JsonObject expected) {
   private static boolean isCase(Path dir) {
     return Files.isRegularFile(dir.resolve("expected.json")) && Files.isRegularFile(dir.resolve("inputs.json"))
         && Files.isRegularFile(dir.resolve("config.json"));
-  }
-
-  private static boolean isReferenceRun(Path dir) {
-    return Files.isDirectory(dir.resolve("run")) && Files.isDirectory(dir.resolve("base"));
   }
 
   public static GoldenCase read(Path dir) {

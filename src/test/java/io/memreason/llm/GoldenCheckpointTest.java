@@ -132,22 +132,11 @@ class GoldenCheckpointTest {
     return worst;
   }
 
-  private static double maxAbsDiff(float[] a, float[] b) {
-    assertEquals(b.length, a.length, "vocabulary size");
-    double worst = 0;
-    for (int i = 0; i < a.length; i++) {
-      worst = Math.max(worst, Math.abs((double) a[i] - b[i]));
-    }
-    return worst;
+  private static double maxAbsDiff(float[] actual, float[] expected) {
+    return Logits.maxAbsDiff(expected, actual, "golden");
   }
 
   static int argmax(float[] row) {
-    int best = 0;
-    for (int i = 1; i < row.length; i++) {
-      if (row[i] > row[best]) {
-        best = i;
-      }
-    }
-    return best;
+    return Logits.argmax(row);
   }
 }

@@ -23,7 +23,7 @@ final class HeadlessChromium implements AutoCloseable {
   final ChromeDriver driver;
   private final Path profile;
 
-  HeadlessChromium(int width, int height) {
+  HeadlessChromium(int width, int height, String... arguments) {
     for (String binary : new String[] {BROWSER, DRIVER}) {
       if (!Files.isExecutable(Path.of(binary))) {
         throw new IllegalStateException(binary + " is missing: install Debian's browser and driver with "
@@ -40,6 +40,7 @@ final class HeadlessChromium implements AutoCloseable {
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--user-data-dir=" + profile, "--window-size=" + width + "," + height);
+    options.addArguments(arguments);
     ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(DRIVER))
         .usingAnyFreePort().build();
     driver = new ChromeDriver(service, options);

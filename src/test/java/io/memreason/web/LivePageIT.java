@@ -66,7 +66,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The live page end to end in a real headless Chromium: the embedded broker, the pipeline on the integration tests'
- * model ({@link PipelineFixture#reasoner()}), the monitor and the web server, all in this JVM.
+ * model ({@link PipelineFixture#reasoner()}), the monitor and the web server, all in this JVM. The server speaks
+ * HTTPS with a self-signed certificate made for the test (Chromium ignores errors for that certificate only) and asks
+ * for tokens: the page is signed in through its own sign-in box, and the label lands under the token's name.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the screenshot is taken before the injected trace joins
@@ -82,12 +84,23 @@ class LivePageIT {
   private static HeadlessChromium chromium;
   private static KafkaProducer<byte[], byte[]> producer;
   private static AvroSerdes serdes;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private static Path secrets;
+  private static String token;
+  private static String watcher;
+  private static HttpClient http;
 
   @BeforeAll
   static void start(EmbeddedKafka kafka) throws Exception {
+    secrets = Files.createTempDirectory("memreason-live-page");
+    TestCertificate certificate = new TestCertificate();
+    String password = UUID.randomUUID().toString();
+    token = TokenFile.add(secrets.resolve("tokens"), "ana", java.util.EnumSet.allOf(Role.class));
+    watcher = TokenFile.add(secrets.resolve("tokens"), "walt", java.util.EnumSet.of(Role.WATCH));
+    http = HttpClient.newBuilder().sslContext(certificate.trustingIt()).build();
     config = PipelineFixture.withTopics(PipelineFixture.config(kafka.bootstrapServers(), "web")
-        .with(Map.of("web.host", "127.0.0.1", "web.port", "0")));
+        .with(Map.of("web.host", "127.0.0.1", "web.port", "0", "web.tokens-file", secrets.resolve("tokens").toString(),
+            "web.tls.keystore", certificate.writeKeystore(secrets.resolve("server.p12"), password).toString(),
+            "web.tls.keystore-password-file", Files.writeString(secrets.resolve("password"), password).toString())));
     serdes = AvroSerdes.forConfig(config.kafka());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     reasoner = PipelineFixture.reasoner();
@@ -95,7 +108,7 @@ class LivePageIT {
     monitor = TraceMonitor.start(config);
     web = WebServer.start(config.web(), registry, () -> Health.of(pipeline.state()), monitor);
     producer = new KafkaProducer<>(ClientProperties.producer(config));
-    chromium = new HeadlessChromium(1440, 900);
+    chromium = new HeadlessChromium(1440, 900, "--ignore-certificate-errors-spki-list=" + certificate.spkiSha256());
     pipeline.awaitRunning(WAIT);
   }
 
@@ -112,6 +125,9 @@ class LivePageIT {
         failure = failure == null ? e : failure;
       }
     }
+    try (var files = Files.walk(secrets)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
     if (failure != null) {
       throw failure;
     }
@@ -120,7 +136,21 @@ class LivePageIT {
   @Test
   @Order(1)
   void showsTheStepsAndTheAnswerLiveAndRecordsTheLabelOnTheFeedbackTopic() throws Exception {
-    WebDriver page = open("/");
+    WebDriver page = chromium.driver;
+    page.get(base() + "/");
+    // Signed out, the page shows the sign-in box and nothing else it would need a role for.
+    waitFor(page, d -> d.findElement(By.id("signin")).isDisplayed());
+    assertFalse(page.findElement(By.id("ask")).isDisplayed());
+    page.findElement(By.id("signin-token")).sendKeys(token);
+    page.findElement(By.cssSelector("#signin button[type='submit']")).click();
+    waitFor(page, d -> d.findElement(By.id("connection")).getText().equals("live"));
+    assertEquals("ana", page.findElement(By.id("signed-in-name")).getText());
+    assertEquals("", page.findElement(By.id("signin-token")).getAttribute("value"), "the box forgets the token");
+    assertEquals(Boolean.TRUE, script(page, "return !document.cookie.includes(arguments[0])"
+        + " && localStorage.length === 0 && sessionStorage.length === 0 && !location.href.includes(arguments[0])"
+        + " && !document.documentElement.outerHTML.includes(arguments[0])", token),
+        "the token is in no script-readable place: an HttpOnly cookie only");
+    page = open("/");
     script(page, "window.sameDocument = true");
     assertEquals("no labels yet", page.findElement(By.id("fig-accuracy")).getText());
 
@@ -172,7 +202,7 @@ class LivePageIT {
     Feedback feedback = feedbackOn(id);
     assertEquals(Verdict.INCORRECT, feedback.getVerdict());
     assertEquals(List.of(new StepVerdict(wrongStep, false, null)), feedback.getStepVerdicts());
-    assertEquals("web", feedback.getLabeller());
+    assertEquals("ana", feedback.getLabeller(), "the labeller is the signed-in token's name");
 
     // The accuracy panel shows what the feedback aggregator publishes.
     publishAccuracy(reasoner.modelVersion(), 12, 9, 5, 2);
@@ -222,21 +252,97 @@ class LivePageIT {
     assertEquals(Boolean.TRUE, script(page, "return window.injected === undefined"), "nothing from the model ran");
   }
 
+  /**
+   * The cross-site form post: a page on another site (localhost is another site than 127.0.0.1) that the signed-in
+   * browser visits submits a form at the API. The browser does not send the SameSite=Strict cookie with it, says it
+   * is cross-site, and the server refuses it; no question is produced.
+   */
+  @Test
+  @Order(3)
+  void aFormOnAnotherSiteCannotAskInTheSignedInVisitorsName() throws Exception {
+    String text = "cross-site-" + UUID.randomUUID();
+    String form = "<!DOCTYPE html><html><body><form id=\"f\" method=\"post\" enctype=\"text/plain\" action=\""
+        + base() + "/api/questions\"><input name='{\"text\": \"" + text + "\", \"x\": \"' value='\"}'></form>"
+        + "<script>document.getElementById('f').submit()</script></body></html>";
+    com.sun.net.httpserver.HttpServer evil = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    evil.createContext("/", exchange -> {
+      byte[] body = form.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    evil.start();
+    try {
+      WebDriver page = open("/");
+      assertEquals("ana", page.findElement(By.id("signed-in-name")).getText(), "the visitor is signed in");
+      page.get("http://localhost:" + evil.getAddress().getPort() + "/");
+      waitFor(page, d -> d.getCurrentUrl().startsWith(base() + "/api/questions"));
+      String refusal = page.findElement(By.tagName("body")).getText();
+      assertTrue(refusal.contains("\"error\""), refusal);
+      assertFalse(refusal.contains("\"id\""), refusal);
+    } finally {
+      evil.stop(0);
+    }
+    String topic = config.topics().questions();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(ClientProperties.readCommittedConsumer(config))) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          assertFalse(serdes.serde(io.memreason.avro.Question.class).deserializer().deserialize(topic, r.value())
+              .getText().equals(text), "the cross-site form asked a question");
+        }
+      }
+    }
+  }
+
+  /** A token with the watch role only: the page shows the traces, and neither the ask form nor the labelling. */
+  @Test
+  @Order(4)
+  void showsOnlyTheControlsTheTokensRolesAllow() {
+    WebDriver page = open("/");
+    page.findElement(By.id("signout")).click();
+    waitFor(page, d -> d.findElement(By.id("signin")).isDisplayed());
+    page.findElement(By.id("signin-token")).sendKeys(watcher);
+    page.findElement(By.cssSelector("#signin button[type='submit']")).click();
+    waitFor(page, d -> d.findElement(By.id("connection")).getText().equals("live"));
+    assertEquals("walt", page.findElement(By.id("signed-in-name")).getText());
+    assertFalse(page.findElement(By.id("ask")).isDisplayed(), "no ask form without the ask role");
+    WebElement card = waitFor(page, d -> d.findElement(By.cssSelector(".card .status")));
+    card.click();
+    waitFor(page, d -> d.findElement(By.id("no-labelling")).isDisplayed());
+    assertEquals(List.of(), page.findElements(By.cssSelector("#detail .verdict, #detail .mark-wrong")),
+        "no labelling controls without the label role");
+  }
+
   /** The page in a fresh document (a new address differing only in its #fragment would not reload it). */
   private WebDriver open(String path) {
     WebDriver page = chromium.driver;
     page.get("about:blank");
-    page.get("http://127.0.0.1:" + web.port() + path);
-    waitFor(page, d -> d.findElement(By.id("connection")).getText().equals("live"));
+    page.get(base() + path);
+    try {
+      waitFor(page, d -> d.findElement(By.id("connection")).getText().equals("live"));
+    } catch (org.openqa.selenium.TimeoutException e) {
+      throw new AssertionError("the page is not live: " + page.findElement(By.id("connection")).getText(), e);
+    }
     return page;
+  }
+
+  private static String base() {
+    return "https://127.0.0.1:" + web.port();
   }
 
   private static String card(String id) {
     return ".card[data-question-id='" + id + "']";
   }
 
-  private static Object script(WebDriver page, String js) {
-    return ((JavascriptExecutor) page).executeScript(js);
+  private static Object script(WebDriver page, String js, Object... arguments) {
+    return ((JavascriptExecutor) page).executeScript(js, arguments);
   }
 
   /** The exact text of an element (Selenium's getText normalizes whitespace). */
@@ -251,16 +357,16 @@ class LivePageIT {
 
   private String ask(String question) throws Exception {
     String body = "{\"text\": \"" + question + "\", \"task\": \"ATLAS\"}";
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.port() + "/api/questions"))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + "/api/questions"))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(202, r.statusCode(), r.body());
     return JsonParser.parseString(r.body()).getAsJsonObject().get("id").getAsString();
   }
 
   private JsonObject answer(String id) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.port()
-        + "/api/answers/" + id + "?timeoutMs=" + WAIT.toMillis())).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + "/api/answers/" + id + "?timeoutMs="
+        + WAIT.toMillis())).header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
     return JsonParser.parseString(r.body()).getAsJsonObject();
   }

@@ -12,7 +12,6 @@ import io.memreason.avro.StepKind;
 import io.memreason.avro.StepVerdict;
 import io.memreason.avro.Task;
 import io.memreason.avro.Verdict;
-import io.memreason.config.MemreasonConfig;
 import io.memreason.pipeline.serde.AvroSerdes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -41,7 +40,7 @@ class MonitorApiTest {
 
   @BeforeEach
   void start() {
-    server = WebServer.start(new MemreasonConfig.Web("127.0.0.1", 0, 10),
+    server = WebServer.start(fixture.config.web(),
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), () -> Health.of(KafkaStreams.State.RUNNING),
         fixture.monitor);
   }
@@ -110,7 +109,7 @@ class MonitorApiTest {
   void refusesAnOversizedBody() throws Exception {
     HttpResponse<String> r = postJson("/api/questions", "{\"text\": \"" + "x".repeat(70_000) + "\"}");
     assertEquals(413, r.statusCode());
-    assertEquals("the body is larger than 64 KiB", json(r).get("error").getAsString());
+    assertEquals("the body is larger than 65536 bytes (web.max-body-bytes)", json(r).get("error").getAsString());
   }
 
   @Test

@@ -22,13 +22,25 @@ final class MonitorFixture {
   static final Instant T0 = Instant.parse("2026-01-01T10:00:00Z");
   static final String VERSION = "v-test";
 
-  final MemreasonConfig config = MemreasonConfig.defaults().with(Map.of("web.recent-questions", "10",
-      "pipeline.max-question-chars", "200"));
+  /** The server of these tests runs without authentication on loopback, as the demo does. */
+  final MemreasonConfig config;
   final MockProducer<byte[], byte[]> producer =
       new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
-  final LiveTraces live = new LiveTraces(config.web().recentQuestions(), Clock.systemUTC());
-  final TraceMonitor monitor = new TraceMonitor(config, live, new Submissions(producer, config), Clock.systemUTC(),
-      () -> {});
+  final LiveTraces live;
+  final TraceMonitor monitor;
+
+  MonitorFixture() {
+    this(Map.of());
+  }
+
+  /** @param web more settings, e.g. web.auth and limits */
+  MonitorFixture(Map<String, String> web) {
+    config = MemreasonConfig.defaults().with(Map.of("web.recent-questions", "10", "pipeline.max-question-chars", "200",
+        "web.host", "127.0.0.1", "web.port", "0", "web.auth", "none")).with(web);
+    live = new LiveTraces(config.web().recentQuestions(), Clock.systemUTC());
+    monitor = new TraceMonitor(config, live, new Submissions(producer, config), Clock.systemUTC(), () -> {});
+  }
+
 
   static Question question(String id, String text) {
     return Question.newBuilder().setId(id).setText(text).setTask(Task.STRATEGYQA).setSubmittedAt(T0).build();

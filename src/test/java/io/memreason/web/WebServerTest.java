@@ -3,7 +3,6 @@ package io.memreason.web;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.memreason.config.MemreasonConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -26,7 +25,7 @@ class WebServerTest {
 
   @BeforeEach
   void start() {
-    server = WebServer.start(new MemreasonConfig.Web("127.0.0.1", 0, 10), registry, () -> Health.of(state.get()),
+    server = WebServer.start(fixture.config.web(), registry, () -> Health.of(state.get()),
         fixture.monitor);
   }
 

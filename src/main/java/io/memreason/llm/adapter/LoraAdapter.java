@@ -140,7 +140,8 @@ public final class LoraAdapter {
     }
   }
 
-  static Settings readSettings(Path file) {
+  /** Reads and validates an {@code adapter_config.json}. */
+  public static Settings readSettings(Path file) {
     JsonObject o;
     try (Reader r = Files.newBufferedReader(file)) {
       JsonElement root = JsonParser.parseReader(r);

@@ -1,5 +1,6 @@
 package io.memreason.llm.safetensors;
 
+import java.nio.ByteBuffer;
 import java.util.Optional;
 
 /** The element types of the safetensors format, with their width in bytes. */
@@ -20,6 +21,21 @@ public enum Dtype {
   /** True for the types {@link SafetensorsFile#readFloats} widens or narrows to float32. */
   public boolean isFloatingPoint() {
     return this == F16 || this == BF16 || this == F32 || this == F64;
+  }
+
+  /**
+   * Element {@code index} of a buffer of this floating-point type, in the buffer's byte order, widened to float32
+   * (exactly, except F64, which is rounded).
+   */
+  public float floatAt(ByteBuffer data, int index) {
+    return switch (this) {
+      case F32 -> data.getFloat(index * 4);
+      // bfloat16 is the upper half of a float32.
+      case BF16 -> Float.intBitsToFloat((data.getShort(index * 2) & 0xffff) << 16);
+      case F16 -> HalfFloat.toFloat(data.getShort(index * 2));
+      case F64 -> (float) data.getDouble(index * 8);
+      default -> throw new IllegalStateException(this + " is not a floating-point type");
+    };
   }
 
   /** The type a header names, or empty for a name the format does not define. */

@@ -201,6 +201,16 @@ public final class SafetensorsCheckpoint implements TensorSource, AutoCloseable 
     }
   }
 
+  /** Elements {@code [from, from + count)} of a floating-point tensor in row-major order, widened to float32. */
+  public float[] floats(String name, long from, int count) {
+    TensorLocation loc = locate(name);
+    ByteBuffer widened = ByteBuffer.allocate(count * 4);
+    loc.file().readFloats(loc.info(), from, count, ByteBuffer.allocate(count * loc.info().dtype().bytes()), widened);
+    float[] out = new float[count];
+    widened.asFloatBuffer().get(out);
+    return out;
+  }
+
   private TensorLocation locate(String name) {
     TensorLocation loc = tensors.get(name);
     if (loc == null) {

@@ -1,8 +1,12 @@
 package io.memreason.llm.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.memreason.llm.CheckpointException;
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +14,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,31 +22,52 @@ import java.util.stream.Collectors;
 
 /**
  * Text ↔ token ids for a model: the checkpoint's {@code tokenizer.json} (Hugging Face tokenizers through DJL,
- * loaded from the local file only) plus the step tokens, which the base tokenizer does not know. Encoding
- * splits the text on the exact step-token strings first and encodes the other segments with the base
- * tokenizer without special tokens; {@link #encode} puts the model's BOS in front. Decoding renders step-token
- * ids as their strings and skips the base tokenizer's special tokens (BOS, EOS). Thread-safe.
+ * loaded from the local file only) plus the step tokens. When the base tokenizer does not know them (memreason's
+ * own models), encoding splits the text on the exact step-token strings first and encodes the other segments with
+ * the base tokenizer without special tokens, and decoding renders step-token ids as their strings. When
+ * {@code tokenizer.json} declares them itself as added tokens (a checkpoint saved after {@code tokenizer.add_tokens},
+ * as the reference implementation's are), the tokenizer encodes and decodes the whole text: its own rules then
+ * decide how the text around them is matched (a {@code normalized} added token absorbs the space in front of it, as
+ * the reference's Llama tokenizers do) and the step tokens have the ids it gives them. {@link #encode} puts the
+ * model's BOS in front; decoding skips the tokenizer's special tokens (BOS, EOS). Thread-safe.
  */
 public final class TextTokenizer implements AutoCloseable {
+  /** The tokenizer files a fine-tuned folder may carry beside its adapter, as transformers saves them. */
+  public static final List<String> FILES = List.of("tokenizer.json", "tokenizer_config.json",
+      "special_tokens_map.json", "added_tokens.json", "tokenizer.model");
+
   private final HuggingFaceTokenizer base;
   private final int bosTokenId;
   private final int firstAddedId;
   private final List<String> addedTokens;
   private final Map<String, Integer> addedIds = new HashMap<>();
   private final Pattern addedTokenPattern;
+  /** Whether tokenizer.json declares the step tokens itself, so the base tokenizer sees every text whole. */
+  private final boolean declaredByTokenizer;
 
-  private TextTokenizer(HuggingFaceTokenizer base, int bosTokenId, int firstAddedId, List<String> addedTokens) {
+  private TextTokenizer(HuggingFaceTokenizer base, int bosTokenId, int firstAddedId, List<String> addedTokens,
+                        Map<String, Integer> declaredIds) {
     this.base = base;
     this.bosTokenId = bosTokenId;
     this.firstAddedId = firstAddedId;
     this.addedTokens = List.copyOf(addedTokens);
+    this.declaredByTokenizer = !addedTokens.isEmpty() && declaredIds.keySet().containsAll(addedTokens);
     for (int k = 0; k < addedTokens.size(); k++) {
-      addedIds.put(addedTokens.get(k), firstAddedId + k);
+      addedIds.put(addedTokens.get(k), declaredByTokenizer ? declaredIds.get(addedTokens.get(k)) : firstAddedId + k);
     }
     // Longest first, so a token that is a prefix of another never wins over it.
-    this.addedTokenPattern = addedTokens.isEmpty() ? null : Pattern.compile(addedTokens.stream()
+    this.addedTokenPattern = addedTokens.isEmpty() || declaredByTokenizer ? null : Pattern.compile(addedTokens.stream()
         .sorted(Comparator.comparingInt(String::length).reversed())
         .map(Pattern::quote).collect(Collectors.joining("|")));
+  }
+
+  /**
+   * Where a model's tokenizer is: the adapter folder's when it has one (a fine-tuned checkpoint saved with its
+   * tokenizer and that tokenizer's added tokens, as PEFT users and the reference implementation save them), else the
+   * model folder's.
+   */
+  public static Path folder(Optional<Path> adapterDir, Path modelDir) {
+    return adapterDir.filter(dir -> Files.isRegularFile(dir.resolve("tokenizer.json"))).orElse(modelDir);
   }
 
   /**
@@ -59,8 +85,9 @@ public final class TextTokenizer implements AutoCloseable {
     }
     try {
       // DJL truncates to 512 tokens by default; a prompt or a training trace must never be cut silently.
+      Map<String, Integer> declared = declaredStepTokens(file, addedTokens);
       HuggingFaceTokenizer base = HuggingFaceTokenizer.newInstance(file, Map.of("truncation", "false", "padding", "false"));
-      return new TextTokenizer(base, bosTokenId, firstAddedId, addedTokens);
+      return new TextTokenizer(base, bosTokenId, firstAddedId, addedTokens, declared);
     } catch (IOException | RuntimeException e) {
       throw new CheckpointException("cannot load " + file + ": " + e.getMessage(), e);
     }
@@ -83,6 +110,38 @@ public final class TextTokenizer implements AutoCloseable {
   /** The id {@link #encode} puts in front of a text, or -1 when the tokenizer adds no BOS. */
   public int bosTokenId() {
     return bosTokenId;
+  }
+
+  /**
+   * The ids tokenizer.json's own {@code added_tokens} give the step tokens: all of them, or none. A step token it
+   * declares as special is refused, since decoding skips special tokens and the step tokens must stay in the text.
+   */
+  private static Map<String, Integer> declaredStepTokens(Path file, List<String> stepTokens) throws IOException {
+    Map<String, Integer> declared = new HashMap<>();
+    JsonElement added;
+    try (Reader r = Files.newBufferedReader(file)) {
+      added = JsonParser.parseReader(r).getAsJsonObject().get("added_tokens");
+    }
+    if (added == null || !added.isJsonArray()) {
+      return declared;
+    }
+    for (JsonElement e : added.getAsJsonArray()) {
+      JsonObject token = e.getAsJsonObject();
+      String content = token.get("content").getAsString();
+      if (stepTokens.contains(content)) {
+        if (token.has("special") && token.get("special").getAsBoolean()) {
+          throw new CheckpointException(file + " declares the step token " + content + " as a special token, which "
+              + "decoding would drop; step tokens are plain added tokens (tokenizer.add_tokens, not add_special_tokens)");
+        }
+        declared.put(content, token.get("id").getAsInt());
+      }
+    }
+    if (!declared.isEmpty() && declared.size() < stepTokens.size()) {
+      List<String> missing = stepTokens.stream().filter(t -> !declared.containsKey(t)).toList();
+      throw new CheckpointException(file + " declares some step tokens as added tokens but not " + missing
+          + ": a tokenizer must know all of them or none");
+    }
+    return declared;
   }
 
   /** BOS (when the model has one) followed by {@link #encodePlain}. */
@@ -124,6 +183,10 @@ public final class TextTokenizer implements AutoCloseable {
   /** The text of {@code ids[from, to)}. */
   public String decode(int[] ids, int from, int to) {
     StringBuilder text = new StringBuilder();
+    if (declaredByTokenizer) {
+      decodeBase(ids, from, to, text);
+      return text.toString();
+    }
     int runStart = from;
     for (int i = from; i < to; i++) {
       if (ids[i] >= firstAddedId) {

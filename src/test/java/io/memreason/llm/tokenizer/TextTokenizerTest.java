@@ -3,8 +3,12 @@ package io.memreason.llm.tokenizer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.memreason.llm.CheckpointException;
 import io.memreason.llm.random.ByteLevelTokenizerJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -92,5 +96,52 @@ class TextTokenizerTest {
     assertEquals("", decoder.add(ByteLevelTokenizerJson.FIRST_BYTE + (utf8[1] & 0xff)));
     String tail = decoder.finish();
     assertTrue(tail.contains("\uFFFD"), "an incomplete character decodes as a replacement: " + tail);
+  }
+
+  @Test
+  void aTokenizerThatDeclaresTheStepTokensMatchesThemByItsOwnRules(@TempDir Path own) throws IOException {
+    // As tokenizer.add_tokens saves them, here with lstrip: the token absorbs the space in front of it.
+    Files.writeString(own.resolve("tokenizer.json"), withAddedTokens(
+        "{\"id\": 300, \"content\": \"<prefix_0>\", \"lstrip\": true, \"special\": false}",
+        "{\"id\": 301, \"content\": \"<memory_0>\", \"lstrip\": true, \"special\": false}"));
+    int a = ByteLevelTokenizerJson.FIRST_BYTE + 'a';
+    int space = ByteLevelTokenizerJson.FIRST_BYTE + ' ';
+    try (TextTokenizer declared = TextTokenizer.load(own, ByteLevelTokenizerJson.BOS, VOCABULARY,
+        List.of("<prefix_0>", "<memory_0>"))) {
+      assertArrayEquals(new int[] {a, VOCABULARY + 1, space, a}, declared.encodePlain("a <memory_0> a"));
+      assertEquals("a<memory_0> a", declared.decode(new int[] {ByteLevelTokenizerJson.BOS, a, VOCABULARY + 1, space, a,
+          ByteLevelTokenizerJson.EOS}));
+    }
+    // memreason's own splitting keeps the space as a token of its own.
+    assertArrayEquals(new int[] {a, space, VOCABULARY + 1, space, a}, tokenizer.encodePlain("a <memory_0> a"));
+  }
+
+  @Test
+  void aTokenizerMustDeclareEveryStepTokenOrNoneAndNoneAsSpecial(@TempDir Path own) throws IOException {
+    Files.writeString(own.resolve("tokenizer.json"), withAddedTokens(
+        "{\"id\": 300, \"content\": \"<prefix_0>\", \"special\": false}"));
+    CheckpointException e = assertThrows(CheckpointException.class, () -> TextTokenizer.load(own,
+        ByteLevelTokenizerJson.BOS, VOCABULARY, List.of("<prefix_0>", "<memory_0>")));
+    assertTrue(e.getMessage().contains("declares some step tokens as added tokens but not [<memory_0>]"), e.getMessage());
+    Files.writeString(own.resolve("tokenizer.json"), withAddedTokens(
+        "{\"id\": 300, \"content\": \"<prefix_0>\", \"special\": true}"));
+    e = assertThrows(CheckpointException.class, () -> TextTokenizer.load(own, ByteLevelTokenizerJson.BOS, VOCABULARY,
+        List.of("<prefix_0>")));
+    assertTrue(e.getMessage().contains("declares the step token <prefix_0> as a special token"), e.getMessage());
+  }
+
+  private static String withAddedTokens(String... tokens) {
+    JsonObject json = JsonParser.parseString(ByteLevelTokenizerJson.json(VOCABULARY)).getAsJsonObject();
+    for (String token : tokens) {
+      JsonObject t = JsonParser.parseString(token).getAsJsonObject();
+      for (String flag : List.of("single_word", "lstrip", "rstrip")) {
+        if (!t.has(flag)) {
+          t.addProperty(flag, false);
+        }
+      }
+      t.addProperty("normalized", false);
+      json.getAsJsonArray("added_tokens").add(t);
+    }
+    return json.toString();
   }
 }

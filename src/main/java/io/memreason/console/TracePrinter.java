@@ -1,4 +1,4 @@
-package io.memreason.cli;
+package io.memreason.console;
 
 import io.memreason.avro.Answer;
 import io.memreason.avro.AnswerStatus;
@@ -29,7 +29,7 @@ import java.util.TreeMap;
  * the model learns: labels given by the demo ({@code [label]}), each change of a version's live accuracy
  * ({@code [accuracy]}) and each promoted or rejected version ({@code [model]}).
  */
-final class TracePrinter implements TraceSubscription.Handler, LearningSubscription.Handler {
+public final class TracePrinter implements TraceSubscription.Handler, LearningSubscription.Handler {
   private static final String BOLD = "1";
   private static final String CYAN = "36";
   private static final String YELLOW = "33";
@@ -53,13 +53,13 @@ final class TracePrinter implements TraceSubscription.Handler, LearningSubscript
   /** Answered questions: a step of theirs that arrives after the answer was printed with it already. */
   private final Set<String> answered = new HashSet<>();
 
-  TracePrinter(PrintStream out, boolean colour, Set<String> followed) {
+  public TracePrinter(PrintStream out, boolean colour, Set<String> followed) {
     this.out = out;
     this.colour = colour;
     this.followed = followed;
   }
 
-  void question(Question q) {
+  public void question(Question q) {
     String options = q.getOptions() == null || q.getOptions().isEmpty() ? "" : "  " + dim("options: " + String.join(" | ", q.getOptions()));
     out.println(paint(BOLD, "[question]") + " " + dim(q.getId()) + "  " + q.getText() + options);
   }
@@ -95,7 +95,7 @@ final class TracePrinter implements TraceSubscription.Handler, LearningSubscript
   }
 
   /** A label the demo gave an answer: the verdict, the corrected answer, the steps judged wrong. */
-  void label(Feedback f) {
+  public void label(Feedback f) {
     boolean right = f.getVerdict() == Verdict.CORRECT;
     List<String> wrong = f.getStepVerdicts().stream().filter(v -> !v.getCorrect())
         .map(v -> "#" + v.getIndex() + (v.getCorrectedText() == null ? "" : " (corrected)")).toList();
@@ -130,12 +130,12 @@ final class TracePrinter implements TraceSubscription.Handler, LearningSubscript
   }
 
   /** Answers with a current label, over all versions, as the latest accuracy figures printed count them. */
-  long labelled() {
+  public long labelled() {
     return accuracies.values().stream().mapToLong(ModelAccuracy::getLabelled).sum();
   }
 
   /** One line with the latest accuracy of every version. */
-  void accuracySummary() {
+  public void accuracySummary() {
     List<String> versions = accuracies.values().stream().map(a -> String.format(Locale.ROOT, "%s %d of %d (%.1f %%)",
         a.getModelVersion(), a.getCorrect(), a.getLabelled(),
         a.getLabelled() == 0 ? 0.0 : 100.0 * a.getCorrect() / a.getLabelled())).toList();
@@ -143,11 +143,11 @@ final class TracePrinter implements TraceSubscription.Handler, LearningSubscript
   }
 
   /** How many promoted or rejected versions were printed. */
-  int decisions() {
+  public int decisions() {
     return decisions;
   }
 
-  int answered() {
+  public int answered() {
     return answered.size();
   }
 

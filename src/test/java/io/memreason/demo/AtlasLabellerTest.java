@@ -1,4 +1,4 @@
-package io.memreason.feedback;
+package io.memreason.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.memreason.cli;
+package io.memreason.console;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -9,14 +9,14 @@ import java.util.concurrent.TimeUnit;
  * until this signal is closed, i.e. until the command has closed what it opened (declare the signal first in
  * try-with-resources, so it is closed last).
  */
-final class ShutdownSignal implements AutoCloseable {
+public final class ShutdownSignal implements AutoCloseable {
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(60);
 
   private final CountDownLatch requested = new CountDownLatch(1);
   private final CountDownLatch closed = new CountDownLatch(1);
   private final Thread hook;
 
-  ShutdownSignal() {
+  public ShutdownSignal() {
     hook = new Thread(() -> {
       requested.countDown();
       try {
@@ -28,11 +28,11 @@ final class ShutdownSignal implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
-  void await() throws InterruptedException {
+  public void await() throws InterruptedException {
     requested.await();
   }
 
-  boolean requested() {
+  public boolean requested() {
     return requested.getCount() == 0;
   }
 

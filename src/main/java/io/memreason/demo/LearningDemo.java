@@ -1,8 +1,8 @@
-package io.memreason.cli;
+package io.memreason.demo;
 
 import io.memreason.avro.Question;
 import io.memreason.avro.Task;
-import io.memreason.feedback.AtlasLabeller;
+import io.memreason.console.TracePrinter;
 import io.memreason.training.DefaultModel;
 import io.memreason.training.atlas.AtlasDataset;
 import io.memreason.training.atlas.AtlasQuestion;
@@ -28,7 +28,7 @@ import java.util.stream.IntStream;
  * promotes or rejects the candidate, and swaps a promoted one in; then the same questions and other questions about
  * the same facts are asked again and labelled, so the live accuracy shows both versions.
  */
-final class LearningDemo {
+public final class LearningDemo {
   private static final Duration RETRAINING_TIMEOUT = Duration.ofMinutes(15);
   /** Labels reach the live accuracy a commit or two after they are sent. */
   private static final Duration FIGURES_TIMEOUT = Duration.ofSeconds(30);
@@ -44,7 +44,7 @@ final class LearningDemo {
   }
 
   /** The atlas world the default model was trained on, its question sets written into {@code dataDir}. */
-  static LearningDemo forDefaultModel(Path dataDir) {
+  public static LearningDemo forDefaultModel(Path dataDir) {
     AtlasDataset dataset = DefaultModel.defaultRecipe().dataset();
     try {
       dataset.writeTo(dataDir);
@@ -58,7 +58,7 @@ final class LearningDemo {
    * Retraining in this process after one label per taught question, scored on the atlas test questions, replaying
    * some of the original training questions, at the learning rate a tiny model needs to learn in seconds.
    */
-  Map<String, String> settings() {
+  public Map<String, String> settings() {
     return Map.of(
         "retrain.eval-data", dataDir.resolve(AtlasDataset.Split.TEST.fileName()).toString(),
         "retrain.eval-task", "atlas",
@@ -71,14 +71,14 @@ final class LearningDemo {
   }
 
   /** The ids of every question the lesson asks, for the printer to follow. */
-  Set<String> questionIds() {
+  public Set<String> questionIds() {
     Set<String> ids = new HashSet<>();
     taught("teach-").forEach(q -> ids.add(q.getId()));
     afterwards().forEach(q -> ids.add(q.getId()));
     return ids;
   }
 
-  void run(QuestionFeed feed, TracePrinter printer, PrintStream out) {
+  public void run(QuestionFeed feed, TracePrinter printer, PrintStream out) {
     Set<String> ours = questionIds();
     AtomicInteger labels = new AtomicInteger();
     feed.onAnswer(answer -> {

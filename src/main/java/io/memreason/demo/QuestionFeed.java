@@ -1,10 +1,12 @@
-package io.memreason.cli;
+package io.memreason.demo;
 
 import io.memreason.avro.Answer;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.config.MemreasonConfig;
+import io.memreason.console.ShutdownSignal;
+import io.memreason.console.TracePrinter;
 import io.memreason.feedback.LearningSubscription;
 import io.memreason.kafka.ClientProperties;
 import io.memreason.pipeline.TraceSubscription;
@@ -24,7 +26,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * answers, live accuracy, model versions — printing it with the {@link TracePrinter}, and tells a listener of each
  * answer (the scripted labeller of {@code demo --learn}). Stops waiting at Ctrl-C.
  */
-final class QuestionFeed implements TraceSubscription.Handler, AutoCloseable {
+public final class QuestionFeed implements TraceSubscription.Handler, AutoCloseable {
   private final MemreasonConfig config;
   private final TracePrinter printer;
   private final ShutdownSignal signal;
@@ -36,7 +38,7 @@ final class QuestionFeed implements TraceSubscription.Handler, AutoCloseable {
   private final Serializer<Feedback> labels;
   private Consumer<Answer> answerListener = answer -> {};
 
-  QuestionFeed(MemreasonConfig config, TracePrinter printer, ShutdownSignal signal, Duration interval) {
+  public QuestionFeed(MemreasonConfig config, TracePrinter printer, ShutdownSignal signal, Duration interval) {
     this.config = config;
     this.printer = printer;
     this.signal = signal;
@@ -50,12 +52,12 @@ final class QuestionFeed implements TraceSubscription.Handler, AutoCloseable {
   }
 
   /** Tells {@code listener} of every answer, after it was printed. */
-  void onAnswer(Consumer<Answer> listener) {
+  public void onAnswer(Consumer<Answer> listener) {
     this.answerListener = listener;
   }
 
   /** Sends the questions one by one, {@code interval} apart, until all are answered. */
-  void ask(List<Question> batch) {
+  public void ask(List<Question> batch) {
     String topic = config.topics().questions();
     int target = printer.answered() + batch.size();
     int sent = 0;
@@ -72,7 +74,7 @@ final class QuestionFeed implements TraceSubscription.Handler, AutoCloseable {
   }
 
   /** Follows the topics until {@code done} holds or {@code timeout} passed. */
-  void followUntil(BooleanSupplier done, Duration timeout) {
+  public void followUntil(BooleanSupplier done, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!done.getAsBoolean() && !signal.requested() && System.nanoTime() < deadline) {
       poll();
@@ -80,14 +82,14 @@ final class QuestionFeed implements TraceSubscription.Handler, AutoCloseable {
   }
 
   /** Follows the topics until Ctrl-C. */
-  void followUntilStopped() {
+  public void followUntilStopped() {
     while (!signal.requested()) {
       poll();
     }
   }
 
   /** Publishes a label on the feedback topic, as the web page's labelling does, and prints it. */
-  void label(Feedback feedback) {
+  public void label(Feedback feedback) {
     String topic = config.topics().feedback();
     producer.send(new ProducerRecord<>(topic, key(feedback.getQuestionId()), labels.serialize(topic, feedback)));
     printer.label(feedback);

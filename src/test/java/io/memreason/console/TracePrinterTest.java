@@ -1,4 +1,4 @@
-package io.memreason.cli;
+package io.memreason.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.memreason.cli;
+package io.memreason.demo;
 
 import io.memreason.avro.Question;
 import io.memreason.avro.Task;
@@ -26,7 +26,7 @@ import java.util.Map;
  * general questions bundled as {@code demo/questions.tsv}: one a line, {@code TASK <tab> question [<tab> option |
  * option ...]}.
  */
-final class SampleQuestions {
+public final class SampleQuestions {
   /** A question without its id and submission time. */
   private record Sample(Task task, String text, List<String> options) {}
 
@@ -37,12 +37,12 @@ final class SampleQuestions {
   }
 
   /** The questions for the model {@code config} serves. */
-  static SampleQuestions forModel(MemreasonConfig config) {
+  public static SampleQuestions forModel(MemreasonConfig config) {
     return config.model().dir().isPresent() ? bundled() : atlas(DefaultModel.defaultRecipe().dataset().test());
   }
 
   /** {@code count} questions with ids {@code prefix0, prefix1, ...}, cycling through the samples. */
-  List<Question> take(int count, String idPrefix) {
+  public List<Question> take(int count, String idPrefix) {
     List<Question> out = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       Sample s = samples.get(i % samples.size());
@@ -60,7 +60,7 @@ final class SampleQuestions {
    * One question of each type in turn, the types with the longest traces first, so that even a few questions show
    * memory steps combined by reason steps.
    */
-  static SampleQuestions atlas(List<AtlasQuestion> questions) {
+  public static SampleQuestions atlas(List<AtlasQuestion> questions) {
     Map<QuestionType, Integer> seen = new EnumMap<>(QuestionType.class);
     record Ranked(AtlasQuestion question, int round) {}
     List<Ranked> ranked = new ArrayList<>();

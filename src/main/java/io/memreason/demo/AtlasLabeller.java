@@ -1,4 +1,4 @@
-package io.memreason.feedback;
+package io.memreason.demo;
 
 import io.memreason.avro.Answer;
 import io.memreason.avro.Feedback;
