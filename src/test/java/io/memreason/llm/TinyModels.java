@@ -1,8 +1,10 @@
 package io.memreason.llm;
 
 import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import io.memreason.llm.LanguageModel.LoadOptions;
 import io.memreason.llm.model.LlamaConfig;
 import io.memreason.llm.model.ModelFamily;
@@ -53,29 +55,39 @@ public final class TinyModels {
 
   private static final ProjectionBiases QWEN2_BIASES = new ProjectionBiases(true, false, false);
 
-  /**
-   * Rewrites a folder's config.json the way transformers 5 writes it: RoPE settings in {@code rope_parameters}
-   * (no top-level {@code rope_theta} / {@code rope_scaling}), {@code dtype} instead of {@code torch_dtype}.
-   */
+  /** Rewrites a folder's config.json the way transformers 5 writes it (see {@link #asTransformers5}). */
   public static void rewriteAsTransformers5(Path dir) {
     try {
       Path file = dir.resolve("config.json");
-      JsonObject o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-      JsonObject rope = new JsonObject();
-      JsonElement scaling = o.remove("rope_scaling");
-      if (scaling != null && scaling.isJsonObject()) {
-        scaling.getAsJsonObject().entrySet().forEach(e -> rope.add(e.getKey(), e.getValue()));
-      } else {
-        rope.addProperty("rope_type", "default");
-      }
-      rope.add("rope_theta", o.remove("rope_theta"));
-      o.add("rope_parameters", rope);
-      o.add("dtype", o.remove("torch_dtype"));
-      o.addProperty("transformers_version", "5.18.0");
-      Files.writeString(file, o.toString());
+      Files.writeString(file, asTransformers5(JsonParser.parseString(Files.readString(file)).getAsJsonObject())
+          .toString());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * A transformers-4 config.json in transformers 5's layout: RoPE settings in {@code rope_parameters} (no top-level
+   * {@code rope_theta} / {@code rope_scaling}), {@code dtype} instead of {@code torch_dtype}, a null
+   * {@code pad_token_id}.
+   */
+  public static JsonObject asTransformers5(JsonObject v4) {
+    JsonObject o = v4.deepCopy();
+    JsonObject rope = new JsonObject();
+    JsonElement scaling = o.remove("rope_scaling");
+    if (scaling != null && scaling.isJsonObject()) {
+      scaling.getAsJsonObject().entrySet().forEach(e -> rope.add(e.getKey(), e.getValue()));
+    } else {
+      rope.addProperty("rope_type", "default");
+    }
+    JsonElement theta = o.remove("rope_theta");
+    rope.add("rope_theta", theta == null ? new JsonPrimitive(10000.0) : theta);
+    o.add("rope_parameters", rope);
+    JsonElement dtype = o.remove("torch_dtype");
+    o.add("dtype", dtype == null ? new JsonPrimitive("float32") : dtype);
+    o.add("pad_token_id", JsonNull.INSTANCE);
+    o.addProperty("transformers_version", "5.18.0");
+    return o;
   }
 
   /**

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.memreason.llm.CheckpointException;
+import io.memreason.llm.TinyModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,25 +51,6 @@ class LlamaConfigTest {
       assertTrue(e.getMessage().contains(part), "'" + e.getMessage() + "' lacks '" + part + "'");
     }
     assertEquals(1, e.getMessage().lines().count(), "one line");
-  }
-
-  /** The 5.x layout of a 4.x config: rope settings moved into rope_parameters, dtype instead of torch_dtype. */
-  private static JsonObject toTransformers5(JsonObject v4) {
-    return edited(v4, o -> {
-      JsonObject rope = new JsonObject();
-      JsonElement scaling = o.remove("rope_scaling");
-      if (scaling != null && scaling.isJsonObject()) {
-        scaling.getAsJsonObject().entrySet().forEach(e -> rope.add(e.getKey(), e.getValue()));
-      } else {
-        rope.addProperty("rope_type", "default");
-      }
-      JsonElement theta = o.remove("rope_theta");
-      rope.add("rope_theta", theta == null ? new com.google.gson.JsonPrimitive(10000.0) : theta);
-      o.add("rope_parameters", rope);
-      JsonElement dtype = o.remove("torch_dtype");
-      o.add("dtype", dtype == null ? new com.google.gson.JsonPrimitive("bfloat16") : dtype);
-      o.add("pad_token_id", JsonNull.INSTANCE);
-    });
   }
 
   @Test
@@ -146,9 +127,9 @@ class LlamaConfigTest {
           + "\"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 8192}"));
     });
     for (JsonObject v4 : new JsonObject[] {shared("qwen2-tiny"), llama3}) {
-      assertEquals(parse(v4), parse(toTransformers5(v4)));
+      assertEquals(parse(v4), parse(TinyModels.asTransformers5(v4)));
     }
-    LlamaConfig scaled = parse(toTransformers5(llama3));
+    LlamaConfig scaled = parse(TinyModels.asTransformers5(llama3));
     assertEquals(500000.0, scaled.ropeTheta());
     assertEquals(Optional.of(new RopeScaling(32, 1, 4, 8192)), scaled.ropeScaling());
     // rope_parameters nested by layer type (5.x models with several attention kinds)
