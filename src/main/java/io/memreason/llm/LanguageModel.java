@@ -102,7 +102,7 @@ public final class LanguageModel implements AutoCloseable {
       Optional<StepTokenVocabulary> vocabulary = stepTokens.map(StepTokenWeights::vocabulary);
       Path tokenizerDir = TextTokenizer.folder(options.adapterDir(), modelDir);
       Optional<TextTokenizer> tokenizer = Files.isRegularFile(tokenizerDir.resolve("tokenizer.json"))
-          ? Optional.of(TextTokenizer.load(tokenizerDir, config.bosTokenId(), model.weights().tokens().baseRows(),
+          ? Optional.of(TextTokenizer.forModel(tokenizerDir, config.bosTokenId(), model.weights().tokens().baseRows(),
               vocabulary.map(StepTokenVocabulary::tokens).orElse(List.of())))
           : Optional.empty();
       String description = modelDir + options.adapterDir().map(a -> " + " + a).orElse("");
@@ -191,6 +191,12 @@ public final class LanguageModel implements AutoCloseable {
   /** Native arrays the model holds (its weights and tables): constant once loaded; for monitoring leaks. */
   public int nativeArrayCount() {
     return manager.getManagedArrays().size();
+  }
+
+  /** Bytes of the native arrays the model holds (weights, vocabulary and rotary tables). */
+  public long nativeBytes() {
+    return manager.getManagedArrays().stream()
+        .mapToLong(a -> a.getShape().size() * a.getDataType().getNumOfBytes()).sum();
   }
 
   @Override
