@@ -279,6 +279,12 @@ public final class LanguageModel implements AutoCloseable {
     return manager.getManagedArrays().size();
   }
 
+  /** Bytes of the native arrays the model holds (weights, vocabulary and rotary tables). */
+  public long nativeBytes() {
+    return manager.getManagedArrays().stream()
+        .mapToLong(a -> a.getShape().size() * a.getDataType().getNumOfBytes()).sum();
+  }
+
   @Override
   public String toString() {
     return description;

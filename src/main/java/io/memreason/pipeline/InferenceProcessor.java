@@ -95,7 +95,8 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
           "question " + question.getId() + " is already being answered: question ids must be unique"));
       return;
     }
-    PendingQuestion entry = new PendingQuestion(question, 0, reasoner.modelVersion(), now());
+    // The version is chosen by the question id (a canary takes a share of the ids): the same after a restart.
+    PendingQuestion entry = new PendingQuestion(question, 0, reasoner.modelVersionFor(question.getId()), now());
     pending.put(question.getId(), entry);
     if (!drain.started()) {
       submit(entry);
@@ -134,9 +135,10 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   private void submit(PendingQuestion entry) {
     Question q = entry.getQuestion();
     String version = versionOf(entry);
-    if (!version.equals(reasoner.modelVersion())) {
+    String answering = reasoner.modelVersionFor(q.getId());
+    if (!version.equals(answering)) {
       log.warn("question {} was started with model {} and continues with {}: its trace may change from step {} on",
-          q.getId(), version, reasoner.modelVersion(), entry.getEmittedSteps());
+          q.getId(), version, answering, entry.getEmittedSteps());
     }
     ReasoningRequest request = ReasoningRequests.from(q, engineDefaults, version);
     Outbox.Listener listener = outbox.listenerFor(q.getId());
@@ -224,7 +226,7 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
         untrack(id);
         continue;
       }
-      publishAnswer(entry, TraceRecords.failed(entry.getQuestion(), reasoner.modelVersion(),
+      publishAnswer(entry, TraceRecords.failed(entry.getQuestion(), versionOf(entry),
           "no answer within pipeline.answer-timeout-ms=" + settings.answerTimeoutMs(), now()));
     }
   }
