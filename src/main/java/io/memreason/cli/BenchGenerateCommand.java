@@ -3,6 +3,7 @@ package io.memreason.cli;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import io.memreason.llm.bench.GenerateBenchmark;
+import io.memreason.llm.bench.PeakResidentMemory;
 import io.memreason.llm.random.ModelShape;
 import io.memreason.training.LoraTargets;
 import java.io.IOException;
@@ -68,29 +69,15 @@ final class BenchGenerateCommand implements Callable<Integer> {
       line.addProperty("torchThreadsPerWorker", Integer.getInteger("ai.djl.pytorch.num_threads", 1));
       line.addProperty("cores", Runtime.getRuntime().availableProcessors());
       line.addProperty("loadAverage1m", loadAverage());
-      line.addProperty("peakResidentMb", peakResidentMegabytes());
+      line.addProperty("peakResidentMb", PeakResidentMemory.peakSoFarMegabytes());
       spec.commandLine().getOut().println(gson.toJson(line));
       spec.commandLine().getOut().flush();
     });
     return 0;
   }
 
-  /** VmHWM: the process's peak resident memory so far. */
-  private static double peakResidentMegabytes() {
-    try {
-      for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (l.startsWith("VmHWM:")) {
-          return Long.parseLong(l.replaceAll("\\D", "")) / 1024.0;
-        }
-      }
-    } catch (IOException e) {
-      return -1;
-    }
-    return -1;
-  }
-
   /** The 1-minute load average: other work on the machine makes the figures noisy. */
-  private static double loadAverage() {
+  static double loadAverage() {
     try {
       return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
     } catch (IOException | RuntimeException e) {

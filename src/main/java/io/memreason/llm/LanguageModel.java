@@ -112,7 +112,7 @@ public final class LanguageModel implements AutoCloseable {
       Optional<StepTokenVocabulary> vocabulary = stepTokens.map(StepTokenWeights::vocabulary);
       Path tokenizerDir = TextTokenizer.folder(options.adapterDir(), modelDir);
       Optional<TextTokenizer> tokenizer = Files.isRegularFile(tokenizerDir.resolve("tokenizer.json"))
-          ? Optional.of(TextTokenizer.load(tokenizerDir, config.bosTokenId(), model.weights().tokens().baseRows(),
+          ? Optional.of(TextTokenizer.forModel(tokenizerDir, config.bosTokenId(), model.weights().tokens().baseRows(),
               vocabulary.map(StepTokenVocabulary::tokens).orElse(List.of())))
           : Optional.empty();
       String description = modelDir + options.adapterDir().map(a -> " + " + a).orElse("");

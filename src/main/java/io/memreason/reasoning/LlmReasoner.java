@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -30,21 +31,27 @@ public final class LlmReasoner implements Reasoner {
   private final String modelVersion;
   private final Clock clock;
   private final AutoCloseable owned;
+  /** The step tokens' ids: {@code [firstStepTokenId, firstStepTokenId + count)}. */
+  private final int firstStepTokenId;
+  private final int stepTokenCount;
 
   /**
    * @param model a model fine-tuned with step tokens (they define the prompt)
    * @param modelVersion the name reported on every step and answer
    */
   public LlmReasoner(LanguageModel model, Generator generator, String modelVersion, Clock clock) {
-    this(generator, Optional.empty(), template(model.stepTokens(), model), model.tokenizer(), modelVersion, clock,
-        () -> {
+    this(generator, Optional.empty(), template(model.stepTokens(), model), model.tokenizer(),
+        model.firstStepTokenId(), modelVersion, clock, () -> {
           generator.close();
           model.close();
         });
   }
 
   private LlmReasoner(Generator generator, Optional<ModelAdapter> version, TraceTemplate template,
-                      TextTokenizer tokenizer, String modelVersion, Clock clock, AutoCloseable owned) {
+                      TextTokenizer tokenizer, int firstStepTokenId, String modelVersion, Clock clock,
+                      AutoCloseable owned) {
+    this.firstStepTokenId = firstStepTokenId;
+    this.stepTokenCount = template.tokens().count();
     this.generator = generator;
     this.version = version;
     this.tokenizer = tokenizer;
@@ -62,7 +69,7 @@ public final class LlmReasoner implements Reasoner {
   public static LlmReasoner onVersion(Generator shared, ModelAdapter version, String modelVersion, Clock clock,
                                       Runnable onClose) {
     return new LlmReasoner(shared, Optional.of(version), template(version.stepTokens(), version), version.tokenizer(),
-        modelVersion, clock, () -> {
+        version.firstStepTokenId(), modelVersion, clock, () -> {
           version.close();
           onClose.run();
         });
@@ -98,11 +105,27 @@ public final class LlmReasoner implements Reasoner {
   @Override
   public boolean submit(ReasoningRequest request, TraceListener listener, Duration timeout)
       throws InterruptedException {
-    String prompt = template.prompt(request);
+    int[] prompt = tokenizer.encode(template.prompt(request));
+    requireOnlyTheTemplatesStepTokens(request, prompt);
     Decoding d = request.decoding();
-    GenerationRequest generation = new GenerationRequest(request.id(), tokenizer.encode(prompt),
+    GenerationRequest generation = new GenerationRequest(request.id(), prompt,
         new SamplingParams(d.temperature(), d.topP(), d.topK(), d.seed()), d.maxNewTokens(), version);
-    return generator.submit(generation, new TraceAssembler(request, prompt, modelVersion, listener, clock), timeout);
+    return generator.submit(generation, new TraceAssembler(request, modelVersion, listener, clock), timeout);
+  }
+
+  /**
+   * The template makes the question's text inert ({@link TraceTemplate#question}), so the prompt's step tokens are
+   * the template's own prefix group, at its end. Should a tokenizer still find step tokens in the question's text
+   * (a normalizer that rewrites the escape, say), the question is refused rather than let it write its own steps.
+   */
+  private void requireOnlyTheTemplatesStepTokens(ReasoningRequest request, int[] prompt) {
+    long stepTokens = Arrays.stream(prompt)
+        .filter(id -> id >= firstStepTokenId && id < firstStepTokenId + stepTokenCount).count();
+    if (stepTokens != template.tokens().prefixTokens()) {
+      throw new IllegalArgumentException("question " + request.id() + " encodes to " + stepTokens
+          + " step tokens where the prompt has " + template.tokens().prefixTokens() + ": its text must not contain"
+          + " step tokens");
+    }
   }
 
   @Override

@@ -74,7 +74,7 @@ public final class GenerateBenchmark {
     // No EOS: every request generates exactly newTokens.
     LlamaConfig config = new LlamaConfig(c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.layers(), c.heads(),
         c.kvHeads(), c.headDim(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.tieWordEmbeddings(),
-        c.bosTokenId(), List.of(), c.maxPositionEmbeddings());
+        c.bosTokenId(), List.of(), c.maxPositionEmbeddings(), c.family(), c.biases(), c.slidingWindow());
     int maxTotal = plan.promptTokens() + plan.newTokens() + 1;
     try (LanguageModel model = LanguageModel.fromTensors(config, new RandomTensors(config, 1, 0.02),
         LoadOptions.cpu(maxTotal))) {

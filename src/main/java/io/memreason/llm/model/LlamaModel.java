@@ -36,7 +36,12 @@ public final class LlamaModel {
   private final int group;
   private final float maskValue;
 
+  /**
+   * @throws io.memreason.llm.CheckpointException when the model's sliding window would take effect within the
+   *     rotary tables' length (full attention is the only kind computed here)
+   */
   public LlamaModel(LlamaWeights weights, RotaryEmbedding rope) {
+    weights.config().requireFullAttention(rope.maxPositions());
     this.weights = weights;
     this.rope = rope;
     this.config = weights.config();
