@@ -57,6 +57,14 @@ public final class ServingModel implements Reasoner {
       // goes to the version that started it.
       follower.startCanaryInEffect(reasoner);
       follower.start(reasoner);
+      io.micrometer.core.instrument.Gauge.builder("memreason.serving.canary.share", reasoner,
+              r -> r.canary().map(CanaryRouting::share).orElse(0.0))
+          .description("Share of the questions the canary version answers (serving.canary while one runs, else 0)")
+          .register(meters);
+      io.micrometer.core.instrument.Gauge.builder("memreason.serving.versions.loaded", reasoner,
+              r -> r.loadedVersions().size())
+          .description("Model versions loaded over the shared base: serving, canary, and those finishing questions")
+          .register(meters);
       return new ServingModel(reasoner, follower);
     } catch (RuntimeException e) {
       follower.close();
