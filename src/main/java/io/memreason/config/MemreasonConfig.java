@@ -130,19 +130,17 @@ public record MemreasonConfig(
   public record Registry(Optional<Path> dir, int keepVersions, double promotionTolerance, Live live) {}
 
   /**
-   * Canary and shadow traffic and the live gate ({@code serving.canary}, {@code serving.shadow},
-   * {@code registry.live-*}).
+   * Canary traffic and the live gate ({@code serving.canary}, {@code registry.live-*}).
    *
-   * @param canary share of the questions a candidate answers as a canary; 0 with {@code shadow} 0: candidates that pass
-   *     the offline gate are promoted at once
-   * @param shadow share of the other questions the candidate also answers in the shadow (to {@code topics.shadow-answers})
-   * @param minLabels labelled canary or shadow answers the live gate needs before it decides
+   * @param canary share of the questions a candidate answers as a canary; 0: candidates that pass the offline gate are
+   *     promoted at once
+   * @param minLabels labelled canary answers the live gate needs before it decides
    * @param confidence of the one-sided test by which a candidate is "below" the serving version
    */
-  public record Live(double canary, double shadow, int minLabels, double confidence) {
+  public record Live(double canary, int minLabels, double confidence) {
     /** Whether a candidate goes through live traffic before promotion. */
     public boolean enabled() {
-      return canary > 0 || shadow > 0;
+      return canary > 0;
     }
   }
 
@@ -222,7 +220,7 @@ public record MemreasonConfig(
         s.string("retrain.eval-task"), paths(s, "retrain.replay-data"), notNegativeInt(s, "retrain.replay-size"),
         positive(s, "retrain.epochs"), (float) s.decimal("retrain.learning-rate"), s.longValue("retrain.seed"),
         Path.of(s.string("retrain.work-dir")), positiveLong(s, "retrain.lock-stale-ms"));
-    Live live = new Live(share(s, "serving.canary"), share(s, "serving.shadow"), positive(s, "registry.live-min-labels"),
+    Live live = new Live(share(s, "serving.canary"), positive(s, "registry.live-min-labels"),
         share(s, "registry.live-confidence"));
     if (!(live.confidence() > 0.5 && live.confidence() < 1)) {
       throw new ConfigException("registry.live-confidence must be between 0.5 and 1 (e.g. 0.95), not "

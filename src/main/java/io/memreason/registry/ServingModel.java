@@ -44,7 +44,7 @@ public final class ServingModel implements Reasoner {
         new KafkaConsumer<>(ClientProperties.readCommittedConsumer(config)),
         AvroSerdes.forConfig(config.kafka()).serde(ModelVersion.class).deserializer(),
         config.topics().modelVersions(), registry, loader, meters,
-        new CanaryRouting(config.registry().live().canary(), config.registry().live().shadow()));
+        new CanaryRouting(config.registry().live().canary()));
     try {
       Optional<PromotedVersionFollower.Promotion> promoted = follower.catchUp(CATCH_UP);
       ModelSource source = promoted

@@ -27,8 +27,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A candidate can run beside the serving version as a canary ({@link #startCanary}): a share of the questions,
  * chosen by a hash of the question id ({@link CanaryRouting}), goes to it, so a question resubmitted after a crash goes
- * to the same version again; and it can also answer a sample of the other questions in the shadow
- * ({@link #submitShadow}), whose answers go nowhere a user sees. Promoting the canary ({@link #swapTo} of its version)
+ * to the same version again. Promoting the canary ({@link #swapTo} of its version)
  * needs no load; dropping it ({@link #endCanary}) lets it finish what it has, like a swap.
  */
 public final class SwappableReasoner implements Reasoner {
@@ -79,34 +78,10 @@ public final class SwappableReasoner implements Reasoner {
     return submitTo(g, request, listener, timeout);
   }
 
-  /**
-   * Has the canary also answer a question that the serving version answers (under another request id): true if it was
-   * queued, false when there is no canary, the question is not in the shadow sample, or the canary's queue is full
-   * (a shadow answer is a sample: it never waits).
-   */
-  public boolean submitShadow(String questionId, ReasoningRequest request, TraceListener listener)
-      throws InterruptedException {
-    Generation g;
-    synchronized (this) {
-      if (!routing.inShadowSample(questionId)) {
-        return false;
-      }
-      g = canary;
-      g.live.add(request.id());
-      ownerOf.put(request.id(), g);
-    }
-    return submitTo(g, request, listener, Duration.ZERO);
-  }
-
   /** The version that answers this question now: the canary for its share of the ids, else the serving version. */
   @Override
   public synchronized String modelVersionFor(String questionId) {
     return routing.toCanary(questionId) ? canary.version : current.version;
-  }
-
-  /** The canary's version if it also answers this question in the shadow. */
-  public synchronized Optional<String> shadowVersionFor(String questionId) {
-    return routing.inShadowSample(questionId) ? Optional.of(canary.version) : Optional.empty();
   }
 
   /** The canary's routing, if a canary runs. */
@@ -189,8 +164,8 @@ public final class SwappableReasoner implements Reasoner {
   }
 
   /**
-   * Starts {@code candidate} as a canary (this takes ownership of it): {@code routing} says which questions it answers
-   * and which it shadows. A canary already running is ended first.
+   * Starts {@code candidate} as a canary (this takes ownership of it): {@code routing} says which questions it answers.
+   * A canary already running is ended first.
    */
   public void startCanary(String version, Reasoner candidate, CanaryRouting routing) {
     endCanary();

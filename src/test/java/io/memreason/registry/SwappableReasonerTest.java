@@ -129,7 +129,7 @@ class SwappableReasonerTest {
     HeldReasoner v2 = new HeldReasoner("v2");
     HeldReasoner v3 = new HeldReasoner("v3");
     Answers answers = new Answers();
-    CanaryRouting routing = new CanaryRouting(0.2, 0);
+    CanaryRouting routing = new CanaryRouting(0.2);
     try (SwappableReasoner reasoner = new SwappableReasoner("v1", v1)) {
       reasoner.startCanary("v2", v2, routing);
       assertEquals(List.of("v2", "v1"), reasoner.loadedVersions());
@@ -152,7 +152,7 @@ class SwappableReasonerTest {
       List.copyOf(v1.held.keySet()).forEach(v1::finish);
       v1.awaitClosed();
 
-      reasoner.startCanary("v3", v3, new CanaryRouting(1.0, 0));
+      reasoner.startCanary("v3", v3, new CanaryRouting(1.0));
       assertTrue(reasoner.submit(request("late"), answers, Duration.ZERO));
       assertEquals(List.of("late"), List.copyOf(v3.held.keySet()));
       reasoner.endCanary();
