@@ -51,9 +51,13 @@ public final class PeakResidentMemory implements AutoCloseable {
     return megabytes(startKb);
   }
 
-  /** The highest resident memory since the start, in MB. */
+  /**
+   * The highest resident memory since the start, in MB. Never below the start: the kernel keeps its resident counts per
+   * CPU and folds them in lazily, so a mark read later can come out a few hundred KiB under the one read at the start.
+   */
   public double peakMegabytes() {
-    return megabytes(kernelMark ? statusKb("VmHWM:") : Math.max(sampledPeakKb.get(), statusKb("VmRSS:")));
+    long mark = kernelMark ? statusKb("VmHWM:") : Math.max(sampledPeakKb.get(), statusKb("VmRSS:"));
+    return megabytes(mark < 0 ? mark : Math.max(startKb, mark));
   }
 
   /** How the peak is measured, for the report. */
