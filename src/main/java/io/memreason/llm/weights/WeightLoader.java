@@ -13,6 +13,7 @@ import io.memreason.llm.adapter.LoraAdapter;
 import io.memreason.llm.adapter.LoraPair;
 import io.memreason.llm.adapter.LoraTarget;
 import io.memreason.llm.adapter.StepTokenWeights;
+import io.memreason.llm.model.AdapterWeights;
 import io.memreason.llm.model.LayerWeights;
 import io.memreason.llm.model.LlamaConfig;
 import io.memreason.llm.model.LlamaWeights;
@@ -310,6 +311,47 @@ public final class WeightLoader {
   }
 
   private List<LayerWeights> unmerged(LlamaWeights weights, LoraAdapter adapter) {
+    List<AdapterWeights.LayerUpdates> updates = updates(weights, adapter);
+    List<LayerWeights> out = new ArrayList<>();
+    for (int l = 0; l < updates.size(); l++) {
+      LayerWeights base = weights.layers().get(l);
+      AdapterWeights.LayerUpdates u = updates.get(l);
+      out.add(base.with(with(base.qkv(), u.qkv()), with(base.output(), u.output()), with(base.gateUp(), u.gateUp()),
+          with(base.down(), u.down())));
+    }
+    return out;
+  }
+
+  private static Projection with(Projection p, Optional<LowRank> update) {
+    return update.map(p::withLowRank).orElse(p);
+  }
+
+  /**
+   * What a version adds to base weights loaded without it, for serving many versions over one base: its LoRA factors
+   * as unmerged updates of the fused projections and its step-token rows in the stream layout, in {@code target}
+   * (its own manager, so the version can be dropped alone) as the base's type.
+   */
+  public static AdapterWeights adapterWeights(LlamaWeights base, Optional<LoraAdapter> adapter,
+                                              Optional<StepTokenWeights> stepTokens, NDManager target) {
+    WeightLoader loader = new WeightLoader(base.config(), null, target, base.dtype());
+    List<AdapterWeights.LayerUpdates> layers = adapter.map(a -> loader.updates(base, a)).orElse(List.of());
+    Optional<AdapterWeights.StepTokenRows> rows = stepTokens.map(s -> loader.stepRows(s));
+    return new AdapterWeights(layers, rows);
+  }
+
+  private AdapterWeights.StepTokenRows stepRows(StepTokenWeights s) {
+    checkStepShape(s.newIn(), s.count(), config.hiddenSize());
+    checkStepShape(s.newOutWeight(), s.count(), config.hiddenSize());
+    try (NDManager work = NDManager.newBaseManager(Device.cpu())) {
+      NDArray input = layout.widenColumns(copy(s.newIn(), work), true);
+      NDArray output = layout.widenRows(copy(s.newOutWeight(), work).transpose());
+      return new AdapterWeights.StepTokenRows(finish(input), finish(output), finish(copy(s.newOutBias(), work)
+          .reshape(s.count())));
+    }
+  }
+
+  /** The adapter's factors folded for the fused layout (on the CPU), moved to the target. */
+  private List<AdapterWeights.LayerUpdates> updates(LlamaWeights weights, LoraAdapter adapter) {
     try (NDManager work = NDManager.newBaseManager(Device.cpu())) {
       List<Map<LoraTarget, LoraPair>> factors = new ArrayList<>();
       for (int l = 0; l < adapter.layerCount(); l++) {
@@ -324,18 +366,15 @@ public final class WeightLoader {
       }
       List<LayerWeights> folded = LoraFolding.attach(weights.with(normsOnCpu, weights.tokens()),
           new LoraAdapter(adapter.settings(), factors), work);
-      List<LayerWeights> out = new ArrayList<>();
-      for (int l = 0; l < folded.size(); l++) {
-        LayerWeights f = folded.get(l);
-        LayerWeights base = weights.layers().get(l);
-        out.add(base.with(moved(base.qkv(), f.qkv()), moved(base.output(), f.output()),
-            moved(base.gateUp(), f.gateUp()), moved(base.down(), f.down())));
+      List<AdapterWeights.LayerUpdates> out = new ArrayList<>();
+      for (LayerWeights f : folded) {
+        out.add(new AdapterWeights.LayerUpdates(moved(f.qkv()), moved(f.output()), moved(f.gateUp()),
+            moved(f.down())));
       }
       return out;
     }
   }
 
-  /** A float32 CPU copy owned by {@code work}, whatever manager and device the original has. */
   /**
    * A float32 CPU copy that owns its memory. Not {@code toDevice(cpu, true)}: for an array already on the CPU
    * DJL's PyTorch engine returns a new handle on the same storage — here a loaded file's Java buffer, which is
@@ -347,10 +386,8 @@ public final class WeightLoader {
     return onCpu.toType(DataType.FLOAT32, false);
   }
 
-  private Projection moved(Projection base, Projection folded) {
-    return folded.lowRank()
-        .map(u -> base.withLowRank(new LowRank(finish(u.down()), finish(u.up()))))
-        .orElse(base);
+  private Optional<LowRank> moved(Projection folded) {
+    return folded.lowRank().map(u -> new LowRank(finish(u.down()), finish(u.up())));
   }
 
   private NDArray tensor(NDManager work, String name, long... shape) {
