@@ -5,6 +5,7 @@ import io.javalin.http.sse.SseClient;
 import io.memreason.avro.Answer;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.ModelAccuracy;
+import io.memreason.avro.ModelVersion;
 import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
 import java.time.Clock;
@@ -53,7 +54,7 @@ final class LiveTraces implements TopicFollower.Listener {
 
   @Override
   public void onAnswer(Answer answer) {
-    figures.onAnswer(answer.getLatencyMs());
+    figures.onAnswer(answer.getModelVersion(), answer.getLatencyMs());
     changed(answer.getQuestionId(), t -> t.withAnswer(answer));
     answeredListeners.forEach(l -> l.accept(answer.getQuestionId()));
   }
@@ -74,6 +75,12 @@ final class LiveTraces implements TopicFollower.Listener {
   @Override
   public void onAccuracy(String modelVersion, ModelAccuracy accuracy) {
     figures.onAccuracy(modelVersion, accuracy);
+    publishFigures();
+  }
+
+  @Override
+  public void onModelVersion(String modelVersion, ModelVersion announced) {
+    figures.onModelVersion(modelVersion, announced);
     publishFigures();
   }
 
