@@ -95,7 +95,7 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
           "question " + question.getId() + " is already being answered: question ids must be unique"));
       return;
     }
-    PendingQuestion entry = new PendingQuestion(question, 0, reasoner.modelVersion(), now());
+    PendingQuestion entry = new PendingQuestion(question, 0, reasoner.modelVersion(), now(), null);
     pending.put(question.getId(), entry);
     if (!drain.started()) {
       submit(entry);

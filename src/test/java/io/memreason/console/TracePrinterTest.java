@@ -29,7 +29,7 @@ class TracePrinterTest {
   private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
   private static ReasoningStep step(String id, int index, StepKind kind) {
-    return new ReasoningStep(id, index, kind, kind + " text " + index, "v1", 3, T, T);
+    return new ReasoningStep(id, index, kind, kind + " text " + index, "v1", 3, T, T, false, null);
   }
 
   private static Answer answer(String id, List<ReasoningStep> steps) {

@@ -85,6 +85,7 @@ public final class PipelineFixture {
         Map.entry("topics.model-versions", unique + ".model-versions"),
         Map.entry("topics.dead-letters", unique + ".dead-letters"),
         Map.entry("topics.feedback-stats", unique + ".feedback-stats"),
+        Map.entry("topics.knowledge", unique + ".knowledge"),
         Map.entry("topics.partitions", "3"),
         Map.entry("pipeline.max-question-chars", "200")))
         .with(DEFAULT_MODEL_ENGINE);
