@@ -14,6 +14,8 @@ import io.memreason.reasoning.Trace;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.Random;
 
@@ -55,9 +57,18 @@ public final class RepairBenchmark {
    * @param corrected those for which the truth gives a correction (all of them, as a rule)
    * @param stayedWrongSameAnswer stayed wrong with the same answer as before: the model ignored the correction
    * @param repairRate becameRight / corrected
+   * @param byHops the corrections and the control by how many facts the question's gold trace recalls (1: a lookup)
    */
   public record Kind(int wrongAnswers, int corrected, int becameRight, int stayedWrong, int stayedWrongSameAnswer,
-                     double repairRate, Control control, List<Example> examples) {}
+                     double repairRate, Control control, Map<Integer, Hops> byHops, List<Example> examples) {}
+
+  /** Corrections that repaired and control replacements that broke, for the questions of one number of hops. */
+  public record Hops(int corrected, int becameRight, int replaced, int broke) {
+    Hops plus(Hops other) {
+      return new Hops(corrected + other.corrected, becameRight + other.becameRight, replaced + other.replaced,
+          broke + other.broke);
+    }
+  }
 
   /**
    * The control for one kind of step.
@@ -68,9 +79,12 @@ public final class RepairBenchmark {
    */
   public record Control(int rightAnswers, int replaced, int broke, double breakRate, List<Example> examples) {}
 
-  /** One continuation: the question, the step as the model wrote it, what replaced it, the answers before and after. */
-  public record Example(String question, int stepIndex, String modelStep, String givenStep, String answerBefore,
-                        String answerAfter, String gold) {}
+  /**
+   * One continuation: the question, the step as the model wrote it, what replaced it, the steps the model wrote after
+   * it, the answers before and after.
+   */
+  public record Example(String question, int stepIndex, String modelStep, String givenStep, List<String> continuation,
+                        String answerBefore, String answerAfter, String gold) {}
 
   /** A trace continued from a replaced step. */
   private record Continuation(AtlasQuestion question, Trace before, int stepIndex, String replacement) {}
@@ -144,6 +158,7 @@ public final class RepairBenchmark {
     int corrected = 0;
     int becameRight = 0;
     int sameAnswer = 0;
+    Map<Integer, Hops> byHops = new TreeMap<>();
     List<Example> examples = new ArrayList<>();
     for (int i = 0; i < repairs.size(); i++) {
       Continuation c = repairs.get(i);
@@ -152,7 +167,9 @@ public final class RepairBenchmark {
       }
       corrected++;
       Trace after = repaired.get(i);
-      if (isRight(c.question(), after)) {
+      boolean right = isRight(c.question(), after);
+      byHops.merge(c.question().facts().size(), new Hops(1, right ? 1 : 0, 0, 0), Hops::plus);
+      if (right) {
         becameRight++;
       } else if (after.label().equals(c.before().label())) {
         sameAnswer++;
@@ -171,7 +188,9 @@ public final class RepairBenchmark {
       }
       replaced++;
       Trace after = controlled.get(i);
-      if (!isRight(c.question(), after)) {
+      boolean broken = !isRight(c.question(), after);
+      byHops.merge(c.question().facts().size(), new Hops(0, 0, 1, broken ? 1 : 0), Hops::plus);
+      if (broken) {
         broke++;
       }
       if (controlExamples.size() < settings.examples()) {
@@ -180,7 +199,7 @@ public final class RepairBenchmark {
     }
     return new Kind(wrongByKind[slot(kind)], corrected, becameRight, corrected - becameRight, sameAnswer,
         rate(becameRight, corrected), new Control(rightWithKind[slot(kind)], replaced, broke, rate(broke, replaced),
-        controlExamples), examples);
+        controlExamples), byHops, examples);
   }
 
   /** Each question asked again with its trace up to the replaced step, and the replacement, as given steps. */
@@ -217,7 +236,8 @@ public final class RepairBenchmark {
 
   private static Example example(Continuation c, Trace after) {
     return new Example(c.question().question(), c.stepIndex(), c.before().steps().get(c.stepIndex()).text(),
-        c.replacement(), c.before().label().orElse(""), after.label().orElse(""), c.question().answer());
+        c.replacement(), after.steps().stream().filter(s -> !s.given()).map(Step::text).toList(),
+        c.before().label().orElse(""), after.label().orElse(""), c.question().answer());
   }
 
   private static int slot(StepKind kind) {
