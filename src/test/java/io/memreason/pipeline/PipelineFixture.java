@@ -1,6 +1,8 @@
 package io.memreason.pipeline;
 
+import io.memreason.avro.GivenStep;
 import io.memreason.avro.Question;
+import io.memreason.avro.RevisedStep;
 import io.memreason.avro.Task;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.kafka.ClientProperties;
@@ -109,6 +111,12 @@ public final class PipelineFixture {
 
   static Question question(String id, String text) {
     return Question.newBuilder().setId(id).setText(text).setTask(Task.ATLAS).setSubmittedAt(Instant.now()).build();
+  }
+
+  /** An atlas question that starts with given steps and, as a revision, names the step of another it corrects. */
+  static Question revision(String id, String text, List<GivenStep> given, RevisedStep revises) {
+    return Question.newBuilder().setId(id).setText(text).setTask(Task.ATLAS).setSubmittedAt(Instant.now())
+        .setGivenSteps(given).setRevises(revises).build();
   }
 
   /** Produces questions, keyed by id, and raw records as they are. */
