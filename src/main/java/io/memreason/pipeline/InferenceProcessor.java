@@ -130,7 +130,8 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
           "question " + ReasonText.quote(question.getId()) + " is already being answered: question ids must be unique"));
       return;
     }
-    PendingQuestion entry = new PendingQuestion(question, 0, reasoner.modelVersion(), now(), null);
+    // The version is chosen by the question id (a canary takes a share of the ids): the same after a restart.
+    PendingQuestion entry = new PendingQuestion(question, 0, reasoner.modelVersionFor(question.getId()), now(), null);
     pending.put(question.getId(), entry);
     if (!drain.started()) {
       guarded(question.getId(), () -> submit(entry));
@@ -207,9 +208,10 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   private void submit(PendingQuestion entry) {
     Question q = entry.getQuestion();
     String version = versionOf(entry);
-    if (!version.equals(reasoner.modelVersion())) {
+    String answering = reasoner.modelVersionFor(q.getId());
+    if (!version.equals(answering)) {
       log.warn("question {} was started with model {} and continues with {}: its trace may change from step {} on",
-          q.getId(), version, reasoner.modelVersion(), entry.getEmittedSteps());
+          q.getId(), version, answering, entry.getEmittedSteps());
     }
     ReasoningRequest request = ReasoningRequests.from(q, engineDefaults, version);
     Outbox.Listener listener = outbox.listenerFor(q.getId());
