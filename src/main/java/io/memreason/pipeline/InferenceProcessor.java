@@ -6,17 +6,22 @@ import io.memreason.avro.PendingQuestion;
 import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.config.MemreasonConfig;
+import io.memreason.reasoning.MemoryVerifier;
 import io.memreason.reasoning.Reasoner;
 import io.memreason.reasoning.ReasoningRequest;
 import io.memreason.reasoning.Step;
 import io.memreason.reasoning.StepKind;
 import io.memreason.reasoning.Trace;
+import io.memreason.reasoning.TraceListener;
+import io.memreason.reasoning.VerifyingTraceListener;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -38,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * call, and after a crash the pending entries are resubmitted: generation is deterministic, and steps below
  * the entry's {@code emittedSteps} were already published, so none is published twice.
  *
+ * <p>With {@code pipeline.verify} on, each memory step the model writes is checked by the {@link MemoryVerifier} on
+ * the engine's thread as soon as it is complete and published with the verdict; with {@code revise}, the first
+ * contradicted memory step of a trace also asks its {@link AutomaticRevisions revision}, in the same transaction as
+ * the step, so that the revision is asked exactly once.
+ *
  * <p>Nothing a question brings may stop the stream. Bad input becomes a dead letter; a question the model refuses
  * or fails is answered FAILED; and if publishing a question's work throws anything unexpected (a bug), the question
  * is answered FAILED with the error, once, and the stream goes on. Only Kafka's own exceptions (a fenced producer, a
@@ -48,8 +58,11 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   private static final Logger log = LoggerFactory.getLogger(InferenceProcessor.class);
   static final String DUPLICATE = "DUPLICATE";
 
-  /** A question this instance has handed to the model, and the listener whose events count. */
-  private record InFlight(Outbox.Listener listener, long submittedAtMs) {}
+  /**
+   * A question this instance has handed to the model, the listener whose events count, and the steps of this attempt
+   * so far by index (those published before a restart included: generation starts from the first step again).
+   */
+  private record InFlight(Outbox.Listener listener, long submittedAtMs, Map<Integer, Step> steps) {}
 
   private final Reasoner reasoner;
   private final QuestionDecoder decoder;
@@ -58,17 +71,25 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   private final MemreasonConfig.Pipeline settings;
   private final PipelineMetrics metrics;
   private final Drain drain;
+  private final Optional<Function<ProcessorContext<?, ?>, MemoryVerifier>> verifiers;
+  private final AutomaticRevisions revisions;
   private final Outbox outbox = new Outbox();
   /** Only the stream thread touches this map. */
   private final Map<String, InFlight> inFlight = new HashMap<>();
 
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, PendingQuestion> pending;
+  private Optional<MemoryVerifier> verifier = Optional.empty();
   private boolean restoredResubmitted;
 
+  /**
+   * @param verifiers the memory verifier of a processor, made from its context (it may read a global store); empty
+   *     with {@code pipeline.verify=off}
+   */
   InferenceProcessor(Reasoner reasoner, QuestionDecoder decoder, DeadLetters deadLetters,
                      MemreasonConfig.Engine engineDefaults, MemreasonConfig.Pipeline settings, PipelineMetrics metrics,
-                     Drain drain) {
+                     Drain drain, Optional<Function<ProcessorContext<?, ?>, MemoryVerifier>> verifiers,
+                     AutomaticRevisions revisions) {
     this.reasoner = reasoner;
     this.decoder = decoder;
     this.deadLetters = deadLetters;
@@ -76,12 +97,15 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     this.settings = settings;
     this.metrics = metrics;
     this.drain = drain;
+    this.verifiers = verifiers;
+    this.revisions = revisions;
   }
 
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
     this.pending = context.getStateStore(InferenceTopology.PENDING_STORE);
+    this.verifier = verifiers.map(made -> made.apply(context));
     // Streams may close and re-initialise this same instance (a corrupted task is revived), so nothing from
     // an earlier life may count: whatever is in the store now must be submitted again.
     this.restoredResubmitted = false;
@@ -107,7 +131,7 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
       return;
     }
     // The version is chosen by the question id (a canary takes a share of the ids): the same after a restart.
-    PendingQuestion entry = new PendingQuestion(question, 0, reasoner.modelVersionFor(question.getId()), now());
+    PendingQuestion entry = new PendingQuestion(question, 0, reasoner.modelVersionFor(question.getId()), now(), null);
     pending.put(question.getId(), entry);
     if (!drain.started()) {
       guarded(question.getId(), () -> submit(entry));
@@ -191,12 +215,14 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     }
     ReasoningRequest request = ReasoningRequests.from(q, engineDefaults, version);
     Outbox.Listener listener = outbox.listenerFor(q.getId());
-    track(q.getId(), new InFlight(listener, context.currentSystemTimeMs()));
+    track(q.getId(), new InFlight(listener, context.currentSystemTimeMs(), new HashMap<>()));
+    // The outbox's events name the outbox listener: a verifying listener in front of it changes nothing there.
+    TraceListener heard = verifier.<TraceListener>map(v -> new VerifyingTraceListener(v, listener)).orElse(listener);
     Duration wait = Duration.ofMillis(settings.punctuateIntervalMs());
     while (true) {
       boolean accepted;
       try {
-        accepted = reasoner.submit(request, listener, wait);
+        accepted = reasoner.submit(request, heard, wait);
       } catch (InterruptedException e) {
         untrack(q.getId());
         Thread.currentThread().interrupt();
@@ -231,21 +257,34 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
       return;
     }
     if (event instanceof Outbox.StepWritten written) {
-      publishStep(entry, written.step(), versionOf(entry));
+      publishStep(entry, written.step(), versionOf(entry), attempt);
     } else {
       Trace trace = ((Outbox.TraceFinished) event).trace();
       // Every step goes out before the answer, even one the model did not stream.
-      trace.steps().forEach(step -> publishStep(entry, step, trace.modelVersion()));
-      publishAnswer(entry, TraceRecords.answer(entry.getQuestion(), trace));
+      trace.steps().forEach(step -> publishStep(entry, step, trace.modelVersion(), attempt));
+      publishAnswer(entry, TraceRecords.answer(entry.getQuestion(), trace, entry.getAutomaticRevisionId()));
     }
   }
 
-  private void publishStep(PendingQuestion entry, Step step, String modelVersion) {
+  private void publishStep(PendingQuestion entry, Step step, String modelVersion, InFlight attempt) {
+    attempt.steps().putIfAbsent(step.index(), step);
     if (step.kind() == StepKind.ANSWER || step.index() < entry.getEmittedSteps()) {
       return; // the answer step travels in the Answer; lower indexes went out before a restart
     }
     String id = entry.getQuestion().getId();
     ReasoningStep record = TraceRecords.step(id, step, modelVersion);
+    step.verification().ifPresent(v -> metrics.memoryVerified(v.verdict()));
+    Optional<Question> revision = revisions.of(entry, step, attempt.steps(), modelVersion, now());
+    if (revision.isPresent()) {
+      String revisionId = revision.get().getId();
+      context.forward(new Record<>(revisionId, revision.get(), context.currentSystemTimeMs()),
+          InferenceTopology.REVISIONS_SINK);
+      record.getVerification().setRevisionId(revisionId);
+      entry.setAutomaticRevisionId(revisionId);
+      metrics.revisedAutomatically();
+      log.debug("question {} is revised as {}: {}", ReasonText.quote(id), revisionId,
+          revision.get().getRevises().getReason());
+    }
     // Unlabelled (assignment) steps are not recall, so they go with the reasoning; their kind says what they are.
     String sink = step.kind() == StepKind.MEMORY ? InferenceTopology.MEMORY_STEPS_SINK : InferenceTopology.REASON_STEPS_SINK;
     context.forward(new Record<>(id, record, context.currentSystemTimeMs()), sink);
