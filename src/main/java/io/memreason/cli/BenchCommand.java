@@ -6,7 +6,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code memreason bench ...}: benchmarks that print their figures as JSON lines. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks; each prints JSON lines.",
-    subcommands = {BenchGenerateCommand.class, BenchPipelineCommand.class, BenchTrainCommand.class})
+    subcommands = {BenchGenerateCommand.class, BenchPipelineCommand.class, BenchFailoverCommand.class,
+        BenchTrainCommand.class})
 final class BenchCommand implements Runnable {
   @Spec
   CommandLine.Model.CommandSpec spec;

@@ -240,7 +240,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  private static int freePort() {
+  /** A port on 127.0.0.1 that nothing listens on at this moment. */
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket()) {
       s.setReuseAddress(true);
       s.bind(new InetSocketAddress("127.0.0.1", 0));
