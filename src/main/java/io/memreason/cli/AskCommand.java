@@ -8,6 +8,7 @@ import io.memreason.avro.Task;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.console.TracePrinter;
 import io.memreason.kafka.ClientProperties;
+import io.memreason.pipeline.QuestionLimits;
 import io.memreason.pipeline.TraceSubscription;
 import io.memreason.pipeline.serde.AvroSerdes;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +57,10 @@ final class AskCommand implements Callable<Integer> {
     Question q = Question.newBuilder().setId(id != null ? id : UUID.randomUUID().toString()).setText(text)
         .setTask(task).setOptions(options == null || options.isEmpty() ? null : options)
         .setSubmittedAt(Instant.now()).build();
+    // The pipeline would dead-letter it and no answer would come: say why now.
+    QuestionLimits.of(c).problem(q, Instant.now()).ifPresent(problem -> {
+      throw new IllegalArgumentException("the pipeline would refuse this question: " + problem);
+    });
     TracePrinter printer = new TracePrinter(System.out, Ansi.AUTO.enabled(), Set.of(q.getId()));
     AnswerStatus[] status = new AnswerStatus[1];
     TraceSubscription.Handler handler = new TraceSubscription.Handler() {

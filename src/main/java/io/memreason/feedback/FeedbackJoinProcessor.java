@@ -7,6 +7,7 @@ import io.memreason.avro.PendingFeedback;
 import io.memreason.avro.TrainingExample;
 import io.memreason.avro.Verdict;
 import io.memreason.config.MemreasonConfig;
+import io.memreason.pipeline.DeadLetters;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -47,14 +48,17 @@ final class FeedbackJoinProcessor implements Processor<byte[], byte[], String, S
   private final Deserializer<Answer> answers;
   private final Deserializer<Feedback> labels;
   private final FeedbackMetrics metrics;
+  private final DeadLetters deadLetters;
 
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, Answer> answerStore;
   private KeyValueStore<String, PendingFeedback> waitingStore;
 
   FeedbackJoinProcessor(MemreasonConfig.Topics topics, MemreasonConfig.Feedback settings,
-                        Deserializer<Answer> answers, Deserializer<Feedback> labels, FeedbackMetrics metrics) {
+                        Deserializer<Answer> answers, Deserializer<Feedback> labels, FeedbackMetrics metrics,
+                        DeadLetters deadLetters) {
     this.topics = topics;
+    this.deadLetters = deadLetters;
     this.settings = settings;
     this.answers = answers;
     this.labels = labels;
@@ -187,19 +191,20 @@ final class FeedbackJoinProcessor implements Processor<byte[], byte[], String, S
   private void deadLetter(String key, PendingFeedback.Builder origin, String errorType, String error) {
     log.debug("dead letter from {}-{}@{}: {}", origin.getSourceTopic(), origin.getSourcePartition(),
         origin.getSourceOffset(), error);
-    DeadLetter letter = DeadLetter.newBuilder()
-        .setSourceTopic(origin.getSourceTopic())
-        .setSourcePartition(origin.getSourcePartition())
-        .setSourceOffset(origin.getSourceOffset())
-        .setKey(origin.getKey())
-        .setValue(origin.getValue())
-        .setError(error)
-        .setErrorType(errorType)
-        .setProcessor(NAME)
-        .setFailedAt(now())
-        .build();
-    context.forward(new Record<>(key, letter, context.currentSystemTimeMs()));
+    DeadLetter letter = deadLetters.of(origin.getSourceTopic(), origin.getSourcePartition(), origin.getSourceOffset(),
+        bytes(origin.getKey()), bytes(origin.getValue()), errorType, error, NAME, now());
+    context.forward(new Record<>(key == null ? null : DeadLetters.recordKey(key.getBytes(StandardCharsets.UTF_8)),
+        letter, context.currentSystemTimeMs()));
     metrics.deadLettered(errorType);
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    if (buffer == null) {
+      return null;
+    }
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.duplicate().get(bytes);
+    return bytes;
   }
 
   private Instant now() {

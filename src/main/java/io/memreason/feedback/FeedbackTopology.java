@@ -7,6 +7,8 @@ import io.memreason.avro.ModelAccuracy;
 import io.memreason.avro.PendingFeedback;
 import io.memreason.avro.TrainingExample;
 import io.memreason.config.MemreasonConfig;
+import io.memreason.pipeline.DeadLetters;
+import io.memreason.pipeline.OutputLimits;
 import io.memreason.pipeline.serde.AvroSerdes;
 import java.time.Clock;
 import java.util.List;
@@ -68,7 +70,8 @@ public final class FeedbackTopology {
     KStream<byte[], byte[]> input = builder.stream(List.of(topics.answers(), topics.feedback()),
         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("answers-and-feedback-source"));
     input.process(() -> new FeedbackJoinProcessor(topics, config.feedback(),
-                serdes.serde(Answer.class).deserializer(), serdes.serde(Feedback.class).deserializer(), metrics),
+                serdes.serde(Answer.class).deserializer(), serdes.serde(Feedback.class).deserializer(), metrics,
+                new DeadLetters(OutputLimits.ofProducer(config).maxValueBytes(topics.deadLetters()))),
             Named.as(FeedbackJoinProcessor.NAME), ANSWERS_STORE, WAITING_STORE)
         .split(Named.as("joined-"))
         .branch((id, record) -> record instanceof DeadLetter, Branched.<String, SpecificRecord>withConsumer(letters ->

@@ -7,6 +7,7 @@ import io.memreason.reasoning.Reasoner;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -48,14 +49,22 @@ public final class InferencePipeline implements AutoCloseable {
     });
   }
 
-  /** Builds the topology and starts processing; returns at once (see {@link #awaitRunning}). */
+  /**
+   * Reads the output topics' record limits ({@link OutputLimits}, a moment; at most 15 s when the cluster does not
+   * answer), builds the topology and starts processing; returns without waiting for it (see {@link #awaitRunning}).
+   */
   public static InferencePipeline start(MemreasonConfig config, Reasoner reasoner, MeterRegistry registry) {
     PipelineMetrics metrics = new PipelineMetrics(registry);
     Drain drain = new Drain();
-    Topology topology = InferenceTopology.build(config, reasoner, AvroSerdes.forConfig(config.kafka()), metrics, drain,
-        InferenceTopology.persistentPendingStore());
+    AvroSerdes serdes = AvroSerdes.forConfig(config.kafka());
+    MemreasonConfig.Topics t = config.topics();
+    OutputLimits limits = OutputLimits.of(config, List.of(t.memorySteps(), t.reasonSteps(), t.answers(),
+        t.deadLetters()));
+    Topology topology = InferenceTopology.build(config, reasoner, serdes, metrics, drain,
+        InferenceTopology.persistentPendingStore(), limits);
     Properties props = new Properties();
     props.putAll(ClientProperties.streams(config));
+    props.putAll(InferenceTopology.exceptionHandling(config, serdes, metrics, limits));
     KafkaStreams streams = new KafkaStreams(topology, props);
     KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);

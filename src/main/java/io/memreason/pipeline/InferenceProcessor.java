@@ -1,6 +1,7 @@
 package io.memreason.pipeline;
 
 import io.memreason.avro.Answer;
+import io.memreason.avro.DeadLetter;
 import io.memreason.avro.PendingQuestion;
 import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
@@ -10,7 +11,6 @@ import io.memreason.reasoning.ReasoningRequest;
 import io.memreason.reasoning.Step;
 import io.memreason.reasoning.StepKind;
 import io.memreason.reasoning.Trace;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -36,6 +37,12 @@ import org.slf4j.LoggerFactory;
  * the answer) and updates or deletes the pending entry in the same transaction. No transaction spans a model
  * call, and after a crash the pending entries are resubmitted: generation is deterministic, and steps below
  * the entry's {@code emittedSteps} were already published, so none is published twice.
+ *
+ * <p>Nothing a question brings may stop the stream. Bad input becomes a dead letter; a question the model refuses
+ * or fails is answered FAILED; and if publishing a question's work throws anything unexpected (a bug), the question
+ * is answered FAILED with the error, once, and the stream goes on. Only Kafka's own exceptions (a fenced producer, a
+ * doomed transaction) propagate, because Kafka Streams must handle them. Exceptions that escape while an input
+ * record is read are the {@link ProcessingFailureHandler}'s, which dead-letters the record.
  */
 final class InferenceProcessor implements Processor<byte[], byte[], String, SpecificRecord> {
   private static final Logger log = LoggerFactory.getLogger(InferenceProcessor.class);
@@ -46,6 +53,7 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
 
   private final Reasoner reasoner;
   private final QuestionDecoder decoder;
+  private final DeadLetters deadLetters;
   private final MemreasonConfig.Engine engineDefaults;
   private final MemreasonConfig.Pipeline settings;
   private final PipelineMetrics metrics;
@@ -58,10 +66,12 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   private KeyValueStore<String, PendingQuestion> pending;
   private boolean restoredResubmitted;
 
-  InferenceProcessor(Reasoner reasoner, QuestionDecoder decoder, MemreasonConfig.Engine engineDefaults,
-                     MemreasonConfig.Pipeline settings, PipelineMetrics metrics, Drain drain) {
+  InferenceProcessor(Reasoner reasoner, QuestionDecoder decoder, DeadLetters deadLetters,
+                     MemreasonConfig.Engine engineDefaults, MemreasonConfig.Pipeline settings, PipelineMetrics metrics,
+                     Drain drain) {
     this.reasoner = reasoner;
     this.decoder = decoder;
+    this.deadLetters = deadLetters;
     this.engineDefaults = engineDefaults;
     this.settings = settings;
     this.metrics = metrics;
@@ -84,7 +94,8 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   @Override
   public void process(Record<byte[], byte[]> record) {
     RecordMetadata source = context.recordMetadata().orElseThrow();
-    QuestionDecoder.Result result = decoder.decode(source.topic(), record.headers(), record.key(), record.value());
+    QuestionDecoder.Result result = decoder.decode(source.topic(), record.headers(), record.key(), record.value(),
+        now());
     if (result instanceof QuestionDecoder.Rejected rejected) {
       deadLetter(source, record, rejected);
       return;
@@ -92,13 +103,13 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     Question question = ((QuestionDecoder.Accepted) result).question();
     if (pending.get(question.getId()) != null) {
       deadLetter(source, record, new QuestionDecoder.Rejected(DUPLICATE,
-          "question " + question.getId() + " is already being answered: question ids must be unique"));
+          "question " + ReasonText.quote(question.getId()) + " is already being answered: question ids must be unique"));
       return;
     }
     PendingQuestion entry = new PendingQuestion(question, 0, reasoner.modelVersion(), now());
     pending.put(question.getId(), entry);
     if (!drain.started()) {
-      submit(entry);
+      guarded(question.getId(), () -> submit(entry));
     }
   }
 
@@ -109,6 +120,44 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     }
     forwardFinishedWork();
     failOverdue(timestamp);
+  }
+
+  /**
+   * Runs one question's work; if it throws anything but Kafka's own exceptions, the question is answered FAILED
+   * with the error instead, once.
+   */
+  private void guarded(String id, Runnable work) {
+    try {
+      work.run();
+    } catch (KafkaException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      log.error("question {} failed unexpectedly and is answered FAILED: {}", ReasonText.quote(id), e.toString(), e);
+      giveUp(id, "memreason failed while answering the question (a bug, please report it): " + e);
+    }
+  }
+
+  /**
+   * Ends a question that cannot go on with a FAILED answer. Should even that throw (its question holds something
+   * no answer may hold), the question is dropped with an error in the log, rather than tried again forever.
+   */
+  private void giveUp(String id, String error) {
+    reasoner.cancel(id);
+    untrack(id);
+    PendingQuestion entry = pending.get(id);
+    if (entry == null) {
+      return;
+    }
+    try {
+      publishAnswer(entry, TraceRecords.failed(entry.getQuestion(), versionOf(entry), error, now()));
+    } catch (KafkaException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      pending.delete(id);
+      metrics.dropped();
+      log.error("question {} is dropped: it cannot be answered FAILED either: {}", ReasonText.quote(id), e.toString(),
+          e);
+    }
   }
 
   /** Questions that were pending when this task was last closed or crashed. */
@@ -124,7 +173,7 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     if (!restored.isEmpty()) {
       log.info("task {}: resubmitting {} questions restored from the pending store", context.taskId(), restored.size());
     }
-    restored.forEach(this::submit);
+    restored.forEach(entry -> guarded(entry.getQuestion().getId(), () -> submit(entry)));
   }
 
   /**
@@ -152,7 +201,7 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
         throw new StreamsException("interrupted while waiting for room in the model's queue", e);
       } catch (RuntimeException e) {
         untrack(q.getId());
-        log.warn("the model refused question {}: {}", q.getId(), e.toString());
+        log.warn("the model refused question {}: {}", ReasonText.quote(q.getId()), e.toString());
         publishAnswer(entry, TraceRecords.failed(q, version, "the model refused the question: " + e, now()));
         return;
       }
@@ -165,26 +214,28 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
 
   /** Forwards everything the model finished since the last call. */
   private void forwardFinishedWork() {
-    outbox.drain(event -> {
-      String id = event.source().questionId();
-      InFlight attempt = inFlight.get(id);
-      if (attempt == null || attempt.listener() != event.source()) {
-        return; // an attempt that was cancelled or replaced
-      }
-      PendingQuestion entry = pending.get(id);
-      if (entry == null) {
-        untrack(id);
-        return;
-      }
-      if (event instanceof Outbox.StepWritten written) {
-        publishStep(entry, written.step(), versionOf(entry));
-      } else {
-        Trace trace = ((Outbox.TraceFinished) event).trace();
-        // Every step goes out before the answer, even one the model did not stream.
-        trace.steps().forEach(step -> publishStep(entry, step, trace.modelVersion()));
-        publishAnswer(entry, TraceRecords.answer(entry.getQuestion(), trace));
-      }
-    });
+    outbox.drain(event -> guarded(event.source().questionId(), () -> forward(event)));
+  }
+
+  private void forward(Outbox.Event event) {
+    String id = event.source().questionId();
+    InFlight attempt = inFlight.get(id);
+    if (attempt == null || attempt.listener() != event.source()) {
+      return; // an attempt that was cancelled or replaced
+    }
+    PendingQuestion entry = pending.get(id);
+    if (entry == null) {
+      untrack(id);
+      return;
+    }
+    if (event instanceof Outbox.StepWritten written) {
+      publishStep(entry, written.step(), versionOf(entry));
+    } else {
+      Trace trace = ((Outbox.TraceFinished) event).trace();
+      // Every step goes out before the answer, even one the model did not stream.
+      trace.steps().forEach(step -> publishStep(entry, step, trace.modelVersion()));
+      publishAnswer(entry, TraceRecords.answer(entry.getQuestion(), trace));
+    }
   }
 
   private void publishStep(PendingQuestion entry, Step step, String modelVersion) {
@@ -218,22 +269,16 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
         .filter(e -> nowMs - e.getValue().submittedAtMs() > settings.answerTimeoutMs())
         .map(Map.Entry::getKey).toList();
     for (String id : overdue) {
-      reasoner.cancel(id);
-      PendingQuestion entry = pending.get(id);
-      if (entry == null) {
-        untrack(id);
-        continue;
-      }
-      publishAnswer(entry, TraceRecords.failed(entry.getQuestion(), reasoner.modelVersion(),
-          "no answer within pipeline.answer-timeout-ms=" + settings.answerTimeoutMs(), now()));
+      guarded(id, () -> giveUp(id, "no answer within pipeline.answer-timeout-ms=" + settings.answerTimeoutMs()));
     }
   }
 
   private void deadLetter(RecordMetadata source, Record<byte[], byte[]> record, QuestionDecoder.Rejected why) {
     log.debug("dead letter from {}-{}@{}: {}", source.topic(), source.partition(), source.offset(), why.reason());
-    String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-    context.forward(new Record<>(key, TraceRecords.deadLetter(source, record.key(), record.value(), why,
-        InferenceTopology.PROCESSOR, now()), context.currentSystemTimeMs()), InferenceTopology.DEAD_LETTERS_SINK);
+    DeadLetter letter = deadLetters.of(source.topic(), source.partition(), source.offset(), record.key(), record.value(),
+        why.errorType(), why.reason(), InferenceTopology.PROCESSOR, now());
+    context.forward(new Record<>(DeadLetters.recordKey(record.key()), letter, context.currentSystemTimeMs()),
+        InferenceTopology.DEAD_LETTERS_SINK);
     metrics.deadLettered(why.errorType());
   }
 

@@ -8,9 +8,14 @@ import io.memreason.avro.ReasoningStep;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.pipeline.serde.AvroSerdes;
 import io.memreason.reasoning.Reasoner;
+import java.time.Clock;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
@@ -34,26 +39,46 @@ public final class InferenceTopology {
 
   /**
    * Questions are read as raw bytes and decoded by the processor, so a record that cannot be decoded becomes a
-   * dead letter instead of stopping the stream.
+   * dead letter instead of stopping the stream. Every sink refuses a value larger than its topic takes
+   * ({@link BoundedSerializer}); the {@link ProductionFailureHandler} sends a substitute that fits.
    */
   static Topology build(MemreasonConfig config, Reasoner reasoner, AvroSerdes serdes, PipelineMetrics metrics,
-                        Drain drain, KeyValueBytesStoreSupplier pendingStore) {
+                        Drain drain, KeyValueBytesStoreSupplier pendingStore, OutputLimits limits) {
     MemreasonConfig.Topics topics = config.topics();
-    QuestionDecoder decoder = new QuestionDecoder(serdes.serde(Question.class).deserializer(),
-        config.pipeline().maxQuestionChars());
+    QuestionDecoder decoder = new QuestionDecoder(serdes.serde(Question.class).deserializer(), QuestionLimits.of(config));
+    DeadLetters deadLetters = new DeadLetters(limits.maxValueBytes(topics.deadLetters()));
     StringSerializer keys = new StringSerializer();
 
     Topology topology = new Topology();
     topology.addSource(QUESTIONS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.questions());
-    topology.addProcessor(PROCESSOR,
-        () -> new InferenceProcessor(reasoner, decoder, config.engine(), config.pipeline(), metrics, drain),
-        QUESTIONS_SOURCE);
+    topology.addProcessor(PROCESSOR, () -> new InferenceProcessor(reasoner, decoder, deadLetters, config.engine(),
+        config.pipeline(), metrics, drain), QUESTIONS_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(pendingStore, Serdes.String(), serdes.serde(PendingQuestion.class))
         .withCachingEnabled(), PROCESSOR);
-    topology.addSink(MEMORY_STEPS_SINK, topics.memorySteps(), keys, serdes.serde(ReasoningStep.class).serializer(), PROCESSOR);
-    topology.addSink(REASON_STEPS_SINK, topics.reasonSteps(), keys, serdes.serde(ReasoningStep.class).serializer(), PROCESSOR);
-    topology.addSink(ANSWERS_SINK, topics.answers(), keys, serdes.serde(Answer.class).serializer(), PROCESSOR);
-    topology.addSink(DEAD_LETTERS_SINK, topics.deadLetters(), keys, serdes.serde(DeadLetter.class).serializer(), PROCESSOR);
+    topology.addSink(MEMORY_STEPS_SINK, topics.memorySteps(), keys, bounded(serdes, ReasoningStep.class, limits), PROCESSOR);
+    topology.addSink(REASON_STEPS_SINK, topics.reasonSteps(), keys, bounded(serdes, ReasoningStep.class, limits), PROCESSOR);
+    topology.addSink(ANSWERS_SINK, topics.answers(), keys, bounded(serdes, Answer.class, limits), PROCESSOR);
+    topology.addSink(DEAD_LETTERS_SINK, topics.deadLetters(), keys, bounded(serdes, DeadLetter.class, limits), PROCESSOR);
     return topology;
+  }
+
+  /**
+   * The Streams configuration of the topology's exception handling: an output that cannot be sent is replaced by
+   * one that fits ({@link ProductionFailureHandler}), an input record that cannot be processed becomes a dead letter
+   * ({@link ProcessingFailureHandler}); the substitutes they send reach them under {@link OutputSubstitutes#CONFIG_KEY}.
+   */
+  static Map<String, Object> exceptionHandling(MemreasonConfig config, AvroSerdes serdes, PipelineMetrics metrics,
+                                               OutputLimits limits) {
+    return Map.of(
+        StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ProductionFailureHandler.class,
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingFailureHandler.class,
+        OutputSubstitutes.CONFIG_KEY, new OutputSubstitutes(serdes.serde(Answer.class).serializer(),
+            serdes.serde(DeadLetter.class).serializer(), limits, config.topics().deadLetters(), metrics,
+            Clock.systemUTC()));
+  }
+
+  private static <T extends SpecificRecord> Serializer<T> bounded(AvroSerdes serdes, Class<T> type,
+                                                                   OutputLimits limits) {
+    return new BoundedSerializer<>(serdes.serde(type).serializer(), limits::maxValueBytes);
   }
 }

@@ -7,22 +7,35 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The inference processor's meters (Prometheus names in brackets): questions by outcome
  * ({@code memreason_questions_total{outcome}}), dead letters by type ({@code memreason_dead_letters_total{type}}),
  * steps by kind ({@code memreason_steps_total{kind}}), tokens generated ({@code memreason_tokens_generated_total}),
  * answer latency and time to first step, both from the question's submission
- * ({@code memreason_answer_latency_seconds}, {@code memreason_first_step_latency_seconds}, histograms), and
- * questions in flight ({@code memreason_pending_questions}).
+ * ({@code memreason_answer_latency_seconds}, {@code memreason_first_step_latency_seconds}, histograms), questions in
+ * flight ({@code memreason_pending_questions}) and records replaced because they could not be published
+ * ({@code memreason_outputs_replaced_total{type}}).
+ *
+ * <p>Recording a metric never throws: durations are clamped to [0, {@link #LONGEST}] (a Timer throws on more than
+ * 292 years, which a bad submission time gives), and a failing registry is logged once and otherwise ignored, so
+ * that no measurement can stop a question from being published.
  */
 public final class PipelineMetrics {
+  private static final Logger log = LoggerFactory.getLogger(PipelineMetrics.class);
+  /** The longest latency recorded; longer ones are recorded as this. */
+  static final Duration LONGEST = Duration.ofDays(365);
+
   private final MeterRegistry registry;
   private final Timer answerLatency;
   private final Timer firstStepLatency;
   private final Counter tokensGenerated;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicBoolean failureLogged = new AtomicBoolean();
 
   public PipelineMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -41,24 +54,40 @@ public final class PipelineMetrics {
   }
 
   void answered(Answer answer) {
-    outcome(answer.getStatus().name());
-    answerLatency.record(Duration.ofMillis(Math.max(0, answer.getLatencyMs())));
-    tokensGenerated.increment(answer.getGeneratedTokens());
+    safely(() -> {
+      outcome(answer.getStatus().name());
+      answerLatency.record(clamped(Duration.ofMillis(Math.max(0, answer.getLatencyMs()))));
+      tokensGenerated.increment(Math.max(0, answer.getGeneratedTokens()));
+    });
   }
 
   void deadLettered(String errorType) {
-    outcome("rejected");
-    Counter.builder("memreason.dead.letters").description("Input records sent to dead-letters")
-        .tag("type", errorType).register(registry).increment();
+    safely(() -> {
+      outcome("rejected");
+      Counter.builder("memreason.dead.letters").description("Input records sent to dead-letters")
+          .tag("type", errorType).register(registry).increment();
+    });
   }
 
   void stepPublished(io.memreason.avro.StepKind kind) {
-    Counter.builder("memreason.steps").description("Steps published").tag("kind", lower(kind.name()))
-        .register(registry).increment();
+    safely(() -> Counter.builder("memreason.steps").description("Steps published").tag("kind", lower(kind.name()))
+        .register(registry).increment());
   }
 
   void firstStep(Duration sinceSubmission) {
-    firstStepLatency.record(sinceSubmission.isNegative() ? Duration.ZERO : sinceSubmission);
+    safely(() -> firstStepLatency.record(clamped(sinceSubmission)));
+  }
+
+  /** A record that could not be published was replaced by one that fits (or dropped, for steps). */
+  void outputReplaced(String recordType) {
+    safely(() -> Counter.builder("memreason.outputs.replaced")
+        .description("Records replaced because they could not be published (too large for their topic)")
+        .tag("type", lower(recordType)).register(registry).increment());
+  }
+
+  /** A question that could be neither answered nor answered FAILED (a bug; the log says which). */
+  void dropped() {
+    safely(() -> outcome("dropped"));
   }
 
   /** Questions handed to the model and not answered yet, over every task of the pipeline. */
@@ -73,6 +102,20 @@ public final class PipelineMetrics {
   private void outcome(String outcome) {
     Counter.builder("memreason.questions").description("Questions by outcome").tag("outcome", lower(outcome))
         .register(registry).increment();
+  }
+
+  static Duration clamped(Duration d) {
+    return d.isNegative() ? Duration.ZERO : d.compareTo(LONGEST) > 0 ? LONGEST : d;
+  }
+
+  private void safely(Runnable measurement) {
+    try {
+      measurement.run();
+    } catch (RuntimeException e) {
+      if (!failureLogged.getAndSet(true)) {
+        log.warn("a pipeline metric could not be recorded (further failures are not logged): {}", e.toString(), e);
+      }
+    }
   }
 
   private static String lower(String s) {

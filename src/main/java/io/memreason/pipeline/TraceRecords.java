@@ -2,17 +2,14 @@ package io.memreason.pipeline;
 
 import io.memreason.avro.Answer;
 import io.memreason.avro.AnswerStatus;
-import io.memreason.avro.DeadLetter;
 import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.reasoning.Step;
 import io.memreason.reasoning.StepKind;
 import io.memreason.reasoning.Trace;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /** The records the inference processor publishes, built from the model's steps and traces. */
 final class TraceRecords {
@@ -42,7 +39,7 @@ final class TraceRecords {
         .setLabel(trace.label().orElse(null))
         .setSteps(steps)
         .setStatus(AnswerStatus.valueOf(trace.status().name()))
-        .setError(trace.error().orElse(null))
+        .setError(trace.error().map(ReasonText::of).orElse(null))
         .setPromptTokens(trace.promptTokens())
         .setGeneratedTokens(trace.generatedTokens())
         .build();
@@ -54,7 +51,7 @@ final class TraceRecords {
         .setAnswerText("")
         .setSteps(List.of())
         .setStatus(AnswerStatus.FAILED)
-        .setError(error)
+        .setError(ReasonText.of(error))
         .setPromptTokens(0)
         .setGeneratedTokens(0)
         .build();
@@ -69,21 +66,15 @@ final class TraceRecords {
         .setModelVersion(modelVersion)
         .setSubmittedAt(q.getSubmittedAt())
         .setAnsweredAt(answeredAt)
-        .setLatencyMs(Duration.between(q.getSubmittedAt(), answeredAt).toMillis());
+        .setLatencyMs(millisBetween(q.getSubmittedAt(), answeredAt));
   }
 
-  static DeadLetter deadLetter(RecordMetadata source, byte[] key, byte[] value, QuestionDecoder.Rejected why,
-                               String processor, Instant at) {
-    return DeadLetter.newBuilder()
-        .setSourceTopic(source.topic())
-        .setSourcePartition(source.partition())
-        .setSourceOffset(source.offset())
-        .setKey(key == null ? null : ByteBuffer.wrap(key))
-        .setValue(value == null ? null : ByteBuffer.wrap(value))
-        .setError(why.reason())
-        .setErrorType(why.errorType())
-        .setProcessor(processor)
-        .setFailedAt(at)
-        .build();
+  /** Saturates instead of overflowing: a question accepted by an older version may have any submission time. */
+  private static long millisBetween(Instant from, Instant to) {
+    try {
+      return Duration.between(from, to).toMillis();
+    } catch (ArithmeticException overflow) {
+      return from.isBefore(to) ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
   }
 }

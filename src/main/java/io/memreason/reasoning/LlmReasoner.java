@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 
 /**
  * The {@link Reasoner} behind the pipeline: the method's prompt for each question, the model's continuous-batching
@@ -23,6 +24,9 @@ public final class LlmReasoner implements Reasoner {
   private final TraceTemplate template;
   private final String modelVersion;
   private final Clock clock;
+  /** The step tokens' ids: {@code [firstStepTokenId, firstStepTokenId + count)}. */
+  private final int firstStepTokenId;
+  private final int stepTokenCount;
 
   /**
    * @param model a model fine-tuned with step tokens (they define the prompt)
@@ -37,6 +41,8 @@ public final class LlmReasoner implements Reasoner {
         .orElseThrow(() -> new IllegalArgumentException(model + " has no step tokens (step_tokens.json): "
             + "memreason serves models fine-tuned with memory/reason step tokens; train one with memreason train"))
         .tokens()));
+    this.firstStepTokenId = model.firstStepTokenId();
+    this.stepTokenCount = template.tokens().count();
   }
 
   /**
@@ -57,11 +63,27 @@ public final class LlmReasoner implements Reasoner {
   @Override
   public boolean submit(ReasoningRequest request, TraceListener listener, Duration timeout)
       throws InterruptedException {
-    String prompt = template.prompt(request);
+    int[] prompt = model.tokenizer().encode(template.prompt(request));
+    requireOnlyTheTemplatesStepTokens(request, prompt);
     Decoding d = request.decoding();
-    GenerationRequest generation = new GenerationRequest(request.id(), model.tokenizer().encode(prompt),
+    GenerationRequest generation = new GenerationRequest(request.id(), prompt,
         new SamplingParams(d.temperature(), d.topP(), d.topK(), d.seed()), d.maxNewTokens());
-    return generator.submit(generation, new TraceAssembler(request, prompt, modelVersion, listener, clock), timeout);
+    return generator.submit(generation, new TraceAssembler(request, modelVersion, listener, clock), timeout);
+  }
+
+  /**
+   * The template makes the question's text inert ({@link TraceTemplate#question}), so the prompt's step tokens are
+   * the template's own prefix group, at its end. Should a tokenizer still find step tokens in the question's text
+   * (a normalizer that rewrites the escape, say), the question is refused rather than let it write its own steps.
+   */
+  private void requireOnlyTheTemplatesStepTokens(ReasoningRequest request, int[] prompt) {
+    long stepTokens = Arrays.stream(prompt)
+        .filter(id -> id >= firstStepTokenId && id < firstStepTokenId + stepTokenCount).count();
+    if (stepTokens != template.tokens().prefixTokens()) {
+      throw new IllegalArgumentException("question " + request.id() + " encodes to " + stepTokens
+          + " step tokens where the prompt has " + template.tokens().prefixTokens() + ": its text must not contain"
+          + " step tokens");
+    }
   }
 
   @Override

@@ -16,7 +16,6 @@ import java.util.Optional;
  */
 final class TraceAssembler implements TokenListener {
   private final ReasoningRequest request;
-  private final String prompt;
   private final String modelVersion;
   private final TraceListener listener;
   private final Clock clock;
@@ -25,9 +24,8 @@ final class TraceAssembler implements TokenListener {
   private int tokensInStep;
   private Instant stepStartedAt;
 
-  TraceAssembler(ReasoningRequest request, String prompt, String modelVersion, TraceListener listener, Clock clock) {
+  TraceAssembler(ReasoningRequest request, String modelVersion, TraceListener listener, Clock clock) {
     this.request = request;
-    this.prompt = prompt;
     this.modelVersion = modelVersion;
     this.listener = listener;
     this.clock = clock;
@@ -59,10 +57,10 @@ final class TraceAssembler implements TokenListener {
     Optional<String> error = completion.reason() == FinishReason.FAILED
         ? Optional.of(completion.error().map(TraceAssembler::describe).orElse("generation failed"))
         : Optional.empty();
-    // The reference scores prompt plus generation: a multiple-choice answer without the answer phrase is the
-    // last option letter anywhere in that text.
+    // The label comes from what the model wrote, never from the prompt: a question that writes "The answer is: X"
+    // must not answer itself. (The reference scores prompt plus generation; `eval` and `score` still do.)
     Optional<String> label = status == Trace.Status.FAILED
-        ? Optional.empty() : request.task().label(prompt + completion.text());
+        ? Optional.empty() : request.task().label(completion.text());
     listener.onFinished(new Trace(request.id(), List.copyOf(steps), label, status, error,
         completion.promptTokens(), completion.generatedTokens(), modelVersion, now));
   }

@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
 public final class TraceParser {
 
   private static final List<String> TOKEN_NAMES = List.of("prefix", "memory", "rag", "reason", "assignment", "answer");
-  private static final Pattern STEP_TOKEN = Pattern.compile("<(" + String.join("|", TOKEN_NAMES) + ")_\\d+>");
+  /** Any step token this parser reads as one, of any index. */
+  static final Pattern STEP_TOKEN = Pattern.compile("<(" + String.join("|", TOKEN_NAMES) + ")_\\d+>");
   /** The shape of a step token that a chunk boundary has cut: {@code <pre} or {@code <prefix_1}. */
   private static final Pattern UNFINISHED_TOKEN = Pattern.compile("<([a-z]*)(_\\d{0,9})?");
 

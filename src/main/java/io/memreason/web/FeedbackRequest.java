@@ -4,6 +4,7 @@ import io.javalin.http.HttpStatus;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.StepVerdict;
 import io.memreason.avro.Verdict;
+import io.memreason.pipeline.QuestionLimits;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.Set;
  */
 record FeedbackRequest(String questionId, Verdict verdict, String correctedAnswer, List<StepVerdict> stepVerdicts,
                        String labeller) {
-  static final int MAX_ID_CHARS = 200;
+  static final int MAX_ID_CHARS = QuestionLimits.MAX_ID_CHARS;
   static final int MAX_ANSWER_CHARS = 2000;
   static final int MAX_STEP_VERDICTS = 256;
   static final String DEFAULT_LABELLER = "web";

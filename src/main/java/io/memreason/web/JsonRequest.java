@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import io.memreason.pipeline.QuestionLimits;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -169,13 +170,15 @@ final class JsonRequest {
     return e.getAsJsonArray().asList();
   }
 
+  /** A string of at most {@code maxChars} characters, counted as code points (an emoji is one). */
   private static String asString(JsonElement e, String name, int maxChars) {
     if (!(e instanceof JsonPrimitive p) || !p.isString()) {
       throw ApiException.badRequest(name + " must be a string, not " + shown(e));
     }
     String s = p.getAsString();
-    if (s.length() > maxChars) {
-      throw ApiException.badRequest(name + " has " + s.length() + " characters, more than " + maxChars);
+    int chars = QuestionLimits.characters(s);
+    if (chars > maxChars) {
+      throw ApiException.badRequest(name + " has " + chars + " characters, more than " + maxChars);
     }
     return s;
   }

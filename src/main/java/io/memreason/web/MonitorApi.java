@@ -6,6 +6,7 @@ import io.javalin.http.HttpStatus;
 import io.javalin.http.sse.SseHandler;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.Question;
+import io.memreason.pipeline.QuestionLimits;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -95,7 +96,7 @@ final class MonitorApi {
   private void answer(Context ctx) {
     access.require(ctx, Role.WATCH);
     String id = ctx.pathParam("id");
-    if (id.length() > FeedbackRequest.MAX_ID_CHARS) {
+    if (QuestionLimits.characters(id) > FeedbackRequest.MAX_ID_CHARS) {
       throw ApiException.badRequest("a question id has at most " + FeedbackRequest.MAX_ID_CHARS + " characters");
     }
     long timeoutMs = timeoutMs(ctx.queryParam("timeoutMs"));

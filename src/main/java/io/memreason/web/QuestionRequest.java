@@ -4,35 +4,35 @@ import io.memreason.avro.Decoding;
 import io.memreason.avro.Question;
 import io.memreason.avro.Task;
 import io.memreason.config.MemreasonConfig;
+import io.memreason.pipeline.QuestionLimits;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**
  * A question asked through {@code POST /api/questions}: {@code {text, task?, options?, decoding?}}, checked against
- * what the pipeline accepts before it is produced, so a mistake is a 400 with a reason instead of a dead letter.
+ * what the pipeline accepts before it is produced, so a mistake is a 400 with a reason instead of a dead letter. The
+ * JSON is checked for its types here; what the values may be is checked by the pipeline's own
+ * {@link QuestionLimits}, so that both doors take and refuse the same questions with the same reasons.
  */
 record QuestionRequest(String text, Task task, List<String> options, Decoding decoding) {
-  static final int MAX_OPTION_CHARS = 500;
   private static final Set<String> FIELDS = Set.of("text", "task", "options", "decoding");
   private static final Set<String> DECODING_FIELDS = Set.of("temperature", "topP", "topK", "maxNewTokens", "seed");
 
   static QuestionRequest parse(String body, MemreasonConfig config) {
     JsonRequest json = JsonRequest.parse(body, FIELDS);
-    String text = json.requiredString("text", config.pipeline().maxQuestionChars());
+    // The body's 64 KiB bound these lengths; QuestionLimits has the real ones.
+    String text = json.requiredString("text", Integer.MAX_VALUE);
     Task task = json.string("task", 40).map(QuestionRequest::task).orElse(Task.OPEN);
-    List<String> options = json.strings("options", 26, MAX_OPTION_CHARS).orElse(List.of());
-    try {
-      // The model's own rule for writing options into the prompt says how many this task takes.
-      io.memreason.reasoning.Task.valueOf(task.name()).withOptions(text, options);
-    } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest("options: " + e.getMessage());
-    }
-    Decoding decoding = json.object("decoding", DECODING_FIELDS)
-        .map(d -> decoding(d, config.engine().maxTotalTokens())).orElse(null);
-    return new QuestionRequest(text, task, options, decoding);
+    List<String> options = json.strings("options", 26, Integer.MAX_VALUE).orElse(List.of());
+    Decoding decoding = json.object("decoding", DECODING_FIELDS).map(QuestionRequest::decoding).orElse(null);
+    QuestionRequest request = new QuestionRequest(text, task, options, decoding);
+    // Checked with a placeholder id and time; the real ones are chosen by the server and always valid.
+    QuestionLimits.of(config).problem(request.toQuestion("id", Instant.EPOCH), Instant.EPOCH).ifPresent(problem -> {
+      throw ApiException.badRequest(problem);
+    });
+    return request;
   }
 
   private static Task task(String name) {
@@ -41,16 +41,16 @@ record QuestionRequest(String text, Task task, List<String> options, Decoding de
             + ", not '" + name + "'"));
   }
 
-  private static Decoding decoding(JsonRequest d, int maxTotalTokens) {
-    Optional<Double> topP = d.decimal("topP", 0, 1);
-    if (topP.isPresent() && topP.get() == 0) {
-      throw ApiException.badRequest("decoding.topP must be above 0 (1 keeps every token)");
-    }
+  /**
+   * The decoding overrides as the record holds them (floats and ints; a number beyond a float's range is infinite,
+   * as it would be on the topic); what they may be is QuestionLimits'.
+   */
+  private static Decoding decoding(JsonRequest d) {
     return Decoding.newBuilder()
-        .setTemperature(d.decimal("temperature", 0, 10).map(Double::floatValue).orElse(null))
-        .setTopP(topP.map(Double::floatValue).orElse(null))
-        .setTopK(d.integer("topK", 0, 1_000_000).map(Long::intValue).orElse(null))
-        .setMaxNewTokens(d.integer("maxNewTokens", 1, maxTotalTokens).map(Long::intValue).orElse(null))
+        .setTemperature(d.decimal("temperature", -Double.MAX_VALUE, Double.MAX_VALUE).map(Double::floatValue).orElse(null))
+        .setTopP(d.decimal("topP", -Double.MAX_VALUE, Double.MAX_VALUE).map(Double::floatValue).orElse(null))
+        .setTopK(d.integer("topK", Integer.MIN_VALUE, Integer.MAX_VALUE).map(Long::intValue).orElse(null))
+        .setMaxNewTokens(d.integer("maxNewTokens", Integer.MIN_VALUE, Integer.MAX_VALUE).map(Long::intValue).orElse(null))
         .setSeed(d.integer("seed", Long.MIN_VALUE, Long.MAX_VALUE).orElse(null))
         .build();
   }

@@ -7,9 +7,12 @@ import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.kafka.ClientProperties;
+import io.memreason.pipeline.QuestionDecoder;
+import io.memreason.pipeline.QuestionLimits;
 import io.memreason.pipeline.serde.AvroSerdes;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * Follows what the live page shows, as one read_committed consumer on a thread of its own (no consumer group: every
  * partition is assigned). Questions, memory and reason steps, answers and feedback are followed from the moment it
  * starts; the feedback statistics (a compacted topic, the latest figures per model version) from the beginning.
- * A record that cannot be decoded is logged and skipped: the page must not stop for it.
+ * A record that cannot be decoded is logged and skipped: the page must not stop for it. Questions are decoded and
+ * checked by the pipeline's own {@link QuestionDecoder}, so the page shows the questions the pipeline answers and
+ * skips those it dead-letters (decoding is bounded by the record's size, as in the pipeline).
  */
 final class TopicFollower implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TopicFollower.class);
@@ -51,7 +56,7 @@ final class TopicFollower implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final MemreasonConfig.Topics topics;
   private final Listener listener;
-  private final Deserializer<Question> questions;
+  private final QuestionDecoder questions;
   private final Deserializer<ReasoningStep> steps;
   private final Deserializer<Answer> answers;
   private final Deserializer<Feedback> feedback;
@@ -61,7 +66,7 @@ final class TopicFollower implements AutoCloseable {
 
   private TopicFollower(MemreasonConfig config, Listener listener) {
     AvroSerdes serdes = AvroSerdes.forConfig(config.kafka());
-    this.questions = serdes.serde(Question.class).deserializer();
+    this.questions = new QuestionDecoder(serdes.serde(Question.class).deserializer(), QuestionLimits.of(config));
     this.steps = serdes.serde(ReasoningStep.class).deserializer();
     this.answers = serdes.serde(Answer.class).deserializer();
     this.feedback = serdes.serde(Feedback.class).deserializer();
@@ -138,10 +143,16 @@ final class TopicFollower implements AutoCloseable {
     if (topic.equals(topics.feedbackStats())) {
       String version = new String(r.key(), StandardCharsets.UTF_8);
       listener.onAccuracy(version, r.value() == null ? null : accuracy.deserialize(topic, r.headers(), r.value()));
+    } else if (topic.equals(topics.questions())) {
+      QuestionDecoder.Result question = questions.decode(topic, r.headers(), r.key(), r.value(), Instant.now());
+      if (question instanceof QuestionDecoder.Accepted accepted) {
+        listener.onQuestion(accepted.question());
+      } else {
+        log.debug("live page: skipping the question at {}-{} offset {}, which the pipeline dead-letters: {}",
+            r.topic(), r.partition(), r.offset(), ((QuestionDecoder.Rejected) question).reason());
+      }
     } else if (r.value() == null) {
       throw new IllegalArgumentException("a record without a value (a tombstone)");
-    } else if (topic.equals(topics.questions())) {
-      listener.onQuestion(questions.deserialize(topic, r.headers(), r.value()));
     } else if (topic.equals(topics.memorySteps()) || topic.equals(topics.reasonSteps())) {
       listener.onStep(steps.deserialize(topic, r.headers(), r.value()));
     } else if (topic.equals(topics.answers())) {

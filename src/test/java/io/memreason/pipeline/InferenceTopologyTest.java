@@ -45,6 +45,7 @@ class InferenceTopologyTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final List<TopologyTestDriver> drivers = new ArrayList<>();
 
+  private OutputLimits limits = OutputLimits.everywhere(OutputLimits.DEFAULT_MAX_REQUEST_BYTES);
   private ManualReasoner reasoner;
   private Drain drain;
   private TopologyTestDriver driver;
@@ -61,8 +62,9 @@ class InferenceTopologyTest {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "inference-test");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.putAll(InferenceTopology.exceptionHandling(CONFIG, serdes, metrics, limits));
     driver = new TopologyTestDriver(InferenceTopology.build(CONFIG, reasoner, serdes, metrics, drain,
-        Stores.inMemoryKeyValueStore(InferenceTopology.PENDING_STORE)), props, START);
+        Stores.inMemoryKeyValueStore(InferenceTopology.PENDING_STORE), limits), props, START);
     drivers.add(driver);
     MemreasonConfig.Topics t = CONFIG.topics();
     questions = driver.createInputTopic(t.questions(), new ByteArraySerializer(), new ByteArraySerializer());
@@ -242,9 +244,10 @@ class InferenceTopologyTest {
     List<DeadLetter> dead = deadLetters.readValuesToList();
     assertEquals(2, dead.size());
     assertEquals("INVALID", dead.get(0).getErrorType());
-    assertEquals("question empty has no text", dead.get(0).getError());
+    assertEquals("question 'empty': text is blank", dead.get(0).getError());
     assertEquals(1L, dead.get(1).getSourceOffset());
-    assertEquals("question long has 101 characters, more than pipeline.max-question-chars=100", dead.get(1).getError());
+    assertEquals("question 'long': text has 101 characters, more than pipeline.max-question-chars=100",
+        dead.get(1).getError());
     assertEquals(List.of("fits"), reasoner.submitted.stream().map(r -> r.id()).toList());
   }
 

@@ -35,6 +35,7 @@ final class ManualReasoner implements Reasoner {
   private int refusalsLeft;
   private Runnable whileRefusing = () -> {};
   private RuntimeException failure;
+  private RuntimeException versionFailure;
 
   @Override
   public boolean submit(ReasoningRequest request, TraceListener listener, Duration timeout) {
@@ -60,6 +61,22 @@ final class ManualReasoner implements Reasoner {
 
   void failEverySubmission(RuntimeException e) {
     failure = e;
+  }
+
+  /** The next call of {@link #modelVersion()} throws (once). */
+  void failNextVersionLookup(RuntimeException e) {
+    versionFailure = e;
+  }
+
+  /** The model reports this step, whatever it holds (a bug's output, for the poison tests). */
+  void writeStep(String id, Step step) {
+    listener(id).onStep(step);
+  }
+
+  /** The model reports this trace as finished, whatever it holds. */
+  void finishWith(String id, Trace trace) {
+    listener(id).onFinished(trace);
+    running.remove(id);
   }
 
   /** The model writes the next {@code n} steps of a question's script. */
@@ -113,6 +130,11 @@ final class ManualReasoner implements Reasoner {
 
   @Override
   public String modelVersion() {
+    RuntimeException e = versionFailure;
+    versionFailure = null;
+    if (e != null) {
+      throw e;
+    }
     return VERSION;
   }
 

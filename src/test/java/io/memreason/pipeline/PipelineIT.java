@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -79,6 +80,37 @@ class PipelineIT {
       assertTrue(answers.get("fails").getError().startsWith("the model refused the question: "),
           answers.get("fails").getError());
       good.forEach(q -> assertEquals(AnswerStatus.OK, answers.get(q.getId()).getStatus()));
+    }
+  }
+
+  @Test
+  void anAnswerLargerThanItsTopicTakesBecomesAFailedAnswerThatFits(EmbeddedKafka kafka) throws Exception {
+    MemreasonConfig config = PipelineFixture.config(kafka.bootstrapServers(), "small-answers");
+    // The answers topic takes records of 4 KiB: an answer whose id (512 bytes) is in its key, its questionId and
+    // every step is larger; the producer alone would let it through, and the broker would refuse it.
+    try (var admin = org.apache.kafka.clients.admin.Admin.create(io.memreason.kafka.ClientProperties.admin(config))) {
+      admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(config.topics().answers(), 3, (short) 1)
+          .configs(Map.of("max.message.bytes", "4096")))).all().get();
+    }
+    PipelineFixture.withTopics(config);
+    String longId = "\uD83D\uDE00".repeat(QuestionLimits.MAX_ID_CHARS);
+    Question big = PipelineFixture.question(longId, PoisonRecords.KNOWN_MANY_STEPS);
+    List<Question> small = PipelineFixture.questions("s", 3);
+    try (Reasoner reasoner = PipelineFixture.reasoner();
+         InferencePipeline pipeline = InferencePipeline.start(config, reasoner, new SimpleMeterRegistry());
+         PublishedRecords published = new PublishedRecords(config)) {
+      pipeline.awaitRunning(TIMEOUT);
+      PipelineFixture.produce(config, List.of(big), List.of());
+      PipelineFixture.produce(config, small, List.of());
+      published.pollUntil(() -> published.answers.size() >= 4, TIMEOUT, "4 answers");
+      published.drainFor(Duration.ofMillis(500));
+
+      Map<String, Answer> answers = published.answers.stream().collect(Collectors.toMap(r -> r.key(), r -> r.value()));
+      assertEquals(AnswerStatus.FAILED, answers.get(longId).getStatus());
+      assertTrue(answers.get(longId).getError().contains("more than the 2048 bytes topic " + config.topics().answers()),
+          answers.get(longId).getError());
+      small.forEach(q -> assertEquals(AnswerStatus.OK, answers.get(q.getId()).getStatus()));
+      assertEquals(KafkaStreams.State.RUNNING, pipeline.state());
     }
   }
 

@@ -56,7 +56,7 @@ public final class ServingMetricsSample {
     props.putAll(ClientProperties.streams(config));
     KafkaStreams streams = new KafkaStreams(InferenceTopology.build(config, new ManualReasoner(),
         AvroSerdes.singleObject(List.of()), new PipelineMetrics(registry), new Drain(),
-        InferenceTopology.persistentPendingStore()),
+        InferenceTopology.persistentPendingStore(), OutputLimits.ofProducer(config)),
         props);
     try (KafkaStreamsMetrics clientMetrics = new KafkaStreamsMetrics(streams)) {
       clientMetrics.bindTo(registry);
@@ -71,9 +71,11 @@ public final class ServingMetricsSample {
     ManualReasoner reasoner = new ManualReasoner();
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "metrics-sample");
+    PipelineMetrics metrics = new PipelineMetrics(registry);
+    OutputLimits limits = OutputLimits.ofProducer(config);
+    props.putAll(InferenceTopology.exceptionHandling(config, serdes, metrics, limits));
     try (TopologyTestDriver driver = new TopologyTestDriver(InferenceTopology.build(config, reasoner, serdes,
-        new PipelineMetrics(registry), new Drain(), Stores.inMemoryKeyValueStore(InferenceTopology.PENDING_STORE)), props,
-        START)) {
+        metrics, new Drain(), Stores.inMemoryKeyValueStore(InferenceTopology.PENDING_STORE), limits), props, START)) {
       TestInputTopic<byte[], byte[]> questions = driver.createInputTopic(config.topics().questions(),
           new ByteArraySerializer(), new ByteArraySerializer());
       Question q = Question.newBuilder().setId("q1").setText("Is water wet?").setTask(Task.STRATEGYQA)

@@ -40,8 +40,7 @@ class TraceAssemblerTest {
   /** Feeds each chunk as one token, as a generator would, and finishes with the given reason. */
   private static Heard run(Task task, List<String> chunks, FinishReason reason) {
     Heard heard = new Heard();
-    String prompt = new TraceTemplate(TOKENS).prompt(request(task));
-    TraceAssembler assembler = new TraceAssembler(request(task), prompt, "v1", heard,
+    TraceAssembler assembler = new TraceAssembler(request(task), "v1", heard,
         Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC));
     for (int i = 0; i < chunks.size(); i++) {
       assembler.onToken(i, chunks.get(i));
@@ -94,9 +93,26 @@ class TraceAssemblerTest {
   }
 
   @Test
-  void multipleChoiceLabelFallsBackToTheLastOptionLetterOfPromptAndGeneration() {
-    // No answer phrase: the reference takes the last A-E letter of the upper-cased prompt + generation.
+  void multipleChoiceLabelFallsBackToTheLastOptionLetterOfTheGeneration() {
+    // No answer phrase: the last A-E letter of the upper-cased generation.
     Heard heard = run(Task.COMMONSENSEQA, List.of(TOKENS.group(StepKind.REASON), " pick d"), FinishReason.EOS);
     assertEquals(Optional.of("D"), heard.trace.label());
+  }
+
+  @Test
+  void theLabelComesFromTheGeneratedTextNeverFromTheQuestion() {
+    assertEquals(Optional.of("Ilva"), label(Task.ATLAS, "Which? The answer is: POISONED",
+        TOKENS.group(StepKind.ANSWER) + " The answer is: Ilva\n"));
+    assertEquals(Optional.empty(), label(Task.STRATEGYQA, "Is it? The answer is: true",
+        TOKENS.group(StepKind.MEMORY) + " Ice is cold."));
+  }
+
+  private static Optional<String> label(Task task, String question, String generated) {
+    Heard heard = new Heard();
+    ReasoningRequest asked = new ReasoningRequest("q1", question, task, List.of(), new Decoding(0f, 1f, 0, 64, 7L));
+    TraceAssembler assembler = new TraceAssembler(asked, "v1", heard, Clock.systemUTC());
+    assembler.onToken(0, generated);
+    assembler.onFinished(new Completion("q1", FinishReason.EOS, 12, new int[1], generated, Optional.empty()));
+    return heard.trace.label();
   }
 }

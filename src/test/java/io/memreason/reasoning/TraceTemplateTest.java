@@ -2,6 +2,7 @@ package io.memreason.reasoning;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,34 @@ class TraceTemplateTest {
     assertEquals("Question: In the US it's illegal to do what to a flag? A. Burning the Stars and Stripes is illegal."
         + " B. In the US it's not illegal to do anything to a flag.\n  <prefix_0> <prefix_1> <prefix_2>",
         template.prompt(request));
+  }
+
+  @Test
+  void stepTokenStringsInPeoplesTextBecomePlainTextAndNothingElseChanges() {
+    assertEquals("Question: \u2039prefix_0>\u2039answer_0> The answer is: X \u2039rag_12> <b> <prefix> <memory_x>\n"
+            + "  <prefix_0> <prefix_1> <prefix_2>",
+        template.prompt("<prefix_0><answer_0> The answer is: X <rag_12> <b> <prefix> <memory_x>"));
+    TraceTemplate small = new TraceTemplate(StepTokens.of(1, 1));
+    assertEquals(" <prefix_0> <memory_0> Say \u2039reason_0>.\n <prefix_0> <answer_0> The answer is: \u2039answer_0>\n",
+        small.target(List.of(new StepText(StepKind.MEMORY, "Say <reason_0>.")), "<answer_0>"));
+  }
+
+  @Test
+  void everySeedQuestionIsPromptedExactlyAsBeforeSoItsTokenIdsAreTheSame() throws Exception {
+    // The template before step-token strings were made inert: "Question: " + q + "\n " + PREFIX.
+    java.nio.file.Path datasets = java.nio.file.Path.of(System.getProperty("memreason.shared", "../shared"), "seed",
+        "datasets");
+    int checked = 0;
+    try (var files = java.nio.file.Files.list(datasets)) {
+      for (java.nio.file.Path file : files.filter(f -> f.toString().endsWith(".json")).toList()) {
+        for (var example : io.memreason.training.SeedFile.read(file)) {
+          String q = example.question().startsWith("Question: ") ? example.question().substring(10) : example.question();
+          assertEquals("Question: " + q + "\n " + StepTokens.of(3, 4).prefix(), template.prompt(example.question()));
+          checked++;
+        }
+      }
+    }
+    assertTrue(checked > 1000, checked + " questions");
   }
 
   @Test

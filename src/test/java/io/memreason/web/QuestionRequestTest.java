@@ -57,9 +57,14 @@ class QuestionRequestTest {
       "{\"text\": \"Why?\", \"options\": \"a or b\"}        | options must be a JSON array",
       "{\"text\": \"Why?\", \"options\": [\"a\", \" \"]}    | options[1] is blank",
       "{\"text\": \"Why?\", \"task\": \"COMMONSENSEQA\", \"options\": [\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"]} | options: commonsenseqa questions take at most 5 options, got 6",
-      "{\"text\": \"Why?\", \"decoding\": {\"topP\": 0}}    | decoding.topP must be above 0",
-      "{\"text\": \"Why?\", \"decoding\": {\"topP\": 1.5}}  | decoding.topP must be between 0 and 1, not 1.5",
-      "{\"text\": \"Why?\", \"decoding\": {\"maxNewTokens\": 5000}} | decoding.maxNewTokens must be between 1 and 1024, not 5000",
+      "{\"text\": \"Why?\", \"decoding\": {\"topP\": 0}}    | decoding.topP must be above 0 and at most 1 (1 keeps every token), not 0",
+      "{\"text\": \"Why?\", \"decoding\": {\"topP\": 1.5}}  | decoding.topP must be above 0 and at most 1 (1 keeps every token), not 1.5",
+      "{\"text\": \"Why?\", \"decoding\": {\"maxNewTokens\": 5000}} | decoding.maxNewTokens must be between 1 and 1024 (engine.max-total-tokens), not 5000",
+      "{\"text\": \"Why?\", \"decoding\": {\"temperature\": 1e9}} | decoding.temperature must be between 0 and 10, not 1000000000",
+      "{\"text\": \"Why?\", \"decoding\": {\"temperature\": 1e39}} | decoding.temperature must be between 0 and 10, not infinity",
+      "{\"text\": \"Why?\", \"decoding\": {\"maxNewTokens\": 2147483648}} | decoding.maxNewTokens must be between -2147483648 and 2147483647",
+      "{\"text\": \"\u00a0\u200b\"}                         | text is blank",
+      "{\"text\": \"Which?\", \"task\": \"COMMONSENSEQA\", \"options\": [\"aaaaaaaaaaaaaaaaaaaa\", \"bbbbbbbbbbbbbbbbbbbb\"]} | the question with its options has 62 characters, more than pipeline.max-question-chars=50",
       "{\"text\": \"Why?\", \"decoding\": {\"topK\": 2.5}}  | decoding.topK must be a whole number, not 2.5",
       "{\"text\": \"Why?\", \"decoding\": {\"beam\": 4}}    | unknown field 'decoding.beam'",
   })
@@ -73,6 +78,50 @@ class QuestionRequestTest {
   void refusesAQuestionLongerThanThePipelineTakes() {
     ApiException e = assertThrows(ApiException.class,
         () -> QuestionRequest.parse("{\"text\": \"" + "x".repeat(51) + "\"}", config));
-    assertEquals("text has 51 characters, more than 50", e.getMessage());
+    assertEquals("text has 51 characters, more than pipeline.max-question-chars=50", e.getMessage());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "\"temperature\": 1e9         | 1e9",
+      "\"temperature\": -1          | -1",
+      "\"topP\": 0                  | 0",
+      "\"topP\": 1.5                | 1.5",
+      "\"topK\": -1                 | -1",
+      "\"topK\": 2147483647         | 2147483647",
+      "\"maxNewTokens\": 2147483647 | 2147483647",
+      "\"maxNewTokens\": 0          | 0",
+  })
+  void refusesDecodingSettingsExactlyAsTheQuestionsTopicDoes(String json, String value) {
+    String field = json.substring(1, json.indexOf('"', 1));
+    ApiException http = assertThrows(ApiException.class,
+        () -> QuestionRequest.parse("{\"text\": \"Why?\", \"decoding\": {" + json + "}}", config));
+    io.memreason.avro.Decoding.Builder d = io.memreason.avro.Decoding.newBuilder().setTemperature(null).setTopP(null)
+        .setTopK(null).setMaxNewTokens(null).setSeed(null);
+    switch (field) {
+      case "temperature" -> d.setTemperature(Float.parseFloat(value));
+      case "topP" -> d.setTopP(Float.parseFloat(value));
+      case "topK" -> d.setTopK(Integer.parseInt(value));
+      default -> d.setMaxNewTokens(Integer.parseInt(value));
+    }
+    Question q = Question.newBuilder().setId("q1").setText("Why?").setDecoding(d.build()).setSubmittedAt(Instant.now())
+        .build();
+    var decoded = new io.memreason.pipeline.QuestionDecoder(
+        io.memreason.pipeline.serde.AvroSerdes.singleObject(List.of()).serde(Question.class).deserializer(),
+        io.memreason.pipeline.QuestionLimits.of(config)).decode("questions", null, "q1".getBytes(),
+        io.memreason.pipeline.serde.AvroSerdes.singleObject(List.of()).serde(Question.class).serializer()
+            .serialize("questions", q), Instant.now());
+    var rejected = (io.memreason.pipeline.QuestionDecoder.Rejected) decoded;
+    assertEquals("INVALID", rejected.errorType());
+    assertEquals("question 'q1': " + http.getMessage(), rejected.reason());
+  }
+
+  @Test
+  void countsCharactersAsCodePoints() {
+    String emoji = "\uD83D\uDE00";
+    QuestionRequest.parse("{\"text\": \"" + emoji.repeat(50) + "\"}", config);
+    ApiException e = assertThrows(ApiException.class,
+        () -> QuestionRequest.parse("{\"text\": \"" + emoji.repeat(51) + "\"}", config));
+    assertEquals("text has 51 characters, more than pipeline.max-question-chars=50", e.getMessage());
   }
 }

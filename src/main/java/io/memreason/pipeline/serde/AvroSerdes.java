@@ -12,6 +12,9 @@ import io.memreason.avro.ReasoningStep;
 import io.memreason.avro.TrainingExample;
 import io.memreason.config.ConfigException;
 import io.memreason.config.MemreasonConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -37,6 +40,12 @@ import org.apache.kafka.common.serialization.Serde;
  * the writer schema's global id.
  */
 public final class AvroSerdes {
+  /**
+   * The earlier versions of memreason's schemas (resources under {@code schemas/history}): records that older
+   * versions wrote stay readable, their new fields taking their defaults.
+   */
+  static final List<String> HISTORY = List.of("schemas/history/DeadLetter-1.avsc");
+
   /** Every record type that travels on a topic or in a state store. */
   static final List<Class<? extends SpecificRecord>> RECORD_TYPES = List.of(Question.class, ReasoningStep.class,
       Answer.class, DeadLetter.class, PendingQuestion.class, Feedback.class, TrainingExample.class,
@@ -69,7 +78,23 @@ public final class AvroSerdes {
       }
       return registry(kafka.registryUrl(), kafka.registryProperties());
     }
-    return singleObject(List.of());
+    return singleObject(history());
+  }
+
+  /** The schemas of {@link #HISTORY}. */
+  static List<Schema> history() {
+    return HISTORY.stream().map(AvroSerdes::bundledSchema).toList();
+  }
+
+  private static Schema bundledSchema(String resource) {
+    try (InputStream in = AvroSerdes.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException(resource + " is missing from the class path: the build is incomplete");
+      }
+      return new Schema.Parser().parse(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + resource, e);
+    }
   }
 
   /**

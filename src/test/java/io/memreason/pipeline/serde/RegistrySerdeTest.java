@@ -69,6 +69,21 @@ class RegistrySerdeTest {
   }
 
   @Test
+  void aLengthClaimBeyondARegistryRecordIsASerializationExceptionThatAllocatesNothingOfItsSize() {
+    Serde<Question> serde = AvroSerdes.forConfig(config.kafka()).serde(Question.class);
+    byte[] valid = serde.serializer().serialize("questions", question("q1"));
+    // Magic byte and the 8-byte global id (Apicurio's default framing), then an id claiming 1 GB.
+    byte[] claim = java.util.Arrays.copyOf(valid, 9 + 5);
+    System.arraycopy(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08}, 0, claim, 9, 5);
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    assertThrows(SerializationException.class, () -> serde.deserializer().deserialize("questions", claim));
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertTrue(allocated < 16 << 20, allocated + " bytes allocated for a " + claim.length + "-byte record");
+  }
+
+  @Test
   void readsARecordWrittenWithAnOlderSchemaVersionWithTheCurrentClass() {
     Map<String, Object> props = new HashMap<>(RegistrySerde.defaults(registry.url()));
     AvroKafkaSerializer<GenericRecord> oldProducer = new AvroKafkaSerializer<>();
