@@ -46,15 +46,20 @@ final class BenchFailoverCommand implements Callable<Integer> {
   @Option(names = "--partitions", defaultValue = "6", description = "Partitions of the questions topic. Default: ${DEFAULT-VALUE}.")
   int partitions;
 
-  @Option(names = "--questions", defaultValue = "400", description = "Questions offered per case. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--questions", defaultValue = "200", description = "Questions offered per case at least."
+      + " Default: ${DEFAULT-VALUE}.")
   int questions;
 
-  @Option(names = "--rate", defaultValue = "20", description = "Questions offered per second. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--rate", defaultValue = "10", description = "Questions offered per second. Default: ${DEFAULT-VALUE}.")
   double rate;
 
   @Option(names = "--kill-after-s", defaultValue = "5", description = "From the first question to the kill or"
-      + " signal. Default: ${DEFAULT-VALUE}.")
+      + " signal (sigterm-rebalance: to the start of the third instance). Default: ${DEFAULT-VALUE}.")
   double killAfterSeconds;
+
+  @Option(names = "--after-s", defaultValue = "20", description = "Questions keep coming this long after the kill or"
+      + " signal. Default: ${DEFAULT-VALUE}.")
+  double afterSeconds;
 
   @Option(names = "--restart-after-s", defaultValue = "5", description = "From the kill to the start of the restarted"
       + " or replacing instance. Default: ${DEFAULT-VALUE}.")
@@ -90,10 +95,10 @@ final class BenchFailoverCommand implements Callable<Integer> {
     try (TemporaryDirectory temporary = workDir == null ? new TemporaryDirectory("memreason-failover") : null) {
       Path dir = workDir != null ? Files.createDirectories(workDir) : temporary.path();
       FailoverBenchmark.Settings settings = new FailoverBenchmark.Settings(partitions, rate,
-          seconds(killAfterSeconds), seconds(restartAfterSeconds), Duration.ofSeconds(answerTimeoutSeconds),
+          seconds(killAfterSeconds), seconds(afterSeconds), seconds(restartAfterSeconds), Duration.ofSeconds(answerTimeoutSeconds),
           staticMembership, serveSettings, Arrays.stream(javaOptions.trim().split("\\s+")).toList(), dir);
-      FailoverBenchmark.run(settings, classPaths, chosen, samples.take(2 * partitions, "warmup-"),
-          samples.take(questions, "q-"), System.out);
+      FailoverBenchmark.run(settings, classPaths, chosen, samples.take(4 * partitions, "warmup-"),
+          samples.take(Math.max(1, questions), "q-"), questions, System.out);
     }
     return 0;
   }

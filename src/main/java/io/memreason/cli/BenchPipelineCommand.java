@@ -56,7 +56,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Duration timeout = Duration.ofSeconds(timeoutSeconds);
     Duration interval = Duration.ofMillis(intervalMs);
-    try (TemporaryDirectory dir = new TemporaryDirectory("memreason-bench")) {
+    try (TemporaryDirectory dir = TemporaryDirectory.besideStreamsState(config.load(), "bench-")) {
       MemreasonConfig loaded = shape == null ? config.load()
           : config.load().with(Map.of("model.dir", randomModel(dir.path().resolve("model")).toString()));
       SampleQuestions samples = SampleQuestions.forModel(loaded);

@@ -176,8 +176,7 @@ public record MemreasonConfig(
         s.string("topics.feedback-stats"),
         positive(s, "topics.partitions"), (short) positive(s, "topics.replication-factor"), s.bool("topics.create"));
     Pipeline pipeline = new Pipeline(positive(s, "pipeline.punctuate-interval-ms"),
-        positive(s, "pipeline.max-question-chars"), positive(s, "pipeline.answer-timeout-ms"),
-        notNegative(s, "pipeline.drain-timeout-ms"));
+        positive(s, "pipeline.max-question-chars"), positive(s, "pipeline.answer-timeout-ms"), drainTimeout(s));
     Model model = new Model(optionalLocation(s, "model.dir"), optionalLocation(s, "model.adapter"),
         Path.of(s.string("model.cache-dir")), s.string("model.version"));
     Engine engine = new Engine(oneOf(s, "engine.device", "auto", "cpu", "gpu"), positive(s, "engine.workers"),
@@ -204,6 +203,18 @@ public record MemreasonConfig(
     Registry registry = new Registry(optionalPath(s, "registry.dir"), positive(s, "registry.keep-versions"),
         notNegativeDecimal(s, "registry.promotion-tolerance"));
     return new MemreasonConfig(kafka, topics, pipeline, model, engine, web, feedback, retrain, registry, hub(s), s);
+  }
+
+  /** The drain must leave the rest of a shutdown its time ({@link ShutdownBudget}). */
+  private static long drainTimeout(Settings s) {
+    long ms = notNegative(s, "pipeline.drain-timeout-ms");
+    if (ms > ShutdownBudget.MAX_DRAIN.toMillis()) {
+      throw new ConfigException("pipeline.drain-timeout-ms=" + ms + " does not fit in a shutdown: the JVM waits "
+          + ShutdownBudget.GRACE.toSeconds() + " s after SIGTERM and closing the rest takes up to "
+          + ShutdownBudget.GRACE.minus(ShutdownBudget.MAX_DRAIN).toSeconds() + " s, so at most "
+          + ShutdownBudget.MAX_DRAIN.toMillis());
+    }
+    return ms;
   }
 
   /** The Hub and its cache, from the hub.* keys (which HF_ENDPOINT, HF_HOME, HF_TOKEN and HF_HUB_OFFLINE set). */

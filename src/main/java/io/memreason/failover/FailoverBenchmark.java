@@ -24,14 +24,16 @@ public final class FailoverBenchmark {
    * What every case shares.
    *
    * @param rate questions offered per second
-   * @param killAfter from the first measured question to the incident
+   * @param killAfter from the first measured question to the incident (with sigterm-rebalance, to the start of the
+   *     third instance, whose joining the group starts the rebalance)
+   * @param afterSignal how long questions keep coming after the kill or signal
    * @param restartAfter from the kill to the start of the restarted or replacing instance
    * @param answerTimeout how long after the last question was offered the rest still counts (then it is lost)
    * @param staticMembership each instance a static member ({@code streams.group.instance.id} = its name)
    * @param serveSettings {@code --set} keys given to every {@code serve} instance
    * @param jvmOptions options of every instance's JVM
    */
-  public record Settings(int partitions, double rate, Duration killAfter, Duration restartAfter,
+  public record Settings(int partitions, double rate, Duration killAfter, Duration afterSignal, Duration restartAfter,
                          Duration answerTimeout, boolean staticMembership, Map<String, String> serveSettings,
                          List<String> jvmOptions, Path workDir) {}
 
@@ -42,7 +44,8 @@ public final class FailoverBenchmark {
    * so that the builds meet the same load, printing one JSON line each.
    */
   public static void run(Settings settings, Map<String, String> builds, List<FailoverCase> cases,
-                         List<Question> warmup, List<Question> questions, PrintStream out) throws Exception {
+                         List<Question> warmup, List<Question> samples, int minQuestions, PrintStream out)
+      throws Exception {
     // A benchmark stopped early leaves no broker or instance behind.
     Thread reaper = new Thread(() -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly));
     Runtime.getRuntime().addShutdownHook(reaper);
@@ -54,7 +57,7 @@ public final class FailoverBenchmark {
       for (FailoverCase failoverCase : cases) {
         for (Map.Entry<String, String> build : builds.entrySet()) {
           FailoverRun run = new FailoverRun(settings, build.getKey(), build.getValue(), failoverCase, bootstrap);
-          out.println(run.run(warmup, questions).json());
+          out.println(run.run(warmup, samples, minQuestions).json());
           out.flush();
         }
       }

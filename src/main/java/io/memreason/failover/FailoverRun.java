@@ -75,7 +75,12 @@ final class FailoverRun {
     this.dir = settings.workDir().resolve(app);
   }
 
-  FailoverResult run(List<Question> warmup, List<Question> questions) throws Exception {
+  /**
+   * Runs the case: after the warm-up questions (one answered at a time would not warm both instances up, so all at
+   * once), questions cycling through {@code samples} are offered at the configured rate, at least
+   * {@code minQuestions} of them and for {@link FailoverBenchmark.Settings#afterSignal()} after the incident.
+   */
+  FailoverResult run(List<Question> warmup, List<Question> samples, int minQuestions) throws Exception {
     MemreasonConfig config = MemreasonConfig.defaults().with(clientSettings());
     TopicCreator.createMissing(config);
     try (Admin admin = Admin.create(ClientProperties.admin(config));
@@ -88,60 +93,119 @@ final class FailoverRun {
       GroupOwners owners = new GroupOwners(admin, app, config.topics().questions(),
           List.of(clientId("a"), clientId("b"), clientId("c")));
       awaitBalanced(owners, 2);
-      Serializer<Question> serializer = AvroSerdes.forConfig(config.kafka()).serde(Question.class).serializer();
-      offer(config, producer, serializer, times, warmup, Duration.ZERO, null);
-      Thread incident = new Thread(() -> incident(owners), "failover-incident");
-      offer(config, producer, serializer, times, questions, Duration.ofNanos((long) (1e9 / settings.rate())),
-          incident);
-      incident.join();
-      times.poll(Duration.ZERO);
+      Offer offer = new Offer(config, producer, times);
+      warmup.forEach(offer::produce);
+      offer.awaitAnswers(warmup.stream().map(Question::getId).toList(), READY_TIMEOUT);
+      List<Question> measured = offer.measured(samples, minQuestions, new Thread(() -> incident(owners),
+          "failover-incident"));
       long watchUntil = System.nanoTime() + DUPLICATE_WATCH.toNanos();
       while (System.nanoTime() < watchUntil) {
         times.poll(POLL);
       }
-      return result(questions, times);
+      FailoverResult result = result(measured, times);
+      writeTimeline(measured, times);
+      return result;
     } finally {
       stopAll();
     }
   }
 
-  /**
-   * Produces the questions, one every {@code interval}, and reads answers meanwhile until every question is answered
-   * or the answer timeout has passed since the last one was produced; the incident starts once the kill point is
-   * reached.
-   */
-  private void offer(MemreasonConfig config, KafkaProducer<byte[], byte[]> producer, Serializer<Question> serializer,
-                     AnswerTimes times, List<Question> questions, Duration interval, Thread incident) {
-    String topic = config.topics().questions();
-    int killAt = (int) Math.min(questions.size() - 1, settings.killAfter().toMillis() * settings.rate() / 1000);
-    List<String> unanswered = new ArrayList<>();
-    long start = System.nanoTime();
-    long lastProduced = start;
-    int next = 0;
-    while (next < questions.size() || !unanswered.isEmpty()) {
-      for (; next < questions.size() && System.nanoTime() >= start + next * interval.toNanos(); next++) {
-        Question q = Question.newBuilder(questions.get(next)).setSubmittedAt(Instant.now()).build();
-        String id = q.getId();
-        producedAt.put(id, System.nanoTime());
-        lastProduced = System.nanoTime();
-        unanswered.add(id);
-        producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, q)),
-            (metadata, e) -> {
-              if (metadata != null) {
-                partitionOf.put(id, metadata.partition());
-              }
-            });
-        if (incident != null && next == killAt) {
+  /** Produces questions and reads their answers. */
+  private final class Offer {
+    private final String topic;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final Serializer<Question> serializer;
+    private final AnswerTimes times;
+
+    Offer(MemreasonConfig config, KafkaProducer<byte[], byte[]> producer, AnswerTimes times) {
+      this.topic = config.topics().questions();
+      this.producer = producer;
+      this.serializer = AvroSerdes.forConfig(config.kafka()).serde(Question.class).serializer();
+      this.times = times;
+    }
+
+    void produce(Question question) {
+      Question q = Question.newBuilder(question).setSubmittedAt(Instant.now()).build();
+      String id = q.getId();
+      producedAt.put(id, System.nanoTime());
+      producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), serializer.serialize(topic, q)),
+          (metadata, e) -> {
+            if (metadata != null) {
+              partitionOf.put(id, metadata.partition());
+            }
+          });
+    }
+
+    void awaitAnswers(List<String> ids, Duration timeout) {
+      producer.flush();
+      long deadline = System.nanoTime() + timeout.toNanos();
+      List<String> unanswered = new ArrayList<>(ids);
+      while (!unanswered.isEmpty() && System.nanoTime() < deadline) {
+        times.poll(POLL);
+        unanswered.removeIf(times::answered);
+      }
+      if (!unanswered.isEmpty()) {
+        throw new IllegalStateException(unanswered.size() + " warm-up questions of " + code + " not answered: see "
+            + dir);
+      }
+    }
+
+    /**
+     * Offers questions at the rate, starts the incident at the kill point, and reads answers until every question
+     * offered is answered or the answer timeout has passed since the last one was offered (the rest is lost).
+     */
+    List<Question> measured(List<Question> samples, int minQuestions, Thread incident) throws InterruptedException {
+      long interval = (long) (1e9 / settings.rate());
+      long killAt = System.nanoTime() + settings.killAfter().toNanos();
+      List<Question> offered = new ArrayList<>();
+      List<String> unanswered = new ArrayList<>();
+      long start = System.nanoTime();
+      long lastOffered = start;
+      boolean offering = true;
+      while (offering || !unanswered.isEmpty()) {
+        long now = System.nanoTime();
+        for (; offering && now >= start + offered.size() * interval; now = System.nanoTime()) {
+          Question sample = samples.get(offered.size() % samples.size());
+          Question q = Question.newBuilder(sample).setId("q-" + offered.size()).build();
+          produce(q);
+          offered.add(q);
+          unanswered.add(q.getId());
+          lastOffered = now;
+          offering = offered.size() < minQuestions || incident.isAlive() || signalledAt == 0
+              || now < signalledAt + settings.afterSignal().toNanos();
+        }
+        if (incident.getState() == Thread.State.NEW && now >= killAt) {
           producer.flush();
           incident.start();
         }
+        producer.flush();
+        times.poll(POLL);
+        unanswered.removeIf(times::answered);
+        if (!offering && System.nanoTime() - lastOffered > settings.answerTimeout().toNanos()) {
+          break;
+        }
       }
-      producer.flush();
-      times.poll(POLL);
-      unanswered.removeIf(times::answered);
-      if (next == questions.size() && System.nanoTime() - lastProduced > settings.answerTimeout().toNanos()) {
-        break; // the rest is lost
-      }
+      incident.join();
+      return offered;
+    }
+  }
+
+  /** One line per question: partition, offered and answered in ms from the first, for a closer look. */
+  private void writeTimeline(List<Question> questions, AnswerTimes times) {
+    long origin = producedAt.get(questions.get(0).getId());
+    StringBuilder csv = new StringBuilder("question,partition,offered_ms,answered_ms,signal_ms\n");
+    for (Question q : questions) {
+      String id = q.getId();
+      csv.append(id).append(',').append(partitionOf.getOrDefault(id, -1)).append(',')
+          .append((producedAt.get(id) - origin) / 1_000_000).append(',')
+          .append(times.answeredAt(id).map(t -> Long.toString((t - origin) / 1_000_000)).orElse("")).append(',')
+          .append(signalledAt == 0 ? "" : Long.toString((signalledAt - origin) / 1_000_000)).append('\n');
+    }
+    try {
+      java.nio.file.Files.createDirectories(dir);
+      java.nio.file.Files.writeString(dir.resolve("timeline.csv"), csv);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot write the timeline into " + dir, e);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.memreason.pipeline;
 
 import io.memreason.config.MemreasonConfig;
+import io.memreason.config.ShutdownBudget;
 import io.memreason.kafka.ClientProperties;
 import io.memreason.pipeline.serde.AvroSerdes;
 import io.memreason.reasoning.Reasoner;
@@ -22,7 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class InferencePipeline implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InferencePipeline.class);
-  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   private static final Duration DRAIN_CHECK = Duration.ofMillis(20);
 
@@ -120,25 +120,26 @@ public final class InferencePipeline implements AutoCloseable {
   public void close() {
     drain();
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-        .withTimeout(CLOSE_TIMEOUT));
+        .withTimeout(ShutdownBudget.PIPELINE_CLOSE));
     streamsMetrics.close();
   }
 
   /**
    * Hands no new question to the model and waits, at most the drain timeout, until the questions in flight are
-   * answered; the punctuators go on forwarding meanwhile. Whatever is left stays pending for the next owner.
+   * answered; the punctuators go on forwarding meanwhile, also while the group rebalances (a task that moves away
+   * meanwhile leaves its questions to its next owner). Whatever is left stays pending for the next owner.
    */
   private void drain() {
     drain.start();
     long deadline = System.nanoTime() + drainTimeout.toNanos();
     int inFlight = metrics.inFlight();
-    if (inFlight == 0 || streams.state() != KafkaStreams.State.RUNNING) {
+    if (inFlight == 0 || !streams.state().isRunningOrRebalancing()) {
       return;
     }
     log.info("draining: {} questions in flight, waiting up to {} ms for their answers", inFlight,
         drainTimeout.toMillis());
     try {
-      while (metrics.inFlight() > 0 && System.nanoTime() < deadline && streams.state() == KafkaStreams.State.RUNNING) {
+      while (metrics.inFlight() > 0 && System.nanoTime() < deadline && streams.state().isRunningOrRebalancing()) {
         Thread.sleep(DRAIN_CHECK.toMillis());
       }
     } catch (InterruptedException e) {
