@@ -3,9 +3,9 @@ package io.memreason.config;
 import java.time.Duration;
 
 /**
- * How the time between a SIGTERM (or Ctrl-C) and the end of the JVM is spent by {@code serve} and {@code demo}, in
- * the order things close: the web server, the feedback aggregator, then the inference pipeline's drain
- * ({@code pipeline.drain-timeout-ms}) and its close (commit, leave the group). The parts add up to less than
+ * How the time between a SIGTERM (or Ctrl-C) and the end of the JVM is spent by {@code serve} and {@code demo}: the
+ * inference pipeline's drain ({@code pipeline.drain-timeout-ms}) and its close (commit, leave the group, so that its
+ * partitions move at once), the feedback aggregator's close, and the rest (the web server, the model). The parts add up to less than
  * {@link #GRACE}, the time the JVM's shutdown hook waits, so a close is never cut short; an orchestrator's own grace
  * (Kubernetes' {@code terminationGracePeriodSeconds}, compose's {@code stop_grace_period}: 90 s) is longer still.
  */

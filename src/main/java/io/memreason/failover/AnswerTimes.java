@@ -16,6 +16,7 @@ import java.util.Optional;
 final class AnswerTimes implements AutoCloseable, TraceSubscription.Handler {
   private final TraceSubscription subscription;
   private final Map<String, Long> firstAnswerNanos = new HashMap<>();
+  private final Map<String, Long> writtenAtMillis = new HashMap<>();
   private final Map<String, Integer> answers = new HashMap<>();
   private final Map<String, Integer> steps = new HashMap<>();
 
@@ -36,12 +37,18 @@ final class AnswerTimes implements AutoCloseable, TraceSubscription.Handler {
   @Override
   public void onAnswer(Answer answer) {
     firstAnswerNanos.putIfAbsent(answer.getQuestionId(), System.nanoTime());
+    writtenAtMillis.putIfAbsent(answer.getQuestionId(), answer.getAnsweredAt().toEpochMilli());
     answers.merge(answer.getQuestionId(), 1, Integer::sum);
   }
 
   /** When the question's first answer was read ({@link System#nanoTime()}). */
   Optional<Long> answeredAt(String questionId) {
     return Optional.ofNullable(firstAnswerNanos.get(questionId));
+  }
+
+  /** When the pipeline wrote the question's first answer (epoch milliseconds, the answering instance's clock). */
+  Optional<Long> writtenAt(String questionId) {
+    return Optional.ofNullable(writtenAtMillis.get(questionId));
   }
 
   boolean answered(String questionId) {

@@ -190,14 +190,19 @@ final class FailoverRun {
     }
   }
 
-  /** One line per question: partition, offered and answered in ms from the first, for a closer look. */
+  /**
+   * One line per question, in ms from the first one offered: its partition, when it was offered, when the pipeline
+   * wrote its answer (its clock; the same machine's) and when the answer was read, for a closer look.
+   */
   private void writeTimeline(List<Question> questions, AnswerTimes times) {
     long origin = producedAt.get(questions.get(0).getId());
-    StringBuilder csv = new StringBuilder("question,partition,offered_ms,answered_ms,signal_ms\n");
+    long originEpochMs = System.currentTimeMillis() - (System.nanoTime() - origin) / 1_000_000;
+    StringBuilder csv = new StringBuilder("question,partition,offered_ms,written_ms,read_ms,signal_ms\n");
     for (Question q : questions) {
       String id = q.getId();
       csv.append(id).append(',').append(partitionOf.getOrDefault(id, -1)).append(',')
           .append((producedAt.get(id) - origin) / 1_000_000).append(',')
+          .append(times.writtenAt(id).map(t -> Long.toString(t - originEpochMs)).orElse("")).append(',')
           .append(times.answeredAt(id).map(t -> Long.toString((t - origin) / 1_000_000)).orElse("")).append(',')
           .append(signalledAt == 0 ? "" : Long.toString((signalledAt - origin) / 1_000_000)).append('\n');
     }

@@ -9,7 +9,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
@@ -33,6 +37,7 @@ public final class InferencePipeline implements AutoCloseable {
   private final Duration drainTimeout;
   private final Object stateChanges = new Object();
   private volatile Throwable failure;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private InferencePipeline(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics, PipelineMetrics metrics,
                             Drain drain, Duration drainTimeout) {
@@ -87,6 +92,11 @@ public final class InferencePipeline implements AutoCloseable {
     return streams.state();
   }
 
+  /** The Kafka clients' metrics (Streams, its producer and consumers), e.g. for a benchmark's profile. */
+  public Map<MetricName, ? extends Metric> kafkaMetrics() {
+    return streams.metrics();
+  }
+
   /** Why the pipeline stopped on its own, if it did. */
   public Throwable failure() {
     return failure;
@@ -114,10 +124,13 @@ public final class InferencePipeline implements AutoCloseable {
 
   /**
    * Drains (see {@code pipeline.drain-timeout-ms}), then commits what was forwarded and leaves the consumer group, so
-   * another instance takes the partitions at once instead of after the session timeout.
+   * another instance takes the partitions at once instead of after the session timeout. Closing again does nothing.
    */
   @Override
   public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
     drain();
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
         .withTimeout(ShutdownBudget.PIPELINE_CLOSE));

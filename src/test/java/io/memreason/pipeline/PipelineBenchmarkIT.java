@@ -27,7 +27,7 @@ class PipelineBenchmarkIT {
     try (Reasoner reasoner = PipelineFixture.reasoner()) {
       PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, questions, config.engine(), Duration.ZERO, timeout);
       PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(config, reasoner,
-          PipelineFixture.questions("w", 4), questions, Duration.ZERO, timeout);
+          PipelineFixture.questions("w", 4), questions, Duration.ZERO, timeout, "in-process");
       System.out.println(direct.json());
       System.out.println(endToEnd.json());
       System.out.println(PipelineBenchmark.comparison(direct, endToEnd));
@@ -39,6 +39,20 @@ class PipelineBenchmarkIT {
       assertEquals("comparison", comparison.get("mode").getAsString());
       assertEquals(Math.round(endToEnd.questionsPerSecond() / direct.questionsPerSecond() * 100) / 100.0,
           comparison.get("ratio").getAsDouble());
+      assertEquals("in-process", comparison.get("broker").getAsString());
+
+      // What the pipeline spent per question: one answer each, its steps, a share of the transactions.
+      JsonObject pipeline = JsonParser.parseString(endToEnd.json()).getAsJsonObject();
+      JsonObject byTopic = pipeline.getAsJsonObject("records_per_question_by_topic");
+      assertEquals(1.0, byTopic.get(config.topics().answers()).getAsDouble(), "one answer per question");
+      double steps = byTopic.get(config.topics().memorySteps()).getAsDouble()
+          + byTopic.get(config.topics().reasonSteps()).getAsDouble();
+      assertTrue(steps >= 1, "every atlas question has steps: " + byTopic);
+      assertTrue(pipeline.get("records_per_question").getAsDouble() >= 1 + steps);
+      assertTrue(pipeline.get("transactions_per_question").getAsDouble() > 0);
+      assertTrue(pipeline.get("streams_cpu_ms_per_question").getAsDouble() > 0);
+      assertTrue(pipeline.get("process_cpu_ms_per_question").getAsDouble()
+          > pipeline.get("streams_cpu_ms_per_question").getAsDouble());
     }
   }
 }
