@@ -15,6 +15,7 @@ import io.memreason.reasoning.StepTokens;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,10 @@ final class BenchPipelineCommand implements Callable<Integer> {
       + "Default: ${DEFAULT-VALUE}.")
   long intervalMs;
 
+  @Option(names = "--rounds", defaultValue = "1", description = "Alternate the direct run and the pipeline's this"
+      + " many times; with more than one, the median ratio per broker comes last. Default: ${DEFAULT-VALUE}.")
+  int rounds;
+
   @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Also run the pipeline against the broker"
       + " at this address (e.g. `memreason broker --port 9092`); its topics get names of their own.")
   String bootstrap;
@@ -71,32 +76,48 @@ final class BenchPipelineCommand implements Callable<Integer> {
           : config.load().with(Map.of("model.dir", randomModel(dir.path().resolve("model")).toString()));
       SampleQuestions samples = SampleQuestions.forModel(loaded);
       List<Question> measured = samples.take(questions, "bench-");
-      try (Reasoner reasoner = ReasonerFactory.create(loaded, new SimpleMeterRegistry())) {
+      SimpleMeterRegistry engineMeters = new SimpleMeterRegistry();
+      Map<String, List<Double>> ratios = new LinkedHashMap<>();
+      try (Reasoner reasoner = ReasonerFactory.create(loaded, engineMeters)) {
         if (warmup > 0) {
-          PipelineBenchmark.direct(reasoner, samples.take(warmup, "warmup-"), loaded.engine(), Duration.ZERO, timeout);
+          PipelineBenchmark.direct(reasoner, engineMeters, samples.take(warmup, "warmup-"), loaded.engine(),
+              Duration.ZERO, timeout);
         }
-        PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, measured, loaded.engine(), interval,
-            timeout);
-        System.out.println(direct.json());
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.path().resolve("kafka"), 0)) {
-          compare(direct, ownTopics(loaded, kafka.bootstrapServers(), dir), reasoner, samples, measured, "in-process");
+        // Rounds alternate the direct run and the pipeline's, so that a machine whose speed drifts (other work on
+        // it) meets both alike; each pipeline run is compared with the direct run of its round.
+        for (int round = 1; round <= rounds; round++) {
+          PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, engineMeters, measured, loaded.engine(),
+              interval, timeout);
+          System.out.println(direct.json());
+          try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.path().resolve("kafka-" + round), 0)) {
+            compare(direct, ownTopics(loaded, kafka.bootstrapServers(), dir), reasoner, engineMeters, samples, measured,
+                "in-process", ratios);
+          }
+          if (bootstrap != null) {
+            compare(direct, ownTopics(loaded, bootstrap, dir), reasoner, engineMeters, samples, measured, bootstrap,
+                ratios);
+          }
         }
-        if (bootstrap != null) {
-          compare(direct, ownTopics(loaded, bootstrap, dir), reasoner, samples, measured, bootstrap);
-        }
+      }
+      if (rounds > 1) {
+        ratios.forEach((broker, r) -> System.out.println(PipelineBenchmark.medianRatio(broker, r)));
       }
     }
     return 0;
   }
 
   /** The pipeline end to end on one broker, then its comparison with the direct run. */
-  private void compare(PipelineBenchmark.Result direct, MemreasonConfig c, Reasoner reasoner, SampleQuestions samples,
-                       List<Question> measured, String broker) throws InterruptedException {
+  private void compare(PipelineBenchmark.Result direct, MemreasonConfig c, Reasoner reasoner,
+                       SimpleMeterRegistry engineMeters, SampleQuestions samples, List<Question> measured,
+                       String broker, Map<String, List<Double>> ratios) throws InterruptedException {
     TopicCreator.createMissing(c);
-    PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(c, reasoner, samples.take(warmup,
-        "warmup-pipeline-"), measured, Duration.ofMillis(intervalMs), Duration.ofSeconds(timeoutSeconds), broker);
+    PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(c, reasoner, engineMeters,
+        samples.take(warmup, "warmup-pipeline-"), measured, Duration.ofMillis(intervalMs),
+        Duration.ofSeconds(timeoutSeconds), broker);
     System.out.println(endToEnd.json());
     System.out.println(PipelineBenchmark.comparison(direct, endToEnd));
+    ratios.computeIfAbsent(broker, b -> new ArrayList<>())
+        .add(endToEnd.questionsPerSecond() / direct.questionsPerSecond());
   }
 
   /** The configuration on {@code bootstrapServers}, with an application id, topics and a state directory of its own. */

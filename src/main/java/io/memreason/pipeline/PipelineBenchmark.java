@@ -12,6 +12,8 @@ import io.memreason.reasoning.ReasoningRequest;
 import io.memreason.reasoning.Step;
 import io.memreason.reasoning.Trace;
 import io.memreason.reasoning.TraceListener;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -86,16 +88,33 @@ public final class PipelineBenchmark {
     return GSON.toJson(m);
   }
 
+  /** The median of the rounds' ratios on one broker, as one JSON line. */
+  public static String medianRatio(String broker, List<Double> ratios) {
+    List<Double> sorted = ratios.stream().sorted().toList();
+    int n = sorted.size();
+    double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("bench", "pipeline");
+    m.put("mode", "median");
+    m.put("broker", broker);
+    m.put("rounds", n);
+    m.put("ratios", sorted.stream().map(PipelineBenchmark::round).toList());
+    m.put("median_ratio", round(median));
+    return GSON.toJson(m);
+  }
+
   /**
    * Offers the questions to the reasoner, one every {@code interval} (zero: all at once; each is submitted as soon
    * as the reasoner accepts it); a question's latency runs from its turn (waiting for room included, as in the
    * pipeline, where it waits on the topic) to its finished trace.
    */
-  public static Result direct(Reasoner reasoner, List<Question> questions, MemreasonConfig.Engine engine,
-                              Duration interval, Duration timeout) throws InterruptedException {
+  public static Result direct(Reasoner reasoner, MeterRegistry engineMeters, List<Question> questions,
+                              MemreasonConfig.Engine engine, Duration interval, Duration timeout)
+      throws InterruptedException {
     CountDownLatch finished = new CountDownLatch(questions.size());
     Map<String, Long> latencies = new ConcurrentHashMap<>();
     long cpuBefore = processCpuNanos();
+    EngineSteps stepsBefore = EngineSteps.of(engineMeters);
     long start = System.nanoTime();
     for (int i = 0; i < questions.size(); i++) {
       Question q = questions.get(i);
@@ -121,9 +140,30 @@ public final class PipelineBenchmark {
           + " questions within " + timeout.toSeconds() + " s");
     }
     long elapsed = System.nanoTime() - start;
-    Map<String, Object> cost = Map.of("process_cpu_ms_per_question",
-        round((processCpuNanos() - cpuBefore) / 1e6 / questions.size()));
+    Map<String, Object> cost = new LinkedHashMap<>(Map.of("process_cpu_ms_per_question",
+        round((processCpuNanos() - cpuBefore) / 1e6 / questions.size())));
+    cost.putAll(EngineSteps.of(engineMeters).since(stepsBefore, questions.size()));
     return result("direct", "", new ArrayList<>(latencies.values()), elapsed, cost);
+  }
+
+  /**
+   * The engine's decoding steps so far and the sequences they decoded in all (from {@code memreason.engine.batch.size}):
+   * a model fed too slowly decodes smaller batches, so more steps for the same questions.
+   */
+  private record EngineSteps(long steps, double sequences) {
+    static EngineSteps of(MeterRegistry meters) {
+      DistributionSummary batches = meters.find("memreason.engine.batch.size").summary();
+      return batches == null ? new EngineSteps(0, 0) : new EngineSteps(batches.count(), batches.totalAmount());
+    }
+
+    Map<String, Object> since(EngineSteps before, int questions) {
+      long steps = this.steps - before.steps;
+      if (steps == 0) {
+        return Map.of();
+      }
+      return Map.of("decode_steps_per_question", round((double) steps / questions),
+          "mean_batch", round((sequences - before.sequences) / steps));
+    }
   }
 
   private static long processCpuNanos() {
@@ -138,9 +178,9 @@ public final class PipelineBenchmark {
    * question's latency runs from its production to its answer being readable. {@code broker} says where the broker
    * runs, for the report.
    */
-  public static Result endToEnd(MemreasonConfig config, Reasoner reasoner, List<Question> warmup,
-                                List<Question> questions, Duration interval, Duration timeout, String broker)
-      throws InterruptedException {
+  public static Result endToEnd(MemreasonConfig config, Reasoner reasoner, MeterRegistry engineMeters,
+                                List<Question> warmup, List<Question> questions, Duration interval, Duration timeout,
+                                String broker) throws InterruptedException {
     try (InferencePipeline pipeline = InferencePipeline.start(config, reasoner, new SimpleMeterRegistry());
          TraceSubscription subscription = TraceSubscription.fromNow(config);
          KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ClientProperties.producer(config))) {
@@ -150,12 +190,15 @@ public final class PipelineBenchmark {
       }
       String applicationId = config.kafka().applicationId();
       PipelineProfile.Snapshot before = PipelineProfile.snapshot(pipeline, applicationId);
+      EngineSteps stepsBefore = EngineSteps.of(engineMeters);
       long start = System.nanoTime();
       List<Long> latencies = answer(config, subscription, producer, questions, interval, timeout);
       long elapsed = System.nanoTime() - start;
       PipelineProfile profile = PipelineProfile.between(before, PipelineProfile.snapshot(pipeline, applicationId),
           questions.size());
-      return result("pipeline", broker, latencies, elapsed, profile.fields());
+      Map<String, Object> cost = new LinkedHashMap<>(profile.fields());
+      cost.putAll(EngineSteps.of(engineMeters).since(stepsBefore, questions.size()));
+      return result("pipeline", broker, latencies, elapsed, cost);
     }
   }
 

@@ -7,6 +7,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 
@@ -16,20 +19,28 @@ import org.apache.kafka.common.MetricName;
  * and bytes it produced (by topic, the pending store's changelog included) and its transactions.
  */
 public record PipelineProfile(int questions, double streamsCpuMs, double processCpuMs, double records,
-                              double bytes, Map<String, Double> recordsByTopic, double transactions) {
+                              double bytes, Map<String, Double> recordsByTopic, double transactions,
+                              Map<String, Double> cpuMsByThread, Map<String, Double> brokerRequestsByType) {
 
   /** The counters at one moment. */
   public static final class Snapshot {
     private final long processCpuNanos;
     private final Map<Long, Long> streamsThreadCpuNanos;
+    private final Map<Long, Long> threadCpuNanos;
+    private final Map<Long, String> threadNames;
+    private final Map<String, Double> brokerRequests;
     private final Map<String, Double> recordsByTopic;
     private final double bytes;
     private final double transactions;
 
-    private Snapshot(long processCpuNanos, Map<Long, Long> streamsThreadCpuNanos, Map<String, Double> recordsByTopic,
-                     double bytes, double transactions) {
+    private Snapshot(long processCpuNanos, Map<Long, Long> streamsThreadCpuNanos, Map<Long, Long> threadCpuNanos,
+                     Map<Long, String> threadNames, Map<String, Double> recordsByTopic, double bytes,
+                     double transactions, Map<String, Double> brokerRequests) {
+      this.brokerRequests = brokerRequests;
       this.processCpuNanos = processCpuNanos;
       this.streamsThreadCpuNanos = streamsThreadCpuNanos;
+      this.threadCpuNanos = threadCpuNanos;
+      this.threadNames = threadNames;
       this.recordsByTopic = recordsByTopic;
       this.bytes = bytes;
       this.transactions = transactions;
@@ -40,12 +51,19 @@ public record PipelineProfile(int questions, double streamsCpuMs, double process
   public static Snapshot snapshot(InferencePipeline pipeline, String applicationId) {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     Map<Long, Long> cpu = new HashMap<>();
+    Map<Long, Long> all = new HashMap<>();
+    Map<Long, String> names = new HashMap<>();
     for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
-      if (t != null && t.getThreadName().contains(applicationId)) {
-        long nanos = threads.getThreadCpuTime(t.getThreadId());
-        if (nanos >= 0) {
-          cpu.put(t.getThreadId(), nanos);
-        }
+      long nanos = t == null ? -1 : threads.getThreadCpuTime(t.getThreadId());
+      if (nanos < 0) {
+        continue;
+      }
+      // Thread names carry ids (client ids, numbers): the kind of thread is what is left without them.
+      names.put(t.getThreadId(), t.getThreadName().replace(applicationId, "APP")
+          .replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID").replaceAll("\\d+", "N"));
+      all.put(t.getThreadId(), nanos);
+      if (t.getThreadName().contains(applicationId)) {
+        cpu.put(t.getThreadId(), nanos);
       }
     }
     Map<String, Double> records = new TreeMap<>();
@@ -66,7 +84,27 @@ public record PipelineProfile(int questions, double streamsCpuMs, double process
     }
     long process = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
-    return new Snapshot(process, cpu, records, bytes, transactions);
+    return new Snapshot(process, cpu, all, names, records, bytes, transactions, brokerRequests());
+  }
+
+  /**
+   * The requests a broker in this JVM has handled so far, by type (its JMX meters); none when the broker runs
+   * elsewhere.
+   */
+  private static Map<String, Double> brokerRequests() {
+    Map<String, Double> counts = new TreeMap<>();
+    try {
+      MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+      for (ObjectName name : server.queryNames(new ObjectName(
+          "kafka.network:type=RequestMetrics,name=RequestsPerSec,*"), null)) {
+        if (server.getAttribute(name, "Count") instanceof Long count) {
+          counts.merge(name.getKeyProperty("request"), count.doubleValue(), Double::sum);
+        }
+      }
+    } catch (JMException e) {
+      return Map.of();
+    }
+    return counts;
   }
 
   /** Per question, from {@code before} to {@code after}. */
@@ -83,9 +121,23 @@ public record PipelineProfile(int questions, double streamsCpuMs, double process
       byTopic.put(t.getKey(), round(sent / n));
       records += sent;
     }
+    Map<String, Double> byThread = new HashMap<>();
+    after.threadCpuNanos.forEach((id, nanos) -> byThread.merge(after.threadNames.get(id),
+        (nanos - before.threadCpuNanos.getOrDefault(id, 0L)) / 1e6 / n, Double::sum));
+    Map<String, Double> busiest = new LinkedHashMap<>();
+    byThread.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(12)
+        .forEach(e -> busiest.put(e.getKey(), round(e.getValue())));
+    Map<String, Double> requests = new LinkedHashMap<>();
+    after.brokerRequests.forEach((type, count) -> {
+      double handled = (count - before.brokerRequests.getOrDefault(type, 0.0)) / n;
+      if (handled > 0.001) {
+        requests.put(type, round(handled));
+      }
+    });
     return new PipelineProfile(questions, round(streamsNanos / 1e6 / n),
         round((after.processCpuNanos - before.processCpuNanos) / 1e6 / n), round(records / n),
-        round((after.bytes - before.bytes) / n), byTopic, round((after.transactions - before.transactions) / n));
+        round((after.bytes - before.bytes) / n), byTopic, round((after.transactions - before.transactions) / n),
+        busiest, requests);
   }
 
   /** The figures as JSON fields, per question. */
@@ -97,6 +149,10 @@ public record PipelineProfile(int questions, double streamsCpuMs, double process
     m.put("bytes_per_question", bytes);
     m.put("records_per_question_by_topic", recordsByTopic);
     m.put("transactions_per_question", transactions);
+    m.put("cpu_ms_per_question_by_thread", cpuMsByThread);
+    if (!brokerRequestsByType.isEmpty()) {
+      m.put("broker_requests_per_question", brokerRequestsByType);
+    }
     return m;
   }
 

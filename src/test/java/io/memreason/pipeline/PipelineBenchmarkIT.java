@@ -10,6 +10,7 @@ import io.memreason.config.MemreasonConfig;
 import io.memreason.kafka.EmbeddedKafka;
 import io.memreason.kafka.EmbeddedKafkaExtension;
 import io.memreason.reasoning.Reasoner;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,9 +25,11 @@ class PipelineBenchmarkIT {
     MemreasonConfig config = PipelineFixture.withTopics(PipelineFixture.config(kafka.bootstrapServers(), "bench"));
     List<Question> questions = PipelineFixture.questions("b", 40);
     Duration timeout = Duration.ofSeconds(120);
-    try (Reasoner reasoner = PipelineFixture.reasoner()) {
-      PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, questions, config.engine(), Duration.ZERO, timeout);
-      PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(config, reasoner,
+    SimpleMeterRegistry engineMeters = new SimpleMeterRegistry();
+    try (Reasoner reasoner = PipelineFixture.reasoner(engineMeters)) {
+      PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, engineMeters, questions, config.engine(),
+          Duration.ZERO, timeout);
+      PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(config, reasoner, engineMeters,
           PipelineFixture.questions("w", 4), questions, Duration.ZERO, timeout, "in-process");
       System.out.println(direct.json());
       System.out.println(endToEnd.json());
@@ -53,6 +56,9 @@ class PipelineBenchmarkIT {
       assertTrue(pipeline.get("streams_cpu_ms_per_question").getAsDouble() > 0);
       assertTrue(pipeline.get("process_cpu_ms_per_question").getAsDouble()
           > pipeline.get("streams_cpu_ms_per_question").getAsDouble());
+      assertTrue(pipeline.get("mean_batch").getAsDouble() >= 1, "the engine's batches are reported: " + pipeline);
+      assertTrue(JsonParser.parseString(direct.json()).getAsJsonObject().get("decode_steps_per_question")
+          .getAsDouble() > 1);
     }
   }
 }
