@@ -3,10 +3,13 @@ package io.memreason.cli;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import io.memreason.llm.bench.GenerateBenchmark;
+import io.memreason.llm.bench.PeakResidentMemory;
 import io.memreason.llm.random.ModelShape;
+import io.memreason.training.LoraTargets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -39,42 +42,42 @@ final class BenchGenerateCommand implements Callable<Integer> {
   @Option(names = "--new-tokens", defaultValue = "64", description = "Tokens generated per request (default ${DEFAULT-VALUE}).")
   int newTokens;
 
+  @Option(names = "--adapters", defaultValue = "0",
+      description = "Also run each batch on one model version and on N versions mixed in the batch, over one base"
+          + " (random LoRA factors and step tokens per version; 0, the default: the base alone).")
+  int adapters;
+
+  @Option(names = "--lora-r", defaultValue = "16", description = "With --adapters: LoRA rank (default ${DEFAULT-VALUE}).")
+  int loraRank;
+
+  @Option(names = "--target", defaultValue = "mlp", paramLabel = "mlp|attn|all-linear",
+      description = "With --adapters: projections LoRA adapts (default ${DEFAULT-VALUE}).")
+  String target;
+
   @Override
   public Integer call() throws Exception {
-    if (workers < 1 || promptTokens < 1 || newTokens < 2 || batches.stream().anyMatch(b -> b < 1)) {
-      throw new IllegalArgumentException("--workers, --batches and --prompt-tokens must be positive, --new-tokens >= 2");
+    if (workers < 1 || promptTokens < 1 || newTokens < 2 || batches.stream().anyMatch(b -> b < 1) || adapters < 0
+        || loraRank < 1) {
+      throw new IllegalArgumentException("--workers, --batches, --prompt-tokens and --lora-r must be positive, "
+          + "--new-tokens >= 2, --adapters >= 0");
     }
     GenerateBenchmark.Plan plan = new GenerateBenchmark.Plan(shape, ModelShape.named(shape), workers, batches,
-        promptTokens, newTokens);
+        promptTokens, newTokens, adapters, EnumSet.copyOf(LoraTargets.fromName(target).projections()), loraRank);
     Gson gson = new Gson();
     GenerateBenchmark.run(plan, r -> {
       JsonObject line = gson.toJsonTree(r).getAsJsonObject();
       line.addProperty("torchThreadsPerWorker", Integer.getInteger("ai.djl.pytorch.num_threads", 1));
       line.addProperty("cores", Runtime.getRuntime().availableProcessors());
       line.addProperty("loadAverage1m", loadAverage());
-      line.addProperty("peakResidentMb", peakResidentMegabytes());
+      line.addProperty("peakResidentMb", PeakResidentMemory.peakSoFarMegabytes());
       spec.commandLine().getOut().println(gson.toJson(line));
       spec.commandLine().getOut().flush();
     });
     return 0;
   }
 
-  /** VmHWM: the process's peak resident memory so far. */
-  private static double peakResidentMegabytes() {
-    try {
-      for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (l.startsWith("VmHWM:")) {
-          return Long.parseLong(l.replaceAll("\\D", "")) / 1024.0;
-        }
-      }
-    } catch (IOException e) {
-      return -1;
-    }
-    return -1;
-  }
-
   /** The 1-minute load average: other work on the machine makes the figures noisy. */
-  private static double loadAverage() {
+  static double loadAverage() {
     try {
       return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
     } catch (IOException | RuntimeException e) {

@@ -7,6 +7,7 @@ import io.memreason.feedback.LoraRetrainer;
 import io.memreason.feedback.RetrainJob;
 import io.memreason.feedback.RetrainPolicy;
 import io.memreason.reasoning.Task;
+import io.memreason.registry.LiveGate;
 import io.memreason.registry.ModelRegistry;
 import io.memreason.registry.ModelVersionPublisher;
 import io.memreason.registry.PromotionGate;
@@ -35,6 +36,8 @@ final class RetrainJobFactory {
         new PromotionGate(c.registry().promotionTolerance()), () -> ReasonerFactory.configuredModel(c), r.replayData(),
         r.replaySize(), r.seed(), c.engine().maxNewTokens(), Duration.ofMillis(c.pipeline().answerTimeoutMs()),
         Duration.ofMillis(r.lockStaleMs()));
-    return new RetrainJob(parts, settings, Clock.systemUTC());
+    RetrainJob job = new RetrainJob(parts, settings, Clock.systemUTC());
+    MemreasonConfig.Live live = c.registry().live();
+    return live.enabled() ? job.withLiveGate(new LiveGate(live.minLabels(), live.confidence())) : job;
   }
 }

@@ -122,8 +122,27 @@ public record MemreasonConfig(
                         Optional<Path> evalData, String evalTask, List<Path> replayData, int replaySize,
                         int epochs, float learningRate, long seed, Path workDir, long lockStaleMs) {}
 
-  /** The model registry; an empty {@code dir} means no registry and no hot swap. */
-  public record Registry(Optional<Path> dir, int keepVersions, double promotionTolerance) {}
+  /**
+   * The model registry; an empty {@code dir} means no registry and no hot swap.
+   *
+   * @param live how a candidate is tried on live traffic before it is promoted
+   */
+  public record Registry(Optional<Path> dir, int keepVersions, double promotionTolerance, Live live) {}
+
+  /**
+   * Canary traffic and the live gate ({@code serving.canary}, {@code registry.live-*}).
+   *
+   * @param canary share of the questions a candidate answers as a canary; 0: candidates that pass the offline gate are
+   *     promoted at once
+   * @param minLabels labelled canary answers the live gate needs before it decides
+   * @param confidence of the one-sided test by which a candidate is "below" the serving version
+   */
+  public record Live(double canary, int minLabels, double confidence) {
+    /** Whether a candidate goes through live traffic before promotion. */
+    public boolean enabled() {
+      return canary > 0;
+    }
+  }
 
   public static MemreasonConfig defaults() {
     return from(Settings.defaults());
@@ -200,8 +219,14 @@ public record MemreasonConfig(
         s.string("retrain.eval-task"), paths(s, "retrain.replay-data"), notNegativeInt(s, "retrain.replay-size"),
         positive(s, "retrain.epochs"), (float) s.decimal("retrain.learning-rate"), s.longValue("retrain.seed"),
         Path.of(s.string("retrain.work-dir")), positiveLong(s, "retrain.lock-stale-ms"));
+    Live live = new Live(share(s, "serving.canary"), positive(s, "registry.live-min-labels"),
+        share(s, "registry.live-confidence"));
+    if (!(live.confidence() > 0.5 && live.confidence() < 1)) {
+      throw new ConfigException("registry.live-confidence must be between 0.5 and 1 (e.g. 0.95), not "
+          + live.confidence());
+    }
     Registry registry = new Registry(optionalPath(s, "registry.dir"), positive(s, "registry.keep-versions"),
-        notNegativeDecimal(s, "registry.promotion-tolerance"));
+        notNegativeDecimal(s, "registry.promotion-tolerance"), live);
     return new MemreasonConfig(kafka, topics, pipeline, model, engine, web, feedback, retrain, registry, hub(s), s);
   }
 
@@ -287,6 +312,14 @@ public record MemreasonConfig(
     int v = s.integer(key);
     if (v < 0) {
       throw new ConfigException(key + " must be 0 or more, not " + v);
+    }
+    return v;
+  }
+
+  private static double share(Settings s, String key) {
+    double v = s.decimal(key);
+    if (!(v >= 0 && v <= 1)) {
+      throw new ConfigException(key + " is a share between 0 and 1 (0.2 = 20 %), not " + v);
     }
     return v;
   }

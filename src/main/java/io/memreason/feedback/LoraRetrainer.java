@@ -117,10 +117,10 @@ public final class LoraRetrainer implements CandidateTrainer {
     List<TrainingText> texts = new ArrayList<>();
     data.traces().forEach(t -> texts.add(TrainingText.fromTrace(template, t.question(), t.steps(), t.answer())));
     texts.addAll(TrainingSet.fromSeed(data.replay(), template).texts());
-    SequenceFormat format = new SequenceFormat(config.bosTokenId(), config.eosTokenIds().get(0),
-        settings.maxLength(), settings.referenceMaskOffByOne());
-    try (TextTokenizer tokenizer = TextTokenizer.load(tokenizerDir, config.bosTokenId(), model.firstStepTokenId(),
+    try (TextTokenizer tokenizer = TextTokenizer.forModel(tokenizerDir, config.bosTokenId(), model.firstStepTokenId(),
         tokens)) {
+      SequenceFormat format = new SequenceFormat(tokenizer.bosTokenId(), config.eosTokenIds().get(0),
+          settings.maxLength(), settings.referenceMaskOffByOne());
       return new TrainingSet(texts).encode(format, tokenizer::encodePlain);
     }
   }

@@ -1,6 +1,7 @@
 package io.memreason.feedback;
 
 import io.memreason.registry.Manifest;
+import io.memreason.registry.LiveGate;
 import io.memreason.registry.ModelRegistry;
 import io.memreason.registry.ModelSource;
 import io.memreason.registry.ModelVersionPublisher;
@@ -61,8 +62,8 @@ public final class RetrainJob implements AutoCloseable {
     IF_DUE
   }
 
-  /** How a run ended. */
-  public enum Result { PROMOTED, REJECTED, FAILED, NOTHING_TO_DO, BUSY }
+  /** How a run ended. CANARY: the candidate passed the offline gate and now answers live traffic. */
+  public enum Result { PROMOTED, REJECTED, FAILED, NOTHING_TO_DO, BUSY, CANARY }
 
   /**
    * The end of a run.
@@ -98,6 +99,8 @@ public final class RetrainJob implements AutoCloseable {
   private final Parts parts;
   private final Settings settings;
   private final Clock clock;
+  /** With a live gate, a candidate that passes the offline gate is a canary first. */
+  private Optional<LiveGate> live = Optional.empty();
 
   public RetrainJob(Parts parts, Settings settings, Clock clock) {
     this.parts = parts;
@@ -105,9 +108,22 @@ public final class RetrainJob implements AutoCloseable {
     this.clock = clock;
   }
 
+  /**
+   * Tries candidates on live traffic before promoting them: one that passes the offline gate becomes a CANARY, and each
+   * later run first judges the canary with {@code gate} on the labelled answers of it and of the serving version
+   * (promoting it, rolling it back, or leaving it a canary, in which case the run trains nothing).
+   */
+  public RetrainJob withLiveGate(LiveGate gate) {
+    this.live = Optional.of(gate);
+    return this;
+  }
+
   public Outcome run(When when) throws InterruptedException {
     long started = System.nanoTime();
     ModelRegistry registry = parts.registry();
+    if (live.isPresent() && registry.canary().isPresent()) {
+      return judgeCanary(started);
+    }
     if (when == When.IF_DUE && registry.serving().isPresent()) {
       // Counting the labels since the last run reads only those: cheap enough to ask often.
       Baseline baseline = baseline();
@@ -127,6 +143,62 @@ public final class RetrainJob implements AutoCloseable {
     try (RetrainLock.Held mine = held.get()) {
       return runLocked(when, started);
     }
+  }
+
+  /** The live gate's verdict on the running canary, carried out under the lock. */
+  private Outcome judgeCanary(long started) {
+    ModelRegistry registry = parts.registry();
+    RetrainLock lock = registry.retrainLock(settings.lockStaleAfter());
+    Optional<RetrainLock.Held> held = lock.tryAcquire(ManagementFactory.getRuntimeMXBean().getName());
+    if (held.isEmpty()) {
+      return outcome(Result.BUSY, Optional.empty(), "another retraining job holds " + registry.root()
+          + "/retrain.lock: " + lock.describeHolder().orElse("(just released)"), started);
+    }
+    try (RetrainLock.Held mine = held.get()) {
+      Optional<RegisteredVersion> canary = registry.canary();
+      Optional<RegisteredVersion> serving = registry.serving();
+      if (canary.isEmpty() || serving.isEmpty()) {
+        return outcome(Result.NOTHING_TO_DO, Optional.empty(), "no canary to judge", started);
+      }
+      Map<String, LiveGate.Labels> labels = liveLabels(parts.labels().read(Map.of(), READ_TIMEOUT).current().values());
+      String c = canary.get().name().value();
+      String s = serving.get().name().value();
+      LiveGate.Decision d = live.orElseThrow().decide(c, labels.getOrDefault(c, new LiveGate.Labels(0, 0)), s,
+          labels.getOrDefault(s, new LiveGate.Labels(0, 0)));
+      switch (d.verdict()) {
+        case PROMOTE -> {
+          ModelRegistry.Promotion promotion = registry.promote(canary.get().name(), "canary promoted: " + d.reason());
+          parts.publisher().publish(promotion.promoted());
+          promotion.retired().ifPresent(parts.publisher()::publish);
+          return outcome(Result.PROMOTED, Optional.of(promotion.promoted()), c + " promoted: " + d.reason(), started);
+        }
+        case ROLL_BACK -> {
+          RegisteredVersion rejected = registry.reject(canary.get().name(), "canary rolled back: " + d.reason());
+          parts.publisher().publish(rejected);
+          return outcome(Result.REJECTED, Optional.of(rejected), c + " rolled back, " + s + " serves every question: "
+              + d.reason(), started);
+        }
+        default -> {
+          return new Outcome(Result.NOTHING_TO_DO, canary, c + " stays a canary: " + d.reason(),
+              Duration.ofNanos(System.nanoTime() - started));
+        }
+      }
+    }
+  }
+
+  /** Labelled answers and correct ones per model version, from the latest label of each question. */
+  static Map<String, LiveGate.Labels> liveLabels(java.util.Collection<io.memreason.avro.TrainingExample> examples) {
+    Map<String, long[]> sums = new TreeMap<>();
+    for (io.memreason.avro.TrainingExample e : examples) {
+      long[] sum = sums.computeIfAbsent(e.getModelVersion(), k -> new long[2]);
+      sum[0]++;
+      if (e.getVerdict() == io.memreason.avro.Verdict.CORRECT) {
+        sum[1]++;
+      }
+    }
+    Map<String, LiveGate.Labels> out = new TreeMap<>();
+    sums.forEach((version, sum) -> out.put(version, new LiveGate.Labels(sum[0], sum[1])));
+    return out;
   }
 
   private Outcome runLocked(When when, long started) throws InterruptedException {
@@ -201,6 +273,13 @@ public final class RetrainJob implements AutoCloseable {
     VersionName name = candidate.name();
     PromotionGate.Decision decision = settings.gate().decide(metrics.get(Manifest.EVAL_ACCURACY),
         serving.name().value(), metrics.get(SERVING_ACCURACY));
+    if (decision.promote() && live.isPresent()) {
+      RegisteredVersion canary = parts.registry().canary(name, decision.reason() + "; a canary on live traffic until "
+          + "the live gate decides");
+      parts.publisher().publish(canary);
+      return outcome(Result.CANARY, Optional.of(canary), name + " is a canary beside " + serving.name() + ": "
+          + decision.reason() + trainedOn(metrics), started);
+    }
     if (decision.promote()) {
       ModelRegistry.Promotion promotion = parts.registry().promote(name, decision.reason());
       parts.publisher().publish(promotion.promoted());

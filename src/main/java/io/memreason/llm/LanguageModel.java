@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import io.memreason.llm.adapter.LoraAdapter;
 import io.memreason.llm.adapter.StepTokenVocabulary;
 import io.memreason.llm.adapter.StepTokenWeights;
+import io.memreason.llm.model.AdapterWeights;
 import io.memreason.llm.model.GenerationDefaults;
 import io.memreason.llm.model.LlamaConfig;
 import io.memreason.llm.model.LlamaModel;
@@ -68,10 +69,19 @@ public final class LanguageModel implements AutoCloseable {
   private final Optional<StepTokenVocabulary> stepTokens;
   private final String description;
   private final Device device;
+  /** The folder a base loaded with {@link #loadBase} came from: versions are adapted from it. */
+  private final Optional<Path> baseDir;
 
   private LanguageModel(NDManager manager, LlamaModel model, GenerationDefaults defaults,
                         Optional<TextTokenizer> tokenizer, Optional<StepTokenVocabulary> stepTokens,
                         String description) {
+    this(manager, model, defaults, tokenizer, stepTokens, description, Optional.empty());
+  }
+
+  private LanguageModel(NDManager manager, LlamaModel model, GenerationDefaults defaults,
+                        Optional<TextTokenizer> tokenizer, Optional<StepTokenVocabulary> stepTokens,
+                        String description, Optional<Path> baseDir) {
+    this.baseDir = baseDir;
     this.manager = manager;
     this.model = model;
     this.defaults = defaults;
@@ -102,13 +112,89 @@ public final class LanguageModel implements AutoCloseable {
       Optional<StepTokenVocabulary> vocabulary = stepTokens.map(StepTokenWeights::vocabulary);
       Path tokenizerDir = TextTokenizer.folder(options.adapterDir(), modelDir);
       Optional<TextTokenizer> tokenizer = Files.isRegularFile(tokenizerDir.resolve("tokenizer.json"))
-          ? Optional.of(TextTokenizer.load(tokenizerDir, config.bosTokenId(), model.weights().tokens().baseRows(),
+          ? Optional.of(TextTokenizer.forModel(tokenizerDir, config.bosTokenId(), model.weights().tokens().baseRows(),
               vocabulary.map(StepTokenVocabulary::tokens).orElse(List.of())))
           : Optional.empty();
       String description = modelDir + options.adapterDir().map(a -> " + " + a).orElse("");
       return new LanguageModel(manager, model, defaults, tokenizer, vocabulary, description);
     } catch (RuntimeException e) {
       manager.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Loads a model folder's base weights only (no adapter, no step tokens), for serving many versions over it: each
+   * version then adds its own parts with {@link #adapt}. The folder's tokenizer, if any, is kept for prompts without
+   * step tokens.
+   */
+  public static LanguageModel loadBase(Path modelDir, LoadOptions options) {
+    if (!Files.isDirectory(modelDir)) {
+      throw new CheckpointException("model folder " + modelDir + " does not exist");
+    }
+    LlamaConfig config = LlamaConfig.read(modelDir);
+    GenerationDefaults defaults = GenerationDefaults.read(modelDir, config);
+    NDManager manager = NDManager.newBaseManager(options.device());
+    try (SafetensorsCheckpoint tensors = SafetensorsCheckpoint.openFolder(modelDir)) {
+      LlamaModel model = build(config, tensors, Optional.empty(), options, Optional.empty(), manager);
+      Optional<TextTokenizer> tokenizer = Files.isRegularFile(modelDir.resolve("tokenizer.json"))
+          ? Optional.of(TextTokenizer.load(modelDir, config.bosTokenId(), model.weights().tokens().baseRows(),
+              List.of()))
+          : Optional.empty();
+      return new LanguageModel(manager, model, defaults, tokenizer, Optional.empty(), modelDir + " (base)",
+          Optional.of(modelDir));
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Loads one version over this base (which {@link #loadBase} loaded): the LoRA factors of {@code adapterDir} when it
+   * holds an adapter (kept unmerged), the step tokens of {@code adapterDir} or else of the base folder, and the
+   * tokenizer of {@code adapterDir} when it has one, else the base folder's. Only these parts take new memory; the
+   * base's weights are shared. Safe to call while the base serves other versions.
+   */
+  public ModelAdapter adapt(Optional<Path> adapterDir) {
+    Path modelDir = baseDir.orElseThrow(() -> new IllegalStateException(description
+        + " was not loaded as a base (LanguageModel.loadBase): it cannot take versions from folders"));
+    LlamaConfig config = model.config();
+    try (NDManager staging = NDManager.newBaseManager(Device.cpu())) {
+      Optional<LoraAdapter> lora = adapterDir.filter(dir -> Files.isRegularFile(dir.resolve(LoraAdapter.CONFIG_FILE)))
+          .map(dir -> LoraAdapter.read(dir, config, staging));
+      Optional<StepTokenWeights> steps = StepTokenWeights.find(config.hiddenSize(), staging, adapterDir.orElse(null),
+          modelDir);
+      Path tokenizerDir = TextTokenizer.folder(adapterDir, modelDir);
+      Optional<TextTokenizer> tokenizer = Files.isRegularFile(tokenizerDir.resolve("tokenizer.json"))
+          ? Optional.of(TextTokenizer.load(tokenizerDir, config.bosTokenId(), firstStepTokenId(),
+              steps.map(s -> s.vocabulary().tokens()).orElse(List.of())))
+          : Optional.empty();
+      try {
+        return adapt(lora, steps, tokenizer, modelDir + adapterDir.map(a -> " + " + a).orElse(""));
+      } catch (RuntimeException e) {
+        tokenizer.ifPresent(TextTokenizer::close);
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * One version over this base from factors and step tokens in memory (e.g. random ones for a benchmark), with the
+   * given tokenizer (which the version then owns).
+   */
+  public ModelAdapter adapt(Optional<LoraAdapter> lora, Optional<StepTokenWeights> steps,
+                            Optional<TextTokenizer> tokenizer, String name) {
+    if (model.weights().tokens().vocabularySize() != firstStepTokenId()) {
+      throw new IllegalStateException(description + " has step tokens of its own: load the base with "
+          + "LanguageModel.loadBase to serve versions over it");
+    }
+    NDManager versionManager = NDManager.newBaseManager(device);
+    try {
+      AdapterWeights weights = WeightLoader.adapterWeights(model.weights(), lora, steps, versionManager);
+      return new ModelAdapter(versionManager, weights, tokenizer, steps.map(StepTokenWeights::vocabulary),
+          firstStepTokenId(), name);
+    } catch (RuntimeException e) {
+      versionManager.close();
       throw e;
     }
   }
@@ -191,6 +277,12 @@ public final class LanguageModel implements AutoCloseable {
   /** Native arrays the model holds (its weights and tables): constant once loaded; for monitoring leaks. */
   public int nativeArrayCount() {
     return manager.getManagedArrays().size();
+  }
+
+  /** Bytes of the native arrays the model holds (weights, vocabulary and rotary tables). */
+  public long nativeBytes() {
+    return manager.getManagedArrays().stream()
+        .mapToLong(a -> a.getShape().size() * a.getDataType().getNumOfBytes()).sum();
   }
 
   @Override

@@ -125,7 +125,8 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
           "question " + ReasonText.quote(id) + " is already being answered: question ids must be unique"));
       return;
     }
-    pending.put(id, new PendingQuestion(question, 0, reasoner.modelVersion(), now()));
+    // The version is chosen by the question id (a canary takes a share of the ids): the same after a restart.
+    pending.put(id, new PendingQuestion(question, 0, reasoner.modelVersionFor(id), now()));
     enqueue(id);
     admitWaiting();
   }
@@ -249,9 +250,10 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
       return;
     }
     track(q.getId(), new InFlight(listener, context.currentSystemTimeMs(), entry));
-    if (!version.equals(reasoner.modelVersion())) {
+    String answering = reasoner.modelVersionFor(q.getId());
+    if (!version.equals(answering)) {
       log.warn("question {} was started with model {} and continues with {}: its trace may change from step {} on",
-          q.getId(), version, reasoner.modelVersion(), entry.getEmittedSteps());
+          q.getId(), version, answering, entry.getEmittedSteps());
     }
   }
 

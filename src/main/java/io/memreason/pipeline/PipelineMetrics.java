@@ -62,6 +62,9 @@ public final class PipelineMetrics {
       outcome(answer.getStatus().name());
       answerLatency.record(clamped(Duration.ofMillis(Math.max(0, answer.getLatencyMs()))));
       tokensGenerated.increment(Math.max(0, answer.getGeneratedTokens()));
+      // Per version: with a canary, the rates of this counter are each version's share of the traffic.
+      Counter.builder("memreason.answers.by.version").description("Answers published, by the model version that wrote them")
+          .tag("model_version", answer.getModelVersion()).register(registry).increment();
     });
   }
 

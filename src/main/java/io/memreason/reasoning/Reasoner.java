@@ -20,6 +20,14 @@ public interface Reasoner extends AutoCloseable {
   /** The version of the model that new requests are answered with. */
   String modelVersion();
 
+  /**
+   * The version that a request with this id would be answered with now: {@link #modelVersion()}, unless a canary
+   * takes a share of the ids.
+   */
+  default String modelVersionFor(String requestId) {
+    return modelVersion();
+  }
+
   @Override
   void close();
 }

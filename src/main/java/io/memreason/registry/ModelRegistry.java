@@ -214,6 +214,21 @@ public final class ModelRegistry {
     return new Promotion(read(name), retired);
   }
 
+  /** Marks a candidate a canary: it answers a share of live questions until the live gate decides. */
+  public RegisteredVersion canary(VersionName name, String reason) {
+    RegisteredVersion candidate = version(name).orElseThrow(() -> missing(name));
+    writeStatus(candidate.folder(), VersionStatus.of(ModelStatus.CANARY, reason, clock.instant()));
+    log.info("model version {} is a canary: {}", name, reason);
+    return read(name);
+  }
+
+  /** The version in the CANARY state, if any (the newest, should there be several). */
+  public Optional<RegisteredVersion> canary() {
+    List<RegisteredVersion> canaries = versions().stream()
+        .filter(v -> v.status().status() == ModelStatus.CANARY).toList();
+    return canaries.isEmpty() ? Optional.empty() : Optional.of(canaries.get(canaries.size() - 1));
+  }
+
   /** Marks a version rejected; the serving version stays as it is. */
   public RegisteredVersion reject(VersionName name, String reason) {
     RegisteredVersion candidate = version(name).orElseThrow(() -> missing(name));

@@ -5,6 +5,7 @@ import io.memreason.avro.ModelVersion;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the model-versions topic from its beginning and keeps a {@link SwappableReasoner} on the version promoted
  * last: each newly promoted version is verified against its announced manifest checksum, loaded on this follower's
- * own thread (the stream goes on meanwhile), then swapped in. The version promoted last is the PROMOTED record with
+ * own thread (the stream goes on meanwhile), then swapped in. A version announced as a CANARY is loaded the same way
+ * and runs beside the serving one with the configured {@link CanaryRouting}; when it is promoted it takes over
+ * without a load, and when it is rejected its share goes back to the serving version. The version promoted last is the PROMOTED record with
  * the latest timestamp, since the topic's partitions are read in no particular order. A version that fails to load
  * or verify is logged and counted ({@code memreason_model_swaps_total{outcome="failed"}}), and the serving version
  * stays.
@@ -41,11 +44,22 @@ public final class PromotedVersionFollower implements AutoCloseable {
   private final Counter swapped;
   private final Counter failed;
   private final AtomicBoolean running = new AtomicBoolean();
+  private final CanaryRouting routing;
   private Promotion latest;
+  /** The latest record of each version: a canary is one whose latest record says CANARY. */
+  private final Map<String, Promotion> latestOf = new HashMap<>();
   private Thread thread;
 
   public PromotedVersionFollower(Consumer<byte[], byte[]> consumer, Deserializer<ModelVersion> deserializer,
                                  String topic, ModelRegistry registry, VersionLoader loader, MeterRegistry meters) {
+    this(consumer, deserializer, topic, registry, loader, meters, CanaryRouting.NONE);
+  }
+
+  /** @param routing how a canary announced on the topic shares the traffic */
+  public PromotedVersionFollower(Consumer<byte[], byte[]> consumer, Deserializer<ModelVersion> deserializer,
+                                 String topic, ModelRegistry registry, VersionLoader loader, MeterRegistry meters,
+                                 CanaryRouting routing) {
+    this.routing = routing;
     this.consumer = consumer;
     this.deserializer = deserializer;
     this.topic = topic;
@@ -81,6 +95,23 @@ public final class PromotedVersionFollower implements AutoCloseable {
     return Optional.ofNullable(latest);
   }
 
+  /**
+   * The canary in effect as of the records read so far: the newest version whose latest record says CANARY, unless a
+   * version was promoted after it.
+   */
+  public Optional<ModelVersion> canary() {
+    return latestOf.values().stream()
+        .filter(p -> p.version().getStatus() == ModelStatus.CANARY)
+        .filter(p -> latest == null || p.timestamp() >= latest.timestamp())
+        .max(java.util.Comparator.comparingLong(Promotion::timestamp))
+        .map(Promotion::version);
+  }
+
+  /** Loads the canary in effect, if any, beside {@code target}'s serving version (before the stream starts). */
+  public void startCanaryInEffect(SwappableReasoner target) {
+    canary().ifPresent(v -> startCanary(target, v));
+  }
+
   /** Follows the topic on a thread of its own, swapping {@code target} to each version promoted from now on. */
   public void start(SwappableReasoner target) {
     running.set(true);
@@ -93,8 +124,23 @@ public final class PromotedVersionFollower implements AutoCloseable {
     try {
       while (running.get()) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-          if (note(r) && !latest.version().getVersion().equals(target.modelVersion())) {
-            swap(target, latest.version());
+          Optional<ModelVersion> change = read(r);
+          if (change.isEmpty()) {
+            continue;
+          }
+          ModelVersion v = change.get();
+          String name = v.getVersion();
+          boolean isCanary = name.equals(target.canaryVersion().orElse(null));
+          if (v.getStatus() == ModelStatus.PROMOTED && latest.version() == v && !name.equals(target.modelVersion())) {
+            if (!target.promoteCanary(name)) {
+              swap(target, v);
+            } else {
+              swapped.increment();
+            }
+          } else if (v.getStatus() == ModelStatus.CANARY && !isCanary) {
+            startCanary(target, v);
+          } else if ((v.getStatus() == ModelStatus.REJECTED || v.getStatus() == ModelStatus.RETIRED) && isCanary) {
+            target.endCanary();
           }
         }
       }
@@ -110,15 +156,38 @@ public final class PromotedVersionFollower implements AutoCloseable {
 
   /** Records a promotion newer than the latest one; true when it is. */
   private boolean note(ConsumerRecord<byte[], byte[]> r) {
+    return read(r).filter(v -> latest != null && latest.version() == v).isPresent();
+  }
+
+  /** Records a version's announcement (and, if it is the newest promotion, the promotion); empty for a tombstone. */
+  private Optional<ModelVersion> read(ConsumerRecord<byte[], byte[]> r) {
     if (r.value() == null) {
-      return false;
+      return Optional.empty();
     }
     ModelVersion v = deserializer.deserialize(r.topic(), r.headers(), r.value());
-    if (v.getStatus() != ModelStatus.PROMOTED || (latest != null && r.timestamp() < latest.timestamp())) {
-      return false;
+    Promotion seen = new Promotion(v, r.timestamp());
+    latestOf.merge(v.getVersion(), seen, (old, now) -> now.timestamp() >= old.timestamp() ? now : old);
+    if (v.getStatus() == ModelStatus.PROMOTED && (latest == null || r.timestamp() >= latest.timestamp())) {
+      latest = seen;
     }
-    latest = new Promotion(v, r.timestamp());
-    return true;
+    return Optional.of(v);
+  }
+
+  /** Loads a canary and starts it beside the serving version; a failure leaves the serving version alone. */
+  private void startCanary(SwappableReasoner target, ModelVersion announced) {
+    if (routing.share() == 0) {
+      log.warn("model version {} is announced as a canary, but serving.canary is 0 here: "
+          + "this process does not run it", announced.getVersion());
+      return;
+    }
+    try {
+      RegisteredVersion version = load(registry, announced);
+      target.startCanary(version.name().value(), loader.load(ModelSource.of(version)), routing);
+    } catch (RuntimeException e) {
+      failed.increment();
+      log.error("cannot start canary model version {}: {}; {} keeps serving every question", announced.getVersion(),
+          e.getMessage(), target.modelVersion());
+    }
   }
 
   /** Loads the version in the background of the stream (on this thread), then swaps; a failure keeps the current. */

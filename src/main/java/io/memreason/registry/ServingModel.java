@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link Reasoner} of a serving process when a registry is configured: the version promoted last on the
  * model-versions topic (or, before any promotion, the configured model), behind a {@link SwappableReasoner} that a
- * {@link PromotedVersionFollower} swaps to every version promoted later. Closing it stops following and closes every
+ * {@link PromotedVersionFollower} swaps to every version promoted later, with the canary announced there, if any,
+ * beside it. Closing it stops following and closes every
  * loaded version.
  */
 public final class ServingModel implements Reasoner {
@@ -42,7 +43,8 @@ public final class ServingModel implements Reasoner {
     PromotedVersionFollower follower = new PromotedVersionFollower(
         new KafkaConsumer<>(ClientProperties.readCommittedConsumer(config)),
         AvroSerdes.forConfig(config.kafka()).serde(ModelVersion.class).deserializer(),
-        config.topics().modelVersions(), registry, loader, meters);
+        config.topics().modelVersions(), registry, loader, meters,
+        new CanaryRouting(config.registry().live().canary()));
     try {
       Optional<PromotedVersionFollower.Promotion> promoted = follower.catchUp(CATCH_UP);
       ModelSource source = promoted
@@ -51,7 +53,18 @@ public final class ServingModel implements Reasoner {
       log.info("serving model version {} ({})", source.version(),
           promoted.isPresent() ? "promoted last on " + config.topics().modelVersions() : "no version promoted yet");
       SwappableReasoner reasoner = new SwappableReasoner(source.version(), loader.load(source));
+      // A canary in effect is running before the first question is routed: a question resubmitted after a restart
+      // goes to the version that started it.
+      follower.startCanaryInEffect(reasoner);
       follower.start(reasoner);
+      io.micrometer.core.instrument.Gauge.builder("memreason.serving.canary.share", reasoner,
+              r -> r.canary().map(CanaryRouting::share).orElse(0.0))
+          .description("Share of the questions the canary version answers (serving.canary while one runs, else 0)")
+          .register(meters);
+      io.micrometer.core.instrument.Gauge.builder("memreason.serving.versions.loaded", reasoner,
+              r -> r.loadedVersions().size())
+          .description("Model versions loaded over the shared base: serving, canary, and those finishing questions")
+          .register(meters);
       return new ServingModel(reasoner, follower);
     } catch (RuntimeException e) {
       follower.close();
@@ -73,6 +86,16 @@ public final class ServingModel implements Reasoner {
   @Override
   public String modelVersion() {
     return reasoner.modelVersion();
+  }
+
+  @Override
+  public String modelVersionFor(String requestId) {
+    return reasoner.modelVersionFor(requestId);
+  }
+
+  /** The versions behind this process: the serving one and, while one runs, the canary. */
+  public SwappableReasoner versions() {
+    return reasoner;
   }
 
   @Override

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -23,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * finishes the requests it already has (queued or being generated) on the version they started with, and is closed
  * when its last one finishes or is cancelled. The switch is a reference change between two submissions, so no request
  * is lost, none is answered twice, and the stream never waits for a model to load.
+ *
+ * <p>A candidate can run beside the serving version as a canary ({@link #startCanary}): a share of the questions,
+ * chosen by a hash of the question id ({@link CanaryRouting}), goes to it, so a question resubmitted after a crash goes
+ * to the same version again. Promoting the canary ({@link #swapTo} of its version)
+ * needs no load; dropping it ({@link #endCanary}) lets it finish what it has, like a swap.
  */
 public final class SwappableReasoner implements Reasoner {
   private static final Logger log = LoggerFactory.getLogger(SwappableReasoner.class);
@@ -50,6 +56,9 @@ public final class SwappableReasoner implements Reasoner {
   });
   private final List<Generation> retiring = new ArrayList<>();
   private Generation current;
+  /** The candidate answering a share of the questions, if any. */
+  private Generation canary;
+  private CanaryRouting routing = CanaryRouting.NONE;
 
   /** Serves {@code reasoner} as version {@code version}; this takes ownership of it. */
   public SwappableReasoner(String version, Reasoner reasoner) {
@@ -62,10 +71,31 @@ public final class SwappableReasoner implements Reasoner {
     Generation g;
     // Registered under the lock that swapTo takes, so a version is never closed between being picked and being used.
     synchronized (this) {
-      g = current;
+      g = routing.toCanary(request.id()) ? canary : current;
       g.live.add(request.id());
       ownerOf.put(request.id(), g);
     }
+    return submitTo(g, request, listener, timeout);
+  }
+
+  /** The version that answers this question now: the canary for its share of the ids, else the serving version. */
+  @Override
+  public synchronized String modelVersionFor(String questionId) {
+    return routing.toCanary(questionId) ? canary.version : current.version;
+  }
+
+  /** The canary's routing, if a canary runs. */
+  public synchronized Optional<CanaryRouting> canary() {
+    return canary == null ? Optional.empty() : Optional.of(routing);
+  }
+
+  /** The canary's version, if a canary runs. */
+  public synchronized Optional<String> canaryVersion() {
+    return canary == null ? Optional.empty() : Optional.of(canary.version);
+  }
+
+  private boolean submitTo(Generation g, ReasoningRequest request, TraceListener listener, Duration timeout)
+      throws InterruptedException {
     boolean accepted = false;
     try {
       accepted = g.reasoner.submit(request, new Finishing(listener, g, request.id()), timeout);
@@ -108,10 +138,68 @@ public final class SwappableReasoner implements Reasoner {
     closeIfIdle(old);
   }
 
+  /**
+   * Makes the running canary the serving version (nothing is loaded): every question goes to it from now on, and the
+   * previous version finishes what it has.
+   *
+   * @return false when {@code version} is not the running canary
+   */
+  public boolean promoteCanary(String version) {
+    Generation old;
+    synchronized (this) {
+      if (canary == null || !canary.version.equals(version)) {
+        return false;
+      }
+      old = current;
+      current = canary;
+      canary = null;
+      routing = CanaryRouting.NONE;
+      old.retired = true;
+      retiring.add(old);
+    }
+    log.info("canary model version {} promoted: it serves every question; {} finishes its {} in flight", version,
+        old.version, old.live.size());
+    closeIfIdle(old);
+    return true;
+  }
+
+  /**
+   * Starts {@code candidate} as a canary (this takes ownership of it): {@code routing} says which questions it answers.
+   * A canary already running is ended first.
+   */
+  public void startCanary(String version, Reasoner candidate, CanaryRouting routing) {
+    endCanary();
+    synchronized (this) {
+      this.canary = new Generation(version, candidate);
+      this.routing = routing;
+    }
+    log.info("model version {} runs as a canary beside {}: {}", version, modelVersion(), routing);
+  }
+
+  /** Ends the canary, if one runs: its share goes back to the serving version; it finishes what it has. */
+  public void endCanary() {
+    Generation ended;
+    synchronized (this) {
+      ended = canary;
+      if (ended == null) {
+        return;
+      }
+      canary = null;
+      routing = CanaryRouting.NONE;
+      ended.retired = true;
+      retiring.add(ended);
+    }
+    log.info("canary model version {} ended; it finishes its {} in flight", ended.version, ended.live.size());
+    closeIfIdle(ended);
+  }
+
   /** The versions loaded now: the serving one last, before it those still finishing their questions. */
   public synchronized List<String> loadedVersions() {
     List<String> loaded = new ArrayList<>();
     retiring.stream().filter(g -> !g.closed).forEach(g -> loaded.add(g.version));
+    if (canary != null) {
+      loaded.add(canary.version);
+    }
     loaded.add(current.version);
     return loaded;
   }
@@ -145,6 +233,11 @@ public final class SwappableReasoner implements Reasoner {
     synchronized (this) {
       all = new ArrayList<>(retiring);
       all.add(current);
+      if (canary != null) {
+        all.add(canary);
+        canary = null;
+        routing = CanaryRouting.NONE;
+      }
       all.forEach(g -> {
         g.retired = true;
         g.closed = true;

@@ -197,9 +197,9 @@ public final class DefaultModel {
     List<String> tokens = model.stepTokens().tokens();
     TrainingSet set = TrainingSet.fromSeed(seedExamples(questions, "train"),
         new TraceTemplate(StepTokens.fromTokens(tokens)));
-    SequenceFormat format = SequenceFormat.of(config.bosTokenId(), config.eosTokenIds().get(0), settings.maxLength());
-    try (TextTokenizer tokenizer = TextTokenizer.load(tokenizerDir, config.bosTokenId(), model.firstStepTokenId(),
+    try (TextTokenizer tokenizer = TextTokenizer.forModel(tokenizerDir, config.bosTokenId(), model.firstStepTokenId(),
         tokens)) {
+      SequenceFormat format = SequenceFormat.of(tokenizer.bosTokenId(), config.eosTokenIds().get(0), settings.maxLength());
       return set.encode(format, tokenizer::encodePlain);
     }
   }

@@ -81,10 +81,10 @@ public final class FineTuning {
     if (set.size() == 0) {
       throw new IllegalArgumentException(request.dataset() + " has no item with chain-of-thought steps to train on");
     }
-    SequenceFormat format = new SequenceFormat(config.bosTokenId(), config.eosTokenIds().get(0),
-        request.settings().maxLength(), request.settings().referenceMaskOffByOne());
-    try (TextTokenizer tokenizer = TextTokenizer.load(request.base(), config.bosTokenId(), model.firstStepTokenId(),
-        tokens)) {
+    try (TextTokenizer tokenizer = TextTokenizer.forModel(request.base(), config.bosTokenId(),
+        model.firstStepTokenId(), tokens)) {
+      SequenceFormat format = new SequenceFormat(tokenizer.bosTokenId(), config.eosTokenIds().get(0),
+          request.settings().maxLength(), request.settings().referenceMaskOffByOne());
       return set.encode(format, tokenizer::encodePlain);
     }
   }

@@ -20,6 +20,7 @@ import io.memreason.llm.model.LlamaConfig;
 import io.memreason.llm.model.LlamaModel;
 import io.memreason.llm.model.LlamaWeights;
 import io.memreason.llm.model.Projection;
+import io.memreason.llm.model.ProjectionBiases;
 import io.memreason.llm.model.RotaryEmbedding;
 import io.memreason.llm.model.StreamLayout;
 import io.memreason.llm.safetensors.Dtype;
@@ -41,7 +42,7 @@ import java.util.Optional;
  * Every parameter trained, e.g. a tiny model from scratch: the Hugging Face tensors themselves are the parameters,
  * and each step folds them into the forward pass's layout the way {@code WeightLoader} does at load time (fused
  * projections, RMSNorm weights and the query scale folded in, stream padding, see {@link StreamLayout}), with
- * differentiable ops and persistent constants only, so gradients reach every tensor that is saved. The step tokens'
+ * differentiable ops and persistent constants only, so gradients reach every tensor that is saved (biases included). The step tokens'
  * rows train alongside (their bias stays frozen). Saved as a whole Hugging Face folder plus step tokens.
  */
 public final class FullParameterModel implements TrainableModel {
@@ -124,15 +125,21 @@ public final class FullParameterModel implements TrainableModel {
     if (!config.tieWordEmbeddings()) {
       required.add("lm_head.weight");
     }
+    ProjectionBiases biases = config.biases();
     for (int l = 0; l < config.layers(); l++) {
       for (String part : List.of("input_layernorm", "post_attention_layernorm", "self_attn.q_proj", "self_attn.k_proj",
           "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")) {
         required.add("model.layers." + l + "." + part + ".weight");
+        boolean biased = part.startsWith("mlp.") ? biases.mlp()
+            : part.equals("self_attn.o_proj") ? biases.output() : part.startsWith("self_attn.") && biases.queryKeyValue();
+        if (biased) {
+          required.add("model.layers." + l + "." + part + ".bias");
+        }
       }
     }
     List<String> missing = required.stream().filter(n -> !tensors.containsKey(n)).toList();
     if (!missing.isEmpty()) {
-      throw new CheckpointException(source.describe() + " lacks the Llama tensors " + missing);
+      throw new CheckpointException(source.describe() + " lacks the tensors " + missing + " that config.json implies");
     }
   }
 
@@ -184,6 +191,7 @@ public final class FullParameterModel implements TrainableModel {
   /** One layer in the forward pass's layout, computed from the Hugging Face tensors as WeightLoader lays them out. */
   private LayerWeights layer(String prefix) {
     int h = config.hiddenSize();
+    ProjectionBiases biases = config.biases();
     NDArray inputNorm = tensor(prefix, "input_layernorm").mul(normScale);
     NDArray postNorm = tensor(prefix, "post_attention_layernorm").mul(normScale);
     NDArray query = tensor(prefix, "self_attn.q_proj").mul(queryScale);
@@ -191,8 +199,19 @@ public final class FullParameterModel implements TrainableModel {
         tensor(prefix, "self_attn.v_proj")), 0).transpose().mul(inputNorm.reshape(h, 1)));
     NDArray gateUp = layout.widenRows(NDArrays.concat(new NDList(tensor(prefix, "mlp.gate_proj"),
         tensor(prefix, "mlp.up_proj")), 0).transpose().mul(postNorm.reshape(h, 1)));
-    return new LayerWeights(plain(qkv), plain(layout.widenColumns(tensor(prefix, "self_attn.o_proj").transpose(), false)),
-        plain(gateUp), plain(layout.widenColumns(tensor(prefix, "mlp.down_proj").transpose(), false)), inputNorm,
+    Optional<NDArray> qkvBias = !biases.queryKeyValue() ? Optional.empty() : Optional.of(NDArrays.concat(new NDList(
+        bias(prefix, "self_attn.q_proj").mul(queryScale), bias(prefix, "self_attn.k_proj"),
+        bias(prefix, "self_attn.v_proj"))));
+    Optional<NDArray> outputBias = !biases.output() ? Optional.empty()
+        : Optional.of(layout.widenVector(bias(prefix, "self_attn.o_proj")));
+    Optional<NDArray> gateUpBias = !biases.mlp() ? Optional.empty()
+        : Optional.of(NDArrays.concat(new NDList(bias(prefix, "mlp.gate_proj"), bias(prefix, "mlp.up_proj"))));
+    Optional<NDArray> downBias = !biases.mlp() ? Optional.empty()
+        : Optional.of(layout.widenVector(bias(prefix, "mlp.down_proj")));
+    return new LayerWeights(new Projection(qkv, qkvBias),
+        new Projection(layout.widenColumns(tensor(prefix, "self_attn.o_proj").transpose(), false), outputBias),
+        new Projection(gateUp, gateUpBias),
+        new Projection(layout.widenColumns(tensor(prefix, "mlp.down_proj").transpose(), false), downBias), inputNorm,
         postNorm);
   }
 
@@ -200,13 +219,14 @@ public final class FullParameterModel implements TrainableModel {
     return tensors.get(prefix + module + ".weight");
   }
 
-  private static Projection plain(NDArray weight) {
-    return new Projection(weight, Optional.empty());
+  private NDArray bias(String prefix, String module) {
+    return tensors.get(prefix + module + ".bias");
   }
 
   /**
    * Writes a Hugging Face folder: config.json, generation_config.json (the source's, else greedy),
-   * model.safetensors (float32), tokenizer.json, and the step tokens.
+   * model.safetensors (float32), tokenizer.json (and tokenizer_config.json when the source has one), and the step
+   * tokens.
    */
   @Override
   public void save(Path dir) {
@@ -221,13 +241,20 @@ public final class FullParameterModel implements TrainableModel {
         Files.copy(generation, dir.resolve("generation_config.json"), StandardCopyOption.REPLACE_EXISTING);
       } else {
         JsonObject greedy = new JsonObject();
-        greedy.addProperty("bos_token_id", config.bosTokenId());
+        if (config.bosTokenId() >= 0) {
+          greedy.addProperty("bos_token_id", config.bosTokenId());
+        }
         config.eosTokenIds().stream().findFirst().ifPresent(eos -> greedy.addProperty("eos_token_id", eos));
         greedy.addProperty("do_sample", false);
         Files.writeString(dir.resolve("generation_config.json"), pretty(greedy));
       }
       Files.copy(tokenizerDir.resolve("tokenizer.json"), dir.resolve("tokenizer.json"),
           StandardCopyOption.REPLACE_EXISTING);
+      // It may say which BOS the tokenizer adds (add_bos_token).
+      Path tokenizerConfig = tokenizerDir.resolve("tokenizer_config.json");
+      if (Files.isRegularFile(tokenizerConfig)) {
+        Files.copy(tokenizerConfig, dir.resolve("tokenizer_config.json"), StandardCopyOption.REPLACE_EXISTING);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the model to " + dir + ": " + e.getMessage(), e);
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.memreason.llm.TinyModels;
 import io.memreason.llm.random.ModelShape;
 import io.memreason.llm.random.RandomCheckpoint;
 import io.memreason.llm.safetensors.Dtype;
@@ -12,12 +13,14 @@ import io.memreason.training.GeneratedOutput;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The whole loop on StrategyQA with a tiny random base and a byte-level tokenizer: train (LoRA + step tokens,
- * evaluated at the epoch's end) → checkpoint → eval of the best checkpoint → score of eval's generations.
+ * evaluated at the epoch's end) → checkpoint → eval of the best checkpoint → score of eval's generations. On a
+ * Llama base, and on a Qwen2 one (q/k/v biases, tied embeddings, a tokenizer that adds no BOS, as Qwen2's).
  */
 class TrainEvalScoreTest {
   private static final Path DATASETS = Path.of(System.getProperty("memreason.shared", "../shared"), "seed", "datasets");
@@ -25,10 +28,19 @@ class TrainEvalScoreTest {
   @TempDir
   Path dir;
 
-  @Test
-  void trainsEvaluatesAndScoreRescoresTheGenerationsAlike() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"llama", "qwen2"})
+  void trainsEvaluatesAndScoreRescoresTheGenerationsAlike(String family) throws Exception {
     Path base = dir.resolve("base");
-    RandomCheckpoint.write(base, ModelShape.TINY, 3, Dtype.F32);
+    if (family.equals("llama")) {
+      RandomCheckpoint.write(base, ModelShape.TINY, 3, Dtype.F32);
+    } else {
+      RandomCheckpoint.write(base, TinyModels.of("qwen2-tied"), 3, Dtype.F32);
+      JsonObject tokenizer = JsonParser.parseString(Files.readString(base.resolve("tokenizer.json"))).getAsJsonObject();
+      tokenizer.add("post_processor", JsonParser.parseString("{\"type\": \"ByteLevel\", \"add_prefix_space\": false, "
+          + "\"trim_offsets\": false, \"use_regex\": true}"));
+      Files.writeString(base.resolve("tokenizer.json"), tokenizer.toString());
+    }
     Path out = dir.resolve("run");
     Path test = DATASETS.resolve("StrategyQA_test_clean.json");
 

@@ -223,7 +223,7 @@ final class ContinuousLearningScenario {
   }
 
   /** Each question has one answer, and each step of its trace was published once, as the answer has it. */
-  private static void assertEachAnsweredOnceWithEachStepOnce(MemreasonConfig config, java.util.Set<String> ids) {
+  static void assertEachAnsweredOnceWithEachStepOnce(MemreasonConfig config, java.util.Set<String> ids) {
     MemreasonConfig.Topics t = config.topics();
     Map<String, Answer> byId = new HashMap<>();
     for (ConsumerRecord<String, Answer> r : LearningFixture.readAll(config, t.answers(), Answer.class)) {
@@ -259,7 +259,7 @@ final class ContinuousLearningScenario {
   }
 
   /** Produces questions and remembers their true answers. */
-  private static final class Asker implements AutoCloseable {
+  static final class Asker implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final Serializer<Question> serializer;
     private final String topic;
@@ -287,13 +287,21 @@ final class ContinuousLearningScenario {
     }
   }
 
-  /** Follows the answers as they are committed and labels those of the teaching questions, as a person would. */
-  private static final class LiveLabeller implements AutoCloseable {
+  /**
+   * Follows the answers as they are committed and labels those of the teaching questions (or every answer), as a
+   * person would.
+   */
+  static final class LiveLabeller implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
 
     LiveLabeller(MemreasonConfig config, Map<String, LearningWorld.GoldQuestion> asked, List<Answer> answers,
                  LearningWorld world) {
+      this(config, asked, answers, world, false);
+    }
+
+    LiveLabeller(MemreasonConfig config, Map<String, LearningWorld.GoldQuestion> asked, List<Answer> answers,
+                 LearningWorld world, boolean labelEveryAnswer) {
       AvroSerdes serdes = AvroSerdes.forConfig(config.kafka());
       Deserializer<Answer> answerReader = serdes.serde(Answer.class).deserializer();
       Serializer<Feedback> labelWriter = serdes.serde(Feedback.class).serializer();
@@ -311,7 +319,7 @@ final class ContinuousLearningScenario {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
               Answer a = answerReader.deserialize(answersTopic, r.value());
               answers.add(a);
-              if (!a.getQuestionId().startsWith("check-")) {
+              if (labelEveryAnswer || !a.getQuestionId().startsWith("check-")) {
                 producer.send(new ProducerRecord<>(feedbackTopic, r.key(),
                     labelWriter.serialize(feedbackTopic, world.label(a, asked.get(a.getQuestionId())))));
               }

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import io.memreason.llm.LanguageModel.LoadOptions;
+import io.memreason.llm.model.ModelFamily;
+import io.memreason.llm.model.ProjectionBiases;
+import io.memreason.llm.random.RandomCheckpoint;
 import io.memreason.llm.safetensors.Dtype;
 import io.memreason.llm.safetensors.SafetensorsCheckpoint;
 import io.memreason.llm.safetensors.SafetensorsWriter;
@@ -12,6 +15,7 @@ import io.memreason.llm.weights.WeightLoader.LoraMode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -45,7 +49,29 @@ class CheckpointErrorsTest {
   @Test
   void unsupportedRopeScalingIsRejected() throws IOException {
     editConfig("\"rope_scaling\": null", "\"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4.0}");
-    assertLoadFails(model, LoadOptions.cpu(32), "config.json", "rope_scaling type 'yarn'");
+    assertLoadFails(model, LoadOptions.cpu(32), "config.json", "RoPE type 'yarn' is not supported", "'default'",
+        "'llama3'");
+  }
+
+  @Test
+  void aSlidingWindowShorterThanTheSequencesIsRefusedAndALongerOneLoads() {
+    Path mistral = dir.resolve("mistral");
+    RandomCheckpoint.write(mistral, TinyModels.of("mistral").asFamily(ModelFamily.MISTRAL, ProjectionBiases.NONE,
+        OptionalInt.of(32)), 3, Dtype.F32);
+    assertLoadFails(mistral, LoadOptions.cpu(64), "sliding-window attention", "window of 32 tokens", "64 tokens",
+        "full attention only");
+    LanguageModel.load(mistral, LoadOptions.cpu(32)).close();
+  }
+
+  @Test
+  void aBiasThatConfigJsonDoesNotDeclareIsRefused() throws IOException {
+    Path qwen2 = dir.resolve("qwen2");
+    RandomCheckpoint.write(qwen2, TinyModels.of("qwen2"), 3, Dtype.F32);
+    String json = Files.readString(qwen2.resolve("config.json"));
+    Files.writeString(qwen2.resolve("config.json"), json.replace("\"qwen2\"", "\"llama\"")
+        .replace("Qwen2ForCausalLM", "LlamaForCausalLM"));
+    assertLoadFails(qwen2, LoadOptions.cpu(32), "model.layers.0.self_attn.q_proj.bias", "does not declare",
+        "model_type llama");
   }
 
   @Test
@@ -139,6 +165,13 @@ class CheckpointErrorsTest {
     Path dora = adapter("{\"r\": 2, \"lora_alpha\": 4, \"use_dora\": true, \"target_modules\": [\"q_proj\"]}",
         () -> loraTensors("self_attn.q_proj", 2, 64, 64));
     assertLoadFails(model, LoadOptions.cpu(32).withAdapter(dora, LoraMode.MERGED), "adapter_config.json", "use_dora");
+    for (String option : new String[] {"\"lora_bias\": true", "\"layers_to_transform\": [0]",
+        "\"trainable_token_indices\": [5]"}) {
+      Files.writeString(dora.resolve("adapter_config.json"),
+          "{\"r\": 2, \"lora_alpha\": 4, " + option + ", \"target_modules\": [\"q_proj\"]}");
+      assertLoadFails(model, LoadOptions.cpu(32).withAdapter(dora, LoraMode.MERGED), "adapter_config.json",
+          option.substring(1, option.indexOf('"', 1)), "not supported");
+    }
     Files.writeString(dora.resolve("adapter_config.json"),
         "{\"r\": 2, \"lora_alpha\": 4, \"target_modules\": [\"lm_head\"]}");
     new SafetensorsWriter().addFloats("base_model.model.lm_head.lora_A.weight", new long[] {2, 64}, new float[128],

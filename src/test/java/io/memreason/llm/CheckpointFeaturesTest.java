@@ -32,11 +32,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Checkpoint features the shared golden cases do not show, each against {@link ReferenceLlama}: BF16 weights,
- * sharding, tied embeddings, MQA, llama3 rope scaling, rsLoRA on all seven projections, step tokens.
+ * sharding, tied embeddings, MQA, llama3 rope scaling, rsLoRA on all seven projections, step tokens, on each
+ * family's shape (Qwen2 tied or untied, Mistral with wide heads, Llama with biases) and transformers-5 configs.
  */
 class CheckpointFeaturesTest {
   private static final double TOLERANCE = 1e-4;
@@ -156,9 +159,31 @@ class CheckpointFeaturesTest {
     }
   }
 
-  @Test
-  void rsLoraOnAllSevenProjectionsMatchesTheReferenceMergedAndUnmerged() {
-    LlamaConfig config = TinyModels.tiny(2, false, false);
+  /**
+   * Each family's shape (Qwen2's biases, tied or not; Mistral's wide heads; Llama with attention and MLP biases),
+   * stored as BF16 in three shards with a transformers-5 config.json.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"llama-biases", "qwen2", "qwen2-tied", "mistral"})
+  void everyFamilyFromBf16ShardsAndATransformers5ConfigMatchesTheReference(String variant) {
+    LlamaConfig config = TinyModels.of(variant);
+    Path folder = dir.resolve(variant);
+    RandomCheckpoint.write(folder, config, 11, Dtype.BF16, 3);
+    TinyModels.rewriteAsTransformers5(folder);
+    assertEquals(config, LlamaConfig.read(folder));
+    ReferenceLlama reference = ReferenceLlama.of(config, read(folder));
+    int[] prompt = {1, 17, 200, 45, 45, 9, 310, 77, 2, 150, 61, 33};
+    try (LanguageModel lm = LanguageModel.load(folder, LoadOptions.cpu(64))) {
+      double diff = maxDiff(logits(lm.model(), prompt), reference.logits(prompt));
+      assertTrue(diff <= TOLERANCE, variant + ": logits differ by " + diff);
+      assertCachedGenerationMatches(lm.model(), reference, prompt, 8);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"llama", "llama-biases", "qwen2", "qwen2-tied", "mistral"})
+  void rsLoraOnAllSevenProjectionsMatchesTheReferenceMergedAndUnmerged(String variant) {
+    LlamaConfig config = TinyModels.of(variant);
     Path base = dir.resolve("base");
     RandomCheckpoint.write(base, config, 5, Dtype.F32);
     Map<String, float[]> tensors = read(base);
@@ -200,15 +225,16 @@ class CheckpointFeaturesTest {
     for (LoraMode mode : LoraMode.values()) {
       try (LanguageModel lm = LanguageModel.load(base, LoadOptions.cpu(64).withAdapter(adapterDir, mode))) {
         double diff = maxDiff(logits(lm.model(), prompt), reference.logits(prompt));
-        assertTrue(diff <= TOLERANCE, mode + " adapter: logits differ by " + diff);
+        assertTrue(diff <= TOLERANCE, variant + ", " + mode + " adapter: logits differ by " + diff);
         assertCachedGenerationMatches(lm.model(), reference, prompt, 6);
       }
     }
   }
 
-  @Test
-  void stepTokensExtendBothEndsOfTheVocabulary() {
-    LlamaConfig config = TinyModels.tiny(2, false, false);
+  @ParameterizedTest
+  @ValueSource(strings = {"llama", "qwen2", "qwen2-tied", "mistral"})
+  void stepTokensExtendBothEndsOfTheVocabulary(String variant) {
+    LlamaConfig config = TinyModels.of(variant);
     Path model = dir.resolve("model");
     RandomCheckpoint.write(model, config, 8, Dtype.F32);
     Map<String, float[]> tensors = read(model);
@@ -224,10 +250,12 @@ class CheckpointFeaturesTest {
       new StepTokenWeights(vocabulary, m.create(newIn, new Shape(n, h)), m.create(newOut, new Shape(n, h)),
           m.create(bias, new Shape(n))).write(model);
     }
-    // Reference: the embedding and lm_head with the new rows appended, the bias added to their logits.
+    // Reference: the embedding and lm_head with the new rows appended, the bias added to their logits. A tied
+    // model's head is its base embedding, and the step tokens' output rows are their own.
+    float[] head = config.tieWordEmbeddings() ? tensors.get("model.embed_tokens.weight") : tensors.get("lm_head.weight");
     tensors.put("model.embed_tokens.weight", concat(tensors.get("model.embed_tokens.weight"), newIn));
-    tensors.put("lm_head.weight", concat(tensors.get("lm_head.weight"), newOut));
-    ReferenceLlama reference = ReferenceLlama.of(config, tensors);
+    tensors.put("lm_head.weight", concat(head, newOut));
+    ReferenceLlama reference = ReferenceLlama.of(untied(config), tensors);
     int[] prompt = {1, 40, v, 41, v + 4, v + 2, 90, v + 1, 7};
     double[][] expected = reference.logits(prompt);
     for (double[] row : expected) {
@@ -285,6 +313,12 @@ class CheckpointFeaturesTest {
         }
       }
     }
+  }
+
+  private static LlamaConfig untied(LlamaConfig c) {
+    return new LlamaConfig(c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.layers(), c.heads(), c.kvHeads(),
+        c.headDim(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), false, c.bosTokenId(), c.eosTokenIds(),
+        c.maxPositionEmbeddings(), c.family(), c.biases(), c.slidingWindow());
   }
 
   private static int[] append(int[] ids, int token) {

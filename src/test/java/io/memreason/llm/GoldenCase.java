@@ -19,22 +19,50 @@ import java.util.stream.Stream;
  */
 public record GoldenCase(Path dir, JsonObject inputs, JsonObject expected) {
 
+  /** The shared folders of golden cases: Llama ({@code golden}) and the other families ({@code golden-families}). */
+  static final List<String> SHARED_FOLDERS = List.of("golden", "golden-families");
+
   /**
-   * The shared cases plus every folder named in {@code -Dmemreason.golden.dirs=a,b,...} that is not a reference-run
-   * case (those are ReferenceRunTest's).
+   * The shared cases plus every folder named in {@code -Dmemreason.golden.dirs=a,b,...}. A named folder is a case
+   * itself, or a folder of cases (each sub-folder that is one); anything else is returned too, so that the test
+   * reports it instead of passing without it. Reference-run cases ({@code base/} + {@code run/}), and folders of
+   * them, share the property: they are ReferenceRunTest's and left out.
    */
   static List<Path> all() {
     List<Path> dirs = new ArrayList<>();
-    String shared = System.getProperty("memreason.shared");
-    if (shared != null) {
-      try (Stream<Path> s = Files.list(Path.of(shared, "golden"))) {
-        s.filter(p -> Files.isRegularFile(p.resolve("expected.json"))).sorted().forEach(dirs::add);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+    for (String folder : SHARED_FOLDERS) {
+      dirs.addAll(CaseFolders.shared(folder, GoldenCase::isCase));
+    }
+    for (Path dir : CaseFolders.listed()) {
+      if (isCase(dir)) {
+        dirs.add(dir);
+      } else if (!CaseFolders.isReferenceRun(dir)) {
+        List<Path> inside = children(dir);
+        List<Path> cases = inside.stream().filter(GoldenCase::isCase).toList();
+        if (!cases.isEmpty()) {
+          dirs.addAll(cases);
+        } else if (inside.stream().noneMatch(CaseFolders::isReferenceRun)) {
+          dirs.add(dir);
+        }
       }
     }
-    CaseFolders.listed().stream().filter(dir -> !CaseFolders.isReferenceRun(dir)).forEach(dirs::add);
     return dirs;
+  }
+
+  private static List<Path> children(Path folder) {
+    if (!Files.isDirectory(folder)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(folder)) {
+      return s.sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static boolean isCase(Path dir) {
+    return Files.isRegularFile(dir.resolve("expected.json")) && Files.isRegularFile(dir.resolve("inputs.json"))
+        && Files.isRegularFile(dir.resolve("config.json"));
   }
 
   public static GoldenCase read(Path dir) {

@@ -7,7 +7,8 @@ import java.util.function.Function;
 /**
  * A deliberately naive Llama forward pass in double precision, written from transformers' LlamaForCausalLM
  * (eager attention) without any of the runtime's tricks: the independent reference for configurations the
- * golden fixtures do not cover (MQA, tied embeddings, llama3 rope scaling, LoRA on every projection).
+ * golden fixtures do not cover (MQA, tied embeddings, llama3 rope scaling, LoRA on every projection, Qwen2's
+ * biases, which it adds wherever the checkpoint has a {@code .bias} tensor).
  */
 public final class ReferenceLlama {
   private final LlamaConfig c;
@@ -40,9 +41,9 @@ public final class ReferenceLlama {
     for (int l = 0; l < c.layers(); l++) {
       String pre = "model.layers." + l + ".";
       double[][] n = rmsNorm(x, tensor.apply(pre + "input_layernorm.weight"));
-      double[][] q = linear(n, tensor.apply(pre + "self_attn.q_proj.weight"), c.heads() * hd);
-      double[][] k = linear(n, tensor.apply(pre + "self_attn.k_proj.weight"), c.kvHeads() * hd);
-      double[][] v = linear(n, tensor.apply(pre + "self_attn.v_proj.weight"), c.kvHeads() * hd);
+      double[][] q = linear(n, pre + "self_attn.q_proj", c.heads() * hd);
+      double[][] k = linear(n, pre + "self_attn.k_proj", c.kvHeads() * hd);
+      double[][] v = linear(n, pre + "self_attn.v_proj", c.kvHeads() * hd);
       rope(q, c.heads(), invFreq);
       rope(k, c.kvHeads(), invFreq);
       double[][] attn = new double[t][c.heads() * hd];
@@ -72,17 +73,17 @@ public final class ReferenceLlama {
           }
         }
       }
-      add(x, linear(attn, tensor.apply(pre + "self_attn.o_proj.weight"), h));
+      add(x, linear(attn, pre + "self_attn.o_proj", h));
       double[][] m = rmsNorm(x, tensor.apply(pre + "post_attention_layernorm.weight"));
-      double[][] gate = linear(m, tensor.apply(pre + "mlp.gate_proj.weight"), c.intermediateSize());
-      double[][] up = linear(m, tensor.apply(pre + "mlp.up_proj.weight"), c.intermediateSize());
+      double[][] gate = linear(m, pre + "mlp.gate_proj", c.intermediateSize());
+      double[][] up = linear(m, pre + "mlp.up_proj", c.intermediateSize());
       for (int p = 0; p < t; p++) {
         for (int i = 0; i < gate[p].length; i++) {
           double g = gate[p][i];
           gate[p][i] = g / (1 + Math.exp(-g)) * up[p][i];
         }
       }
-      add(x, linear(gate, tensor.apply(pre + "mlp.down_proj.weight"), h));
+      add(x, linear(gate, pre + "mlp.down_proj", h));
     }
     double[][] out = rmsNorm(x, tensor.apply("model.norm.weight"));
     float[] head = c.tieWordEmbeddings() ? embed : tensor.apply("lm_head.weight");
@@ -142,6 +143,20 @@ public final class ReferenceLlama {
       }
     }
     return out;
+  }
+
+  /** A projection of the model: its weight, plus its bias when the checkpoint has one (Qwen2's q/k/v). */
+  private double[][] linear(double[][] x, String module, int out) {
+    double[][] y = linear(x, tensor.apply(module + ".weight"), out);
+    float[] bias = tensor.apply(module + ".bias");
+    if (bias != null) {
+      for (double[] row : y) {
+        for (int o = 0; o < out; o++) {
+          row[o] += bias[o];
+        }
+      }
+    }
+    return y;
   }
 
   /** x [T][in] · Wᵀ with W [out][in] row-major. */

@@ -27,8 +27,8 @@ import org.apache.kafka.streams.KafkaStreams;
  * short-lived, escapes them.
  */
 public final class PoisonPipelineProcess {
-  /** The live page on a free port, keeping every question of a fuzz run. */
-  static final Map<String, String> WEB = Map.of("web.host", "127.0.0.1", "web.port", "0",
+  /** The live page on a free loopback port without sign-in (the test reads it as a watcher), keeping every question. */
+  static final Map<String, String> WEB = Map.of("web.host", "127.0.0.1", "web.auth", "none", "web.port", "0",
       "web.recent-questions", "2000");
 
   private PoisonPipelineProcess() {}

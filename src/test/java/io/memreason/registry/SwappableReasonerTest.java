@@ -124,6 +124,48 @@ class SwappableReasonerTest {
   }
 
   @Test
+  void aCanaryAnswersItsShareByQuestionIdIsPromotedWithoutALoadAndARejectedOneFinishesWhatItHas() throws Exception {
+    HeldReasoner v1 = new HeldReasoner("v1");
+    HeldReasoner v2 = new HeldReasoner("v2");
+    HeldReasoner v3 = new HeldReasoner("v3");
+    Answers answers = new Answers();
+    CanaryRouting routing = new CanaryRouting(0.2);
+    try (SwappableReasoner reasoner = new SwappableReasoner("v1", v1)) {
+      reasoner.startCanary("v2", v2, routing);
+      assertEquals(List.of("v2", "v1"), reasoner.loadedVersions());
+      int toCanary = 0;
+      for (int i = 0; i < 200; i++) {
+        String id = "q" + i;
+        String expected = routing.toCanary(id) ? "v2" : "v1";
+        assertEquals(expected, reasoner.modelVersionFor(id));
+        assertTrue(reasoner.submit(request(id), answers, Duration.ZERO));
+        toCanary += expected.equals("v2") ? 1 : 0;
+      }
+      assertEquals(toCanary, v2.held.size());
+      assertTrue(toCanary > 20 && toCanary < 60, toCanary + " of 200 to the canary");
+      assertEquals("v1", reasoner.modelVersion(), "the serving version is still v1");
+
+      assertTrue(reasoner.promoteCanary("v2"));
+      assertEquals("v2", reasoner.modelVersion());
+      assertEquals("v2", reasoner.modelVersionFor("q0"));
+      assertFalse(v2.isClosed());
+      List.copyOf(v1.held.keySet()).forEach(v1::finish);
+      v1.awaitClosed();
+
+      reasoner.startCanary("v3", v3, new CanaryRouting(1.0));
+      assertTrue(reasoner.submit(request("late"), answers, Duration.ZERO));
+      assertEquals(List.of("late"), List.copyOf(v3.held.keySet()));
+      reasoner.endCanary();
+      assertEquals("v2", reasoner.modelVersionFor("late-2"));
+      assertFalse(v3.isClosed(), "the rejected canary still owes an answer");
+      v3.finish("late");
+      v3.awaitClosed();
+      assertEquals("v3", answers.versionOf.get("late"));
+      assertFalse(reasoner.promoteCanary("v3"), "an ended canary cannot be promoted");
+    }
+  }
+
+  @Test
   void aVersionWithNothingInFlightIsClosedAtTheSwap() throws Exception {
     HeldReasoner v1 = new HeldReasoner("v1");
     try (SwappableReasoner reasoner = new SwappableReasoner("v1", v1)) {

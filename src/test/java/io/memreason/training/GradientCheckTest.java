@@ -1,5 +1,7 @@
 package io.memreason.training;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -8,12 +10,17 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
+import io.memreason.llm.TinyModels;
+import io.memreason.llm.model.LlamaConfig;
+import io.memreason.llm.model.ProjectionBiases;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Autograd through the folded forward pass against central finite differences, in double precision. */
 class GradientCheckTest {
@@ -22,10 +29,15 @@ class GradientCheckTest {
   @TempDir
   Path dir;
 
-  @Test
-  void gradientsOfLoraFactorsAndStepTokenRowsMatchFiniteDifferences() {
-    try (LoraModel model = TrainingFixtures.randomLora(TrainingFixtures.lora(LoraTargets.ALL_LINEAR, 0f, 1e-3f),
+  /** On Llama and on Qwen2 (whose q/k/v biases stay frozen: not parameters, no gradient). */
+  @ParameterizedTest
+  @ValueSource(strings = {"llama", "qwen2-tied"})
+  void gradientsOfLoraFactorsAndStepTokenRowsMatchFiniteDifferences(String variant) {
+    LlamaConfig config = TinyModels.of(variant);
+    try (LoraModel model = TrainingFixtures.randomLora(config, TrainingFixtures.lora(LoraTargets.ALL_LINEAR, 0f, 1e-3f),
         DataType.FLOAT64); NDManager manager = NDManager.newBaseManager()) {
+      assertTrue(model.parameters().stream().noneMatch(p -> p.name().endsWith(".bias") && !p.name().startsWith("new_")),
+          "no projection bias is trained by LoRA");
       // B starts at zero, where A's gradient vanishes: give B values so both factors are exercised.
       SplittableRandom random = new SplittableRandom(3);
       for (TrainableParameter p : model.parameters()) {
@@ -34,14 +46,23 @@ class GradientCheckTest {
         }
       }
       check(model, random, manager);
+      Optional<NDArray> bias = model.forStep(manager, false).weights().layers().get(0).qkv().bias();
+      assertEquals(config.biases().queryKeyValue(), bias.isPresent());
+      bias.ifPresent(b -> assertFalse(b.hasGradient(), "the q/k/v bias is frozen"));
     }
   }
 
-  @Test
-  void gradientsOfEveryParameterOfAFullModelMatchFiniteDifferences() {
+  /** Every tensor of the checkpoint, Qwen2's q/k/v biases and Llama's attention and MLP biases included. */
+  @ParameterizedTest
+  @ValueSource(strings = {"qwen2", "llama-biases"})
+  void gradientsOfEveryParameterOfAFullModelMatchFiniteDifferences(String variant) {
+    LlamaConfig config = TinyModels.of(variant);
     TrainingSettings settings = TrainingFixtures.lora(LoraTargets.MLP, 0f, 1e-3f);
-    try (FullParameterModel model = FullParameterModel.open(TrainingFixtures.tinyCheckpoint(dir.resolve("tiny")),
-        settings, DataType.FLOAT64, 64); NDManager manager = NDManager.newBaseManager()) {
+    try (FullParameterModel model = FullParameterModel.open(TrainingFixtures.tinyCheckpoint(dir.resolve("tiny"),
+        config), settings, DataType.FLOAT64, 64); NDManager manager = NDManager.newBaseManager()) {
+      long biases = model.parameters().stream().filter(p -> p.name().endsWith("_proj.bias")).count();
+      ProjectionBiases b = config.biases();
+      assertEquals(config.layers() * ((b.queryKeyValue() ? 3 : 0) + (b.output() ? 1 : 0) + (b.mlp() ? 3 : 0)), biases);
       check(model, new SplittableRandom(4), manager);
     }
   }

@@ -28,6 +28,14 @@ class SequenceFormatTest {
   }
 
   @Test
+  void aTokenizerWithoutBosStartsTheSequenceWithTheText() {
+    TrainingSequence sequence = SequenceFormat.of(-1, EOS, 100).encode(text, CHARACTERS);
+    assertArrayEquals(IntStream.concat("Q: hi?\n  A: yes\n".chars(), IntStream.of(EOS)).toArray(), sequence.ids());
+    assertEquals(8, sequence.firstSupervisedPosition(), "the 8 question characters at 0..7 are masked");
+    assertEquals(12, SequenceFormat.of(-1, EOS, 12).encode(text, CHARACTERS).length() - 1, "cut to 12 tokens, then EOS");
+  }
+
+  @Test
   void masksTheWholeQuestionByDefault() {
     TrainingSequence sequence = SequenceFormat.of(BOS, EOS, 100).encode(text, CHARACTERS);
     // BOS at 0, the 8 question characters at 1..8: the first predicted token is the target's first, at 9.

@@ -12,6 +12,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.memreason.llm.LanguageModel;
+import io.memreason.llm.TinyModels;
 import io.memreason.llm.adapter.StepTokenVocabulary;
 import io.memreason.reasoning.StepTokens;
 import io.memreason.llm.adapter.StepTokenWeights;
@@ -23,6 +24,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TrainerTest {
   @TempDir
@@ -45,9 +48,10 @@ class TrainerTest {
     }
   }
 
-  @Test
-  void loraRunLowersTheLossAndTheSavedAdapterGivesTheTrainersLogits() throws Exception {
-    Path base = TrainingFixtures.tinyCheckpoint(dir.resolve("base"));
+  @ParameterizedTest
+  @ValueSource(strings = {"llama", "qwen2-tied"})
+  void loraRunLowersTheLossAndTheSavedAdapterGivesTheTrainersLogits(String variant) throws Exception {
+    Path base = TrainingFixtures.tinyCheckpoint(dir.resolve("base"), TinyModels.of(variant));
     TrainingSettings settings = settings(10);
     try (LoraModel model = LoraModel.open(base, settings, Optional.empty(), DataType.FLOAT32, 128)) {
       List<TrainingSequence> sequences = TrainingFixtures.sequences(base, model, settings);
@@ -60,9 +64,10 @@ class TrainerTest {
     }
   }
 
-  @Test
-  void fullParameterRunSavesAModelFolderThatTheRuntimeLoadsWithTheTrainersLogits() throws Exception {
-    Path base = TrainingFixtures.tinyCheckpoint(dir.resolve("base"));
+  @ParameterizedTest
+  @ValueSource(strings = {"llama", "qwen2"})
+  void fullParameterRunSavesAModelFolderThatTheRuntimeLoadsWithTheTrainersLogits(String variant) throws Exception {
+    Path base = TrainingFixtures.tinyCheckpoint(dir.resolve("base"), TinyModels.of(variant));
     TrainingSettings settings = new TrainingSettings(TrainingSettings.Scope.FULL,
         null, 10, 2, 1, 64, 1e-2f, 0f, 0.1f, 1f, 5, 2, 1, false);
     try (FullParameterModel model = FullParameterModel.open(base, settings, DataType.FLOAT32, 128)) {

@@ -28,13 +28,23 @@ final class TrainingFixtures {
 
   /** A LoRA model over random tiny weights held in memory. */
   static LoraModel randomLora(TrainingSettings settings, DataType dtype) {
-    return LoraModel.create(TINY, new RandomTensors(TINY, 5, 0.02), Optional.empty(), "random tiny",
+    return randomLora(TINY, settings, dtype);
+  }
+
+  /** A LoRA model over random weights of a tiny shape (e.g. a family's, {@link TinyModels#of}) held in memory. */
+  static LoraModel randomLora(LlamaConfig config, TrainingSettings settings, DataType dtype) {
+    return LoraModel.create(config, new RandomTensors(config, 5, 0.02), Optional.empty(), "random tiny",
         TokenizerVocabulary.NONE, Optional.empty(), Optional.empty(), settings, dtype, 64);
   }
 
   /** Writes the tiny shape with random weights and a byte-level tokenizer (BOS 1, EOS 2) into {@code dir}. */
   static Path tinyCheckpoint(Path dir) {
-    RandomCheckpoint.write(dir, TINY, 7, Dtype.F32);
+    return tinyCheckpoint(dir, TINY);
+  }
+
+  /** Writes a tiny shape of some family with random weights and the byte-level tokenizer into {@code dir}. */
+  static Path tinyCheckpoint(Path dir, LlamaConfig config) {
+    RandomCheckpoint.write(dir, config, 7, Dtype.F32);
     return dir;
   }
 

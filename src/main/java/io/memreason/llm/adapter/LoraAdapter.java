@@ -165,6 +165,13 @@ public final class LoraAdapter {
       unsupportedIf(file, nonEmpty(o.get("rank_pattern")) || nonEmpty(o.get("alpha_pattern")),
           "per-module rank_pattern / alpha_pattern");
       unsupportedIf(file, nonEmpty(o.get("modules_to_save")), "modules_to_save");
+      // Newer PEFT versions write these too; set, each changes what the adapter computes.
+      unsupportedIf(file, bool(o, "lora_bias"), "lora_bias (a bias on LoRA's B)");
+      unsupportedIf(file, bool(o, "use_qalora"), "use_qalora");
+      for (String key : List.of("layers_to_transform", "layer_replication", "target_parameters",
+          "trainable_token_indices", "alora_invocation_tokens")) {
+        unsupportedIf(file, nonEmpty(o.get(key)), key);
+      }
       if (!o.has("r") || !o.has("lora_alpha")) {
         throw new CheckpointException(file + ": r and lora_alpha are required");
       }

@@ -1,7 +1,11 @@
 package io.memreason.llm.bench;
 
+import ai.djl.ndarray.NDManager;
 import io.memreason.llm.LanguageModel;
 import io.memreason.llm.LanguageModel.LoadOptions;
+import io.memreason.llm.ModelAdapter;
+import io.memreason.llm.adapter.LoraTarget;
+import io.memreason.llm.adapter.StepTokenVocabulary;
 import io.memreason.llm.generate.Completion;
 import io.memreason.llm.generate.GenerationRequest;
 import io.memreason.llm.generate.Generator;
@@ -10,10 +14,13 @@ import io.memreason.llm.generate.GeneratorStats;
 import io.memreason.llm.generate.SamplingParams;
 import io.memreason.llm.generate.TokenListener;
 import io.memreason.llm.model.LlamaConfig;
+import io.memreason.llm.random.RandomAdapters;
 import io.memreason.llm.random.RandomTensors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -24,13 +31,25 @@ import java.util.function.Consumer;
 /**
  * Measures generation on a model of a given shape with random weights built in memory: for each batch size,
  * every worker gets that many requests at once (random prompts, greedy, no EOS), so it prefills them together
- * and decodes them as one batch. Rates are aggregates over the workers, which run concurrently.
+ * and decodes them as one batch. Rates are aggregates over the workers, which run concurrently. With versions, the
+ * same batches also run on one version and on N versions mixed in every batch, over the same base, in the same run.
  */
 public final class GenerateBenchmark {
 
-  /** What to measure. */
+  /**
+   * What to measure.
+   *
+   * @param versions 0: the base model alone; N: also the same batches on one version and with N versions mixed (rows
+   *     round-robin), each version random LoRA factors of rank {@code loraRank} on {@code loraTargets} plus step tokens
+   */
   public record Plan(String shape, LlamaConfig config, int workers, List<Integer> batches, int promptTokens,
-                     int newTokens) {}
+                     int newTokens, int versions, Set<LoraTarget> loraTargets, int loraRank) {
+
+    /** The base model alone. */
+    public Plan(String shape, LlamaConfig config, int workers, List<Integer> batches, int promptTokens, int newTokens) {
+      this(shape, config, workers, batches, promptTokens, newTokens, 0, Set.of(), 0);
+    }
+  }
 
   /**
    * One measurement.
@@ -43,8 +62,8 @@ public final class GenerateBenchmark {
    *     threads' CPU time (a noisy machine slows wall time much more than CPU time)
    * @param decodeCpuMillisPerStep CPU time of one decode step of one worker
    */
-  public record Result(String shape, int workers, int batch, int promptTokens, int newTokens,
-                       double prefillTokensPerSecond, double decodeTokensPerSecond, double decodeMillisPerStep,
+  public record Result(String shape, int workers, int batch, int promptTokens, int newTokens, String engine,
+                       int versions, double prefillTokensPerSecond, double decodeTokensPerSecond, double decodeMillisPerStep,
                        double wallTokensPerSecond, double decodeTokensPerCpuSecond, double decodeCpuMillisPerStep) {}
 
   private GenerateBenchmark() {}
@@ -55,43 +74,76 @@ public final class GenerateBenchmark {
     // No EOS: every request generates exactly newTokens.
     LlamaConfig config = new LlamaConfig(c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.layers(), c.heads(),
         c.kvHeads(), c.headDim(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.tieWordEmbeddings(),
-        c.bosTokenId(), List.of(), c.maxPositionEmbeddings());
+        c.bosTokenId(), List.of(), c.maxPositionEmbeddings(), c.family(), c.biases(), c.slidingWindow());
     int maxTotal = plan.promptTokens() + plan.newTokens() + 1;
     try (LanguageModel model = LanguageModel.fromTensors(config, new RandomTensors(config, 1, 0.02),
         LoadOptions.cpu(maxTotal))) {
-      for (int batch : plan.batches()) {
-        GeneratorSettings settings = new GeneratorSettings(plan.workers(), batch, batch, maxTotal);
-        try (Generator generator = new Generator(model, settings)) {
-          // Warm-up: MKL and the JIT make the first passes much slower than the rest.
-          generate(generator, plan.workers() * batch, plan.promptTokens(), 3, config.vocabSize());
-          GeneratorStats before = generator.stats();
-          long start = System.nanoTime();
-          long generated = generate(generator, plan.workers() * batch, plan.promptTokens(), plan.newTokens(),
-              config.vocabSize());
-          long wall = System.nanoTime() - start;
-          GeneratorStats after = generator.stats();
-          out.accept(result(plan, batch, before, after, generated, wall));
+      List<ModelAdapter> versions = new ArrayList<>();
+      try (NDManager staging = NDManager.newBaseManager()) {
+        StepTokenVocabulary steps = new StepTokenVocabulary(1, 1, List.of("<prefix_0>", "<answer_0>",
+            "<assignment_0>", "<reason_0>", "<memory_0>"));
+        for (int v = 0; v < plan.versions(); v++) {
+          versions.add(model.adapt(
+              Optional.of(RandomAdapters.lora(config, plan.loraTargets(), plan.loraRank(), plan.loraRank(), 40 + v,
+                  0.02, staging)),
+              Optional.of(RandomAdapters.stepTokens(steps, config.hiddenSize(), 80 + v, 0.02, staging)),
+              Optional.empty(), "random version " + (v + 1)));
         }
+      }
+      try {
+        for (int batch : plan.batches()) {
+          out.accept(measure(plan, model, batch, "base", List.of()));
+          if (!versions.isEmpty()) {
+            out.accept(measure(plan, model, batch, "one version", versions.subList(0, 1)));
+            if (versions.size() > 1) {
+              out.accept(measure(plan, model, batch, versions.size() + " versions mixed", versions));
+            }
+          }
+        }
+      } finally {
+        versions.forEach(ModelAdapter::close);
       }
     }
   }
 
-  private static Result result(Plan plan, int batch, GeneratorStats before, GeneratorStats after, long generated,
-                               long wallNanos) {
+  /** One batch size on the base ({@code versions} empty) or with rows spread round-robin over {@code versions}. */
+  private static Result measure(Plan plan, LanguageModel model, int batch, String engine, List<ModelAdapter> versions)
+      throws InterruptedException {
+    int maxTotal = plan.promptTokens() + plan.newTokens() + 1;
+    int vocabulary = model.config().vocabSize();
+    GeneratorSettings settings = new GeneratorSettings(plan.workers(), batch, batch, maxTotal);
+    try (Generator generator = new Generator(model, settings)) {
+      // Warm-up: MKL and the JIT make the first passes much slower than the rest.
+      generate(generator, plan.workers() * batch, plan.promptTokens(), 3, vocabulary, versions);
+      GeneratorStats before = generator.stats();
+      long start = System.nanoTime();
+      long generated = generate(generator, plan.workers() * batch, plan.promptTokens(), plan.newTokens(),
+          vocabulary, versions);
+      long wall = System.nanoTime() - start;
+      GeneratorStats after = generator.stats();
+      return result(plan, batch, engine, versions.size(), before, after, generated, wall);
+    }
+  }
+
+  private static Result result(Plan plan, int batch, String engine, int versions, GeneratorStats before,
+                               GeneratorStats after, long generated, long wallNanos) {
     double prefillSeconds = (after.prefillNanos() - before.prefillNanos()) / 1e9 / plan.workers();
     double decodeSeconds = (after.decodeNanos() - before.decodeNanos()) / 1e9 / plan.workers();
     double decodeCpuSeconds = (after.decodeCpuNanos() - before.decodeCpuNanos()) / 1e9 / plan.workers();
     long steps = after.decodeSteps() - before.decodeSteps();
     long decoded = after.decodeTokens() - before.decodeTokens();
-    return new Result(plan.shape(), plan.workers(), batch, plan.promptTokens(), plan.newTokens(),
+    return new Result(plan.shape(), plan.workers(), batch, plan.promptTokens(), plan.newTokens(), engine, versions,
         (after.prefillTokens() - before.prefillTokens()) / prefillSeconds, decoded / decodeSeconds,
         (after.decodeNanos() - before.decodeNanos()) / 1e6 / steps, generated / (wallNanos / 1e9),
         decoded / decodeCpuSeconds, (after.decodeCpuNanos() - before.decodeCpuNanos()) / 1e6 / steps);
   }
 
-  /** Submits {@code requests} random prompts at once and waits for all; returns the tokens generated. */
-  private static long generate(Generator generator, int requests, int promptTokens, int newTokens, int vocabulary)
-      throws InterruptedException {
+  /**
+   * Submits {@code requests} random prompts at once (request i on version i mod N, or on the base when there are none)
+   * and waits for all; returns the tokens generated.
+   */
+  private static long generate(Generator generator, int requests, int promptTokens, int newTokens, int vocabulary,
+                               List<ModelAdapter> versions) throws InterruptedException {
     SplittableRandom random = new SplittableRandom(requests * 31L + newTokens);
     List<CompletableFuture<Completion>> done = new ArrayList<>();
     for (int i = 0; i < requests; i++) {
@@ -100,6 +152,9 @@ public final class GenerateBenchmark {
       int[] prompt = random.ints(promptTokens, 3, vocabulary).toArray();
       GenerationRequest r = new GenerationRequest("bench-" + newTokens + "-" + i, prompt, SamplingParams.greedy(),
           newTokens);
+      if (!versions.isEmpty()) {
+        r = r.on(versions.get(i % versions.size()));
+      }
       if (!generator.submit(r, listener(f), Duration.ofMinutes(10))) {
         throw new IllegalStateException("the generator's queue stayed full");
       }

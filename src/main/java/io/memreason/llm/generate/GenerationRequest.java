@@ -1,6 +1,8 @@
 package io.memreason.llm.generate;
 
+import io.memreason.llm.ModelAdapter;
 import io.memreason.llm.tokenizer.TextTokenizer;
+import java.util.Optional;
 
 /**
  * One sequence to continue.
@@ -8,8 +10,15 @@ import io.memreason.llm.tokenizer.TextTokenizer;
  * @param id unique among the generator's live requests; {@link Generator#cancel} takes it
  * @param prompt token ids, BOS included when the model wants one
  * @param maxNewTokens generated tokens after which the sequence stops (the EOS token counts)
+ * @param adapter the model version to run on, over the generator's base; empty: the base model as loaded
  */
-public record GenerationRequest(String id, int[] prompt, SamplingParams sampling, int maxNewTokens) {
+public record GenerationRequest(String id, int[] prompt, SamplingParams sampling, int maxNewTokens,
+                                Optional<ModelAdapter> adapter) {
+
+  /** A request on the model as loaded. */
+  public GenerationRequest(String id, int[] prompt, SamplingParams sampling, int maxNewTokens) {
+    this(id, prompt, sampling, maxNewTokens, Optional.empty());
+  }
 
   public GenerationRequest {
     if (id == null || id.isEmpty()) {
@@ -22,6 +31,12 @@ public record GenerationRequest(String id, int[] prompt, SamplingParams sampling
       throw new IllegalArgumentException("request " + id + ": max new tokens must be >= 1, not " + maxNewTokens);
     }
     prompt = prompt.clone();
+    adapter = adapter == null ? Optional.empty() : adapter;
+  }
+
+  /** The same request on the version {@code version}. */
+  public GenerationRequest on(ModelAdapter version) {
+    return new GenerationRequest(id, prompt, sampling, maxNewTokens, Optional.of(version));
   }
 
   /** A request for a text prompt, encoded with BOS. */

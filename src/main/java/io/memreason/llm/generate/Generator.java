@@ -1,6 +1,7 @@
 package io.memreason.llm.generate;
 
 import io.memreason.llm.LanguageModel;
+import io.memreason.llm.ModelAdapter;
 import io.memreason.llm.tokenizer.IncrementalDecoder;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Generates continuations for many requests at once: {@code workers} threads, each a model replica over the
  * shared weights with its own KV cache, each continuously batching up to {@code maxBatch} sequences (requests
- * join and leave between decode steps). Requests wait in one bounded queue; {@link #submit} blocks up to a
+ * join and leave between decode steps). Requests may name a model version loaded over the generator's base
+ * ({@link GenerationRequest#adapter}): rows of different versions share a batch. Requests wait in one bounded queue; {@link #submit} blocks up to a
  * timeout while it is full (back-pressure). Tokens stream to each request's {@link TokenListener}.
  */
 public final class Generator implements AutoCloseable {
@@ -87,25 +89,31 @@ public final class Generator implements AutoCloseable {
       throw new IllegalArgumentException("request " + request.id() + " has a prompt of " + prompt.length
           + " tokens; sequences are limited to " + settings.maxTotalTokens() + " tokens (engine.max-total-tokens)");
     }
-    int vocabulary = model.model().vocabularySize();
+    Optional<ModelAdapter> version = request.adapter();
+    int vocabulary = version.map(v -> model.model().vocabularySize(v.weights())).orElse(model.model().vocabularySize());
     for (int id : prompt) {
       if (id < 0 || id >= vocabulary) {
         throw new IllegalArgumentException("request " + request.id() + " has token id " + id
             + " outside the vocabulary [0, " + vocabulary + ")");
       }
     }
-    Optional<IncrementalDecoder> decoder = model.hasTokenizer()
-        ? Optional.of(new IncrementalDecoder(model.tokenizer(), prompt)) : Optional.empty();
+    boolean hasTokenizer = version.map(ModelAdapter::hasTokenizer).orElse(model.hasTokenizer());
+    Optional<IncrementalDecoder> decoder = hasTokenizer ? Optional.of(new IncrementalDecoder(
+        version.map(ModelAdapter::tokenizer).orElseGet(model::tokenizer), prompt)) : Optional.empty();
+    version.ifPresent(ModelAdapter::retain);
     Sequence s = new Sequence(request, listener, decoder);
     if (live.putIfAbsent(request.id(), s) != null) {
+      s.releaseAdapter();
       throw new IllegalArgumentException("request id " + request.id() + " is already queued or running");
     }
     if (!queue.offer(s, timeout.toNanos(), TimeUnit.NANOSECONDS)) {
       live.remove(request.id(), s);
+      s.releaseAdapter();
       return false;
     }
     if (closed.get() && queue.remove(s)) {
       live.remove(request.id(), s);
+      s.releaseAdapter();
       throw new IllegalStateException("the generator is closed");
     }
     return true;
@@ -122,7 +130,9 @@ public final class Generator implements AutoCloseable {
       return false;
     }
     s.cancelled = true;
-    queue.remove(s);
+    if (queue.remove(s)) {
+      s.releaseAdapter();
+    }
     return true;
   }
 
@@ -200,6 +210,7 @@ public final class Generator implements AutoCloseable {
     }
     IllegalStateException closedError = new IllegalStateException("the generator was closed before the request started");
     for (Sequence s = queue.poll(); s != null; s = queue.poll()) {
+      s.releaseAdapter();
       if (!s.cancelled) {
         finished(s, s.complete(FinishReason.FAILED, closedError));
       }

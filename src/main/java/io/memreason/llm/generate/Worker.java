@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import io.memreason.llm.model.AdapterWeights;
 import io.memreason.llm.model.KvCache;
 import io.memreason.llm.model.LlamaModel;
 import java.lang.management.ManagementFactory;
@@ -19,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One generator thread: a model replica (its own KV cache over the shared weights) running continuous
- * batching. Between decode steps it drops cancelled sequences, admits waiting ones into free slots (one
+ * batching; the rows of a batch may belong to different model versions over the same base. Between decode steps it drops cancelled sequences, admits waiting ones into free slots (one
  * batched prefill), then decodes one token for every running sequence. Every pass runs in one NDScope, so no
  * native array outlives its step; only the cache persists.
  */
@@ -84,8 +85,12 @@ final class Worker implements Runnable {
     } finally {
       IllegalStateException closed = new IllegalStateException("the generator was closed before the request finished");
       failActive(closed);
-      if (carried != null && !carried.cancelled) {
-        finish(carried, FinishReason.FAILED, closed);
+      if (carried != null) {
+        if (carried.cancelled) {
+          carried.drop();
+        } else {
+          finish(carried, FinishReason.FAILED, closed);
+        }
       }
       liveArrays = 0;
     }
@@ -109,6 +114,7 @@ final class Worker implements Runnable {
         break;
       }
       if (next.cancelled) {
+        next.drop();
         continue;
       }
       int length = Math.max(longest, next.prompt().length);
@@ -135,7 +141,7 @@ final class Worker implements Runnable {
     int[] next;
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      next = choose(model.prefill(cache, first, prompts), joining);
+      next = choose(model.prefill(cache, first, prompts, adapters(joining)), joining);
     } catch (RuntimeException e) {
       for (int i = 0; i < joining.size(); i++) {
         cache.clear(first + i);
@@ -159,7 +165,7 @@ final class Worker implements Runnable {
     int[] next;
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      next = choose(model.decode(cache, inputs), active);
+      next = choose(model.decode(cache, inputs, adapters(active)), active);
     } catch (RuntimeException e) {
       failActive(e);
       return;
@@ -169,13 +175,22 @@ final class Worker implements Runnable {
     removeFinished();
   }
 
+  /** The model version of each row. */
+  private static List<AdapterWeights> adapters(List<Sequence> rows) {
+    List<AdapterWeights> adapters = new ArrayList<>(rows.size());
+    for (Sequence s : rows) {
+      adapters.add(s.adapter());
+    }
+    return adapters;
+  }
+
   /**
    * The next token of every row: an argmax in torch for greedy rows (no logits copied to Java), the
    * request's own sampler on its row of logits otherwise.
    */
   private int[] choose(NDArray logits, List<Sequence> rows) {
     int n = rows.size();
-    int vocabulary = model.vocabularySize();
+    int vocabulary = (int) logits.getShape().get(1);
     int[] next = new int[n];
     List<Integer> sampled = new ArrayList<>();
     for (int i = 0; i < n; i++) {

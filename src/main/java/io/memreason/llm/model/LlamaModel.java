@@ -7,13 +7,18 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The forward pass of Hugging Face's {@code LlamaForCausalLM} (eager attention) on DJL: embed, then per layer
  * {@code h += attention(rmsNorm(h))}, {@code h += mlp(rmsNorm(h))}, then the final norm and the output head.
  * Three entry points share the layer code: {@link #forward} over a padded batch without a cache (reference
  * semantics; also what training differentiates), {@link #prefill} of new sequences into a {@link KvCache}, and
- * {@link #decode} of one token for every running sequence.
+ * {@link #decode} of one token for every running sequence. Each takes, optionally, the {@link AdapterWeights} of
+ * every row: rows of several versions then share the base weights' matmuls in one batch, each with its own
+ * version's LoRA updates and step tokens ({@link RowAdapters}).
  *
  * <p>The code is written for speed on CPU, where each DJL op costs microseconds of overhead: fused
  * projections, RMSNorm as one op ({@link StreamLayout}), RoPE as one batched matMul ({@link RotaryEmbedding}),
@@ -31,7 +36,12 @@ public final class LlamaModel {
   private final int group;
   private final float maskValue;
 
+  /**
+   * @throws io.memreason.llm.CheckpointException when the model's sliding window would take effect within the
+   *     rotary tables' length (full attention is the only kind computed here)
+   */
   public LlamaModel(LlamaWeights weights, RotaryEmbedding rope) {
+    weights.config().requireFullAttention(rope.maxPositions());
     this.weights = weights;
     this.rope = rope;
     this.config = weights.config();
@@ -62,6 +72,11 @@ public final class LlamaModel {
     return weights.tokens().vocabularySize();
   }
 
+  /** Logit columns of a row on {@code adapter}: the base tables' plus the version's step tokens. */
+  public int vocabularySize(AdapterWeights adapter) {
+    return weights.tokens().vocabularySize() + adapter.stepTokenCount();
+  }
+
   /** Longest sequence the rotary tables cover. */
   public int maxPositions() {
     return rope.maxPositions();
@@ -75,6 +90,15 @@ public final class LlamaModel {
    * @param attentionMask 1 for a real token, 0 for padding
    */
   public NDArray forward(NDManager manager, int[][] ids, int[][] attentionMask) {
+    return forward(manager, ids, attentionMask, RowAdapters.NONE);
+  }
+
+  /** {@link #forward(NDManager, int[][], int[][])} with each row on its own version over these weights. */
+  public NDArray forward(NDManager manager, int[][] ids, int[][] attentionMask, List<AdapterWeights> rows) {
+    return forward(manager, ids, attentionMask, RowAdapters.of(manager, rows));
+  }
+
+  private NDArray forward(NDManager manager, int[][] ids, int[][] attentionMask, RowAdapters adapters) {
     int b = ids.length;
     int t = ids[0].length;
     int[][] positions = new int[b][t];
@@ -87,8 +111,8 @@ public final class LlamaModel {
       }
     }
     Pass pass = new Pass(b, t, rope.rotations(manager, positions), causalMask(manager, visible),
-        KeyValueStore.NONE, false);
-    return logits(layers(weights.tokens().embed(manager, ids), pass));
+        KeyValueStore.NONE, false, adapters);
+    return logits(layers(adapters.embed(weights.tokens(), manager, ids), pass), pass);
   }
 
   /**
@@ -96,6 +120,15 @@ public final class LlamaModel {
    * the logits [prompts.length, vocabularySize] of each prompt's last token.
    */
   public NDArray prefill(KvCache cache, int firstSlot, int[][] prompts) {
+    return prefill(cache, firstSlot, prompts, RowAdapters.NONE);
+  }
+
+  /** {@link #prefill(KvCache, int, int[][])} with each prompt on its own version over these weights. */
+  public NDArray prefill(KvCache cache, int firstSlot, int[][] prompts, List<AdapterWeights> rows) {
+    return prefill(cache, firstSlot, prompts, RowAdapters.of(cache.manager(), rows));
+  }
+
+  private NDArray prefill(KvCache cache, int firstSlot, int[][] prompts, RowAdapters adapters) {
     int b = prompts.length;
     int t = 0;
     for (int[] p : prompts) {
@@ -120,14 +153,14 @@ public final class LlamaModel {
     }
     NDManager manager = cache.manager();
     Pass pass = new Pass(b, t, rope.rotations(manager, positions), causalMask(manager, visible),
-        cache.prefill(firstSlot, b, t), true);
-    NDArray hidden = layers(weights.tokens().embed(manager, ids), pass);
+        cache.prefill(firstSlot, b, t), true, adapters);
+    NDArray hidden = layers(adapters.embed(weights.tokens(), manager, ids), pass);
     NDArray last = hidden.reshape(b * (long) t, weights.layout().width())
         .get(manager, new NDIndex("{}", manager.create(lastIndex)));
     for (int r = 0; r < b; r++) {
       cache.setLength(firstSlot + r, prompts[r].length);
     }
-    return logits(last);
+    return logits(last, pass);
   }
 
   /**
@@ -135,6 +168,15 @@ public final class LlamaModel {
    * [tokens.length, vocabularySize] for the token after it.
    */
   public NDArray decode(KvCache cache, int[] tokens) {
+    return decode(cache, tokens, RowAdapters.NONE);
+  }
+
+  /** {@link #decode(KvCache, int[])} with each sequence on its own version over these weights. */
+  public NDArray decode(KvCache cache, int[] tokens, List<AdapterWeights> rows) {
+    return decode(cache, tokens, RowAdapters.of(cache.manager(), rows));
+  }
+
+  private NDArray decode(KvCache cache, int[] tokens, RowAdapters adapters) {
     int b = tokens.length;
     int[][] ids = new int[b][1];
     int[][] positions = new int[b][1];
@@ -156,21 +198,21 @@ public final class LlamaModel {
     NDManager manager = cache.manager();
     Pass pass = new Pass(b, 1, rope.rotations(manager, positions),
         manager.create(mask, new Shape(b, 1, 1, keyLength)).toType(weights.dtype(), false),
-        cache.decode(b, keyLength), true);
-    NDArray hidden = layers(weights.tokens().embed(manager, ids), pass);
+        cache.decode(b, keyLength), true, adapters);
+    NDArray hidden = layers(adapters.embed(weights.tokens(), manager, ids), pass);
     for (int r = 0; r < b; r++) {
       cache.setLength(r, cache.length(r) + 1);
     }
-    return logits(hidden.reshape(b, weights.layout().width()));
+    return logits(hidden.reshape(b, weights.layout().width()), pass);
   }
 
   /**
-   * What every layer of one pass shares: batch shape, rotations, the additive mask, the key/value store, and
+   * What every layer of one pass shares: batch shape, rotations, the additive mask, the key/value store,
    * whether each layer's intermediate arrays may be freed as soon as the layer is done (inference; a pass
-   * autograd may differentiate keeps them all).
+   * autograd may differentiate keeps them all), and the rows' versions.
    */
   private record Pass(int batch, int length, NDArray rotation, NDArray mask, KeyValueStore store,
-                      boolean releaseLayers) {}
+                      boolean releaseLayers, RowAdapters adapters) {}
 
   private NDArray layers(NDArray embedded, Pass pass) {
     NDArray h = embedded;
@@ -183,7 +225,7 @@ public final class LlamaModel {
   private NDArray layer(NDArray h, Pass pass, int l) {
     LayerWeights w = weights.layers().get(l);
     NDArray afterAttention = h.add(attention(w, rmsNorm(h), pass, l));
-    return afterAttention.add(mlp(w, rmsNorm(afterAttention)));
+    return afterAttention.add(mlp(w, rmsNorm(afterAttention), pass, l));
   }
 
   /**
@@ -205,7 +247,8 @@ public final class LlamaModel {
   private NDArray attention(LayerWeights w, NDArray x, Pass p, int layer) {
     int b = p.batch();
     int t = p.length();
-    NDArray heads4 = w.qkv().apply(x).reshape(b, t, heads + 2L * kvHeads, headDim);
+    NDArray heads4 = project(w.qkv(), x, p, layer, AdapterWeights.LayerUpdates::qkv)
+        .reshape(b, t, heads + 2L * kvHeads, headDim);
     NDList queriesKeysAndValues = heads4.split(new long[] {heads + kvHeads}, 2);
     NDList queriesAndKeys = queriesKeysAndValues.get(0).matMul(p.rotation()).split(new long[] {heads}, 2);
     KeyValueStore.Attended kv = p.store().put(layer, queriesAndKeys.get(1), queriesKeysAndValues.get(1));
@@ -215,14 +258,23 @@ public final class LlamaModel {
     NDArray probabilities = softmax(queries.matMul(kv.keys()).add(p.mask()));
     NDArray context = probabilities.matMul(kv.values())
         .reshape(b, heads, t, headDim).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
-    return w.output().apply(context);
+    return project(w.output(), context, p, layer, AdapterWeights.LayerUpdates::output);
   }
 
-  private NDArray mlp(LayerWeights w, NDArray x) {
-    NDList gateAndUp = w.gateUp().apply(x).split(new long[] {config.intermediateSize()}, 2);
+  private NDArray mlp(LayerWeights w, NDArray x, Pass p, int layer) {
+    NDList gateAndUp = project(w.gateUp(), x, p, layer, AdapterWeights.LayerUpdates::gateUp)
+        .split(new long[] {config.intermediateSize()}, 2);
     NDArray gate = gateAndUp.get(0);
     NDArray silu = gate.mul(gate.getNDArrayInternal().sigmoid());
-    return w.down().apply(silu.mul(gateAndUp.get(1)));
+    return project(w.down(), silu.mul(gateAndUp.get(1)), p, layer, AdapterWeights.LayerUpdates::down);
+  }
+
+  /** A projection of the shared weights, plus each row's version's low-rank update of it. */
+  private NDArray project(Projection projection, NDArray x, Pass p, int layer,
+                          Function<AdapterWeights.LayerUpdates, Optional<LowRank>> which) {
+    NDArray y = projection.apply(x);
+    Optional<NDArray> update = p.adapters().update(x, layer, which, projection.weight().getShape().get(1));
+    return update.isPresent() ? y.add(update.get()) : y;
   }
 
   /**
@@ -244,8 +296,8 @@ public final class LlamaModel {
     return scores.toType(DataType.FLOAT32, false).softmax(-1).toType(weights.dtype(), false);
   }
 
-  private NDArray logits(NDArray hidden) {
-    NDArray logits = weights.tokens().logits(rmsNorm(hidden).mul(weights.finalNorm()));
+  private NDArray logits(NDArray hidden, Pass pass) {
+    NDArray logits = pass.adapters().logits(weights.tokens(), rmsNorm(hidden).mul(weights.finalNorm()));
     return weights.dtype() == DataType.FLOAT16 ? logits.toType(DataType.FLOAT32, false) : logits;
   }
 

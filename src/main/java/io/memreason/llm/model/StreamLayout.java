@@ -57,9 +57,14 @@ public record StreamLayout(int hidden, int width, float normConstant) {
 
   /** The final norm as a stream vector: weight · sqrt(hidden), zero at the constant and padding. */
   public NDArray normVector(NDArray weight) {
-    NDArray scaled = weight.mul(normScale()).reshape(1, hidden);
-    NDArray wide = widenColumns(scaled, false).reshape(width);
+    NDArray scaled = weight.mul(normScale());
+    NDArray wide = widenVector(scaled);
     scaled.close();
     return wide;
+  }
+
+  /** [hidden] → [width], zero at the constant and padding: a bias added to the stream. */
+  public NDArray widenVector(NDArray v) {
+    return widenColumns(v.reshape(1, hidden), false).reshape(width);
   }
 }

@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * A Hugging Face {@code tokenizer.json} for random models: GPT-2's byte-level BPE without merges, so any text
  * encodes to one token per UTF-8 byte and decodes back exactly (multi-byte characters span several tokens,
- * like real tokenizers' rare characters). Ids: {@code <unk>} 0, {@code <s>} 1 (BOS), {@code </s>} 2 (EOS), the
- * 256 bytes from 3, then unused {@code <extra_k>} entries up to the vocabulary size.
+ * like real tokenizers' rare characters). Ids: {@code <unk>} 0, {@code <s>} 1 (BOS, which its post-processor puts
+ * in front of a text, as Llama's tokenizers do), {@code </s>} 2 (EOS), the 256 bytes from 3, then unused
+ * {@code <extra_k>} entries up to the vocabulary size.
  */
 public final class ByteLevelTokenizerJson {
   public static final int UNK = 0;
@@ -59,10 +60,50 @@ public final class ByteLevelTokenizerJson {
     root.add("added_tokens", added);
     root.add("normalizer", JsonNull.INSTANCE);
     root.add("pre_tokenizer", byteLevel());
-    root.add("post_processor", JsonNull.INSTANCE);
+    root.add("post_processor", bosTemplate());
     root.add("decoder", byteLevel());
     root.add("model", model);
     return root.toString();
+  }
+
+  /** The post-processor that puts {@code <s>} in front of a text, as Llama's tokenizers do. */
+  private static JsonObject bosTemplate() {
+    JsonObject bos = new JsonObject();
+    bos.add("SpecialToken", piece("<s>"));
+    JsonObject text = new JsonObject();
+    text.add("Sequence", piece("A"));
+    JsonArray single = new JsonArray();
+    single.add(bos);
+    single.add(text);
+    JsonObject token = new JsonObject();
+    token.addProperty("id", "<s>");
+    JsonArray ids = new JsonArray();
+    ids.add(BOS);
+    token.add("ids", ids);
+    JsonArray tokens = new JsonArray();
+    tokens.add("<s>");
+    token.add("tokens", tokens);
+    JsonObject specialTokens = new JsonObject();
+    specialTokens.add("<s>", token);
+    JsonObject o = new JsonObject();
+    o.addProperty("type", "TemplateProcessing");
+    o.add("single", single);
+    JsonArray pair = new JsonArray();
+    pair.add(bos);
+    pair.add(text);
+    JsonObject second = new JsonObject();
+    second.add("Sequence", piece("B"));
+    pair.add(second);
+    o.add("pair", pair);
+    o.add("special_tokens", specialTokens);
+    return o;
+  }
+
+  private static JsonObject piece(String id) {
+    JsonObject o = new JsonObject();
+    o.addProperty("id", id);
+    o.addProperty("type_id", 0);
+    return o;
   }
 
   private static JsonObject byteLevel() {

@@ -16,7 +16,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.ToLongFunction;
 
 /**
  * Writes a random Llama model as a Hugging Face folder: config.json, generation_config.json (greedy),
@@ -51,7 +53,9 @@ public final class RandomCheckpoint {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve("config.json"), pretty(config.toJson()));
       JsonObject generation = new JsonObject();
-      generation.addProperty("bos_token_id", config.bosTokenId());
+      if (config.bosTokenId() >= 0) {
+        generation.addProperty("bos_token_id", config.bosTokenId());
+      }
       if (!config.eosTokenIds().isEmpty()) {
         generation.addProperty("eos_token_id", config.eosTokenIds().get(0));
       }
@@ -61,23 +65,32 @@ public final class RandomCheckpoint {
       List<String> names = new ArrayList<>(tensors.names());
       if (shards == 1) {
         SafetensorsWriter writer = new SafetensorsWriter();
-        names.forEach(n -> writer.addFloats(n, tensors.shape(n), tensors.values(n), dtype));
+        names.forEach(n -> writer.addFloats(n, tensors.shape(n), chunks -> tensors.values(n, 1 << 20, chunks), dtype));
         writer.write(dir.resolve(SafetensorsCheckpoint.SINGLE_FILE));
         return;
       }
+      // Consecutive tensors, a new shard once one holds its share of the bytes (as max_shard_size splits).
+      ToLongFunction<String> elements = n -> Arrays.stream(tensors.shape(n)).reduce(1, Math::multiplyExact);
+      long total = names.stream().mapToLong(elements).sum();
       JsonObject weightMap = new JsonObject();
-      int perShard = (names.size() + shards - 1) / shards;
+      int next = 0;
+      long written = 0;
       for (int s = 0; s < shards; s++) {
         String file = String.format("model-%05d-of-%05d.safetensors", s + 1, shards);
         SafetensorsWriter writer = new SafetensorsWriter();
-        for (String n : names.subList(Math.min(s * perShard, names.size()), Math.min((s + 1) * perShard, names.size()))) {
-          writer.addFloats(n, tensors.shape(n), tensors.values(n), dtype);
+        long share = total * (s + 1) / shards;
+        while (next < names.size() && (written < share || s == shards - 1)) {
+          String n = names.get(next++);
+          writer.addFloats(n, tensors.shape(n), chunks -> tensors.values(n, 1 << 20, chunks), dtype);
           weightMap.addProperty(n, file);
+          written += elements.applyAsLong(n);
         }
         writer.write(dir.resolve(file));
       }
       JsonObject index = new JsonObject();
-      index.add("metadata", new JsonObject());
+      JsonObject metadata = new JsonObject();
+      metadata.addProperty("total_size", total * dtype.bytes());
+      index.add("metadata", metadata);
       index.add("weight_map", weightMap);
       Files.writeString(dir.resolve(SafetensorsCheckpoint.INDEX_FILE), pretty(index));
     } catch (IOException e) {

@@ -1,9 +1,8 @@
 package io.memreason.llm.safetensors;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
@@ -13,6 +12,7 @@ import io.memreason.llm.CheckpointException;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,19 +24,22 @@ import java.util.Set;
 
 /**
  * The tensors of one safetensors file or of a sharded set ({@code model.safetensors.index.json} mapping each
- * tensor to its shard). Tensors are converted to float32 as they are loaded; very large ones are read in row
- * blocks and joined natively, so neither a Java buffer nor DJL's int-sized allocation sees more than
- * {@value #CHUNK_ELEMENTS} elements at once.
+ * tensor to its shard). Tensors are streamed in one at a time and converted to float32 as they are loaded, in
+ * blocks of {@value #CHUNK_ELEMENTS} elements (see {@link #loadRows}): loading a checkpoint of many gigabytes never
+ * holds more than the arrays it was asked for.
  */
 public final class SafetensorsCheckpoint implements TensorSource, AutoCloseable {
   public static final String SINGLE_FILE = "model.safetensors";
   public static final String INDEX_FILE = "model.safetensors.index.json";
-  static final int CHUNK_ELEMENTS = 64 << 20;
+  static final int CHUNK_ELEMENTS = 4 << 20;
 
   private final String description;
   private final List<SafetensorsFile> files;
   private final Map<String, TensorLocation> tensors;
   private final int chunkElements;
+  /** Reused by {@link #loadRows}: the file's bytes of one block, and the block as float32. */
+  private ByteBuffer raw;
+  private ByteBuffer staging;
 
   private record TensorLocation(SafetensorsFile file, TensorInfo info) {}
 
@@ -141,42 +144,70 @@ public final class SafetensorsCheckpoint implements TensorSource, AutoCloseable 
     return locate(name).info();
   }
 
+  /**
+   * The tensor as a new float32 array that owns its (native) memory, streamed in: see {@link #loadRows}.
+   */
   @Override
   public NDArray load(String name, NDManager manager) {
+    NDArray out = manager.create(new Shape(locate(name).info().shape()), DataType.FLOAT32);
+    try {
+      loadRows(name, out, 0);
+    } catch (RuntimeException e) {
+      out.close();
+      throw e;
+    }
+    return out;
+  }
+
+  /**
+   * Writes the tensor, converted to float32, into {@code destination} from its row {@code firstRow} on:
+   * {@code destination} must be a contiguous float32 CPU array (one this class or {@code NDManager.create} made,
+   * not a view) whose rows are as wide as the tensor's. The file is read in blocks of {@value #CHUNK_ELEMENTS}
+   * elements through two reused buffers, each block copied into place, so loading any tensor takes no memory but
+   * the destination and those buffers (nothing is mapped, and no per-tensor Java buffer waits for the garbage
+   * collector).
+   */
+  @Override
+  public void loadRows(String name, NDArray destination, long firstRow) {
     TensorLocation loc = locate(name);
     TensorInfo info = loc.info();
     long count = info.elementCount();
-    Shape shape = new Shape(info.shape());
-    if (count <= chunkElements) {
-      return manager.create(loc.file().readFloats(info, 0, (int) count), shape, DataType.FLOAT32);
+    long[] target = destination.getShape().getShape();
+    long rowElements = target.length == 0 || target[0] == 0 ? 1 : Math.max(1, destination.size() / target[0]);
+    long offset = firstRow * rowElements;
+    if (destination.getDataType() != DataType.FLOAT32 || offset < 0 || offset + count > destination.size()
+        || count % rowElements != 0) {
+      throw new IllegalArgumentException("tensor " + info + " does not fit rows from " + firstRow + " of "
+          + destination.getShape() + " " + destination.getDataType());
     }
-    long rows = info.shape()[0];
-    long rowElements = count / rows;
-    long rowsPerChunk = Math.max(1, chunkElements / rowElements);
-    if (rowElements > Integer.MAX_VALUE / 8) {
-      throw new CheckpointException("tensor " + name + " in " + loc.file().path() + " has rows of " + rowElements
-          + " elements, too long to load");
-    }
-    NDList chunks = new NDList();
-    try {
-      for (long row = 0; row < rows; row += rowsPerChunk) {
-        long n = Math.min(rowsPerChunk, rows - row);
-        ByteBuffer data = loc.file().readFloats(info, row * rowElements, (int) (n * rowElements));
-        long[] chunkShape = info.shape();
-        chunkShape[0] = n;
-        chunks.add(manager.create(data, new Shape(chunkShape), DataType.FLOAT32));
+    NDManager manager = destination.getManager();
+    synchronized (this) {
+      if (staging == null || staging.capacity() < (long) Math.min(count, chunkElements) * 4) {
+        int elements = (int) Math.min(Math.max(count, 1 << 16), chunkElements);
+        staging = ByteBuffer.allocateDirect(elements * 4).order(ByteOrder.nativeOrder());
+        raw = ByteBuffer.allocateDirect(elements * 8);
       }
-      return NDArrays.concat(chunks, 0);
-    } finally {
-      chunks.close();
+      try (NDArray flat = destination.reshape(destination.size())) {
+        for (long from = 0; from < count; from += chunkElements) {
+          int n = (int) Math.min(chunkElements, count - from);
+          loc.file().readFloats(info, from, n, raw, staging);
+          // An array over the staging buffer (torch reads it in place) copied into the destination's range.
+          try (NDArray block = manager.create(staging.slice(0, n * 4).order(ByteOrder.nativeOrder()), new Shape(n),
+              DataType.FLOAT32)) {
+            flat.set(new NDIndex().addSliceDim(offset + from, offset + from + n), block);
+          }
+        }
+      }
     }
   }
 
   /** Elements {@code [from, from + count)} of a floating-point tensor in row-major order, widened to float32. */
   public float[] floats(String name, long from, int count) {
     TensorLocation loc = locate(name);
+    ByteBuffer widened = ByteBuffer.allocate(count * 4);
+    loc.file().readFloats(loc.info(), from, count, ByteBuffer.allocate(count * loc.info().dtype().bytes()), widened);
     float[] out = new float[count];
-    loc.file().readFloats(loc.info(), from, count).asFloatBuffer().get(out);
+    widened.asFloatBuffer().get(out);
     return out;
   }
 

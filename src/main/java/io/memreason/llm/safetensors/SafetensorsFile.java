@@ -10,7 +10,10 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
@@ -26,8 +29,8 @@ import java.util.Set;
 /**
  * One safetensors file: an 8-byte little-endian header length, a JSON header naming every tensor's type, shape
  * and byte range, then the raw data. The header is validated completely when the file is opened, so a malformed
- * file fails here with a message naming it (never later inside the native library); tensor data is read
- * through a memory map of just the requested range, so files and tensors may exceed 2 GiB.
+ * file fails here with a message naming it (never later inside the native library); tensor data is read in ranges
+ * through the file channel, so files and tensors may exceed 2 GiB.
  */
 public final class SafetensorsFile implements AutoCloseable {
   /** The Python library refuses larger headers too; a bigger value is a corrupt length, not a real header. */
@@ -185,9 +188,11 @@ public final class SafetensorsFile implements AutoCloseable {
 
   /**
    * Reads {@code count} elements of a floating-point tensor, starting at element {@code from} (row-major),
-   * converted to float32, into a new direct native-order buffer.
+   * converted to float32, into {@code floats} (native order, from position 0; {@code count * 4} bytes), using
+   * {@code raw} (at least {@code count} times the stored width) for the file's bytes. The bytes are read through the
+   * channel, not mapped, so a tensor read leaves nothing resident behind it but the caller's buffers.
    */
-  public ByteBuffer readFloats(TensorInfo t, long from, int count) {
+  public void readFloats(TensorInfo t, long from, int count, ByteBuffer raw, ByteBuffer floats) {
     if (!t.dtype().isFloatingPoint()) {
       throw new CheckpointException("tensor " + t.name() + " in " + path + " has dtype " + t.dtype()
           + "; only F32, F16, BF16 and F64 tensors can be loaded as weights");
@@ -196,35 +201,41 @@ public final class SafetensorsFile implements AutoCloseable {
       throw new IllegalArgumentException("elements [" + from + ", " + (from + count) + ") outside " + t);
     }
     int width = t.dtype().bytes();
-    MappedByteBuffer src;
+    raw.clear().limit(count * width);
     try {
-      src = channel.map(FileChannel.MapMode.READ_ONLY, t.begin() + from * width, (long) count * width);
+      readFully(channel, raw, t.begin() + from * width);
     } catch (IOException e) {
-      throw new CheckpointException("cannot map tensor " + t.name() + " of " + path + ": " + e.getMessage(), e);
+      throw new CheckpointException("cannot read tensor " + t.name() + " of " + path + ": " + e.getMessage(), e);
     }
-    src.order(ByteOrder.LITTLE_ENDIAN);
-    ByteBuffer dst = ByteBuffer.allocateDirect(count * 4).order(ByteOrder.nativeOrder());
+    raw.flip().order(ByteOrder.LITTLE_ENDIAN);
+    floats.clear().limit(count * 4);
+    ByteBuffer dst = floats.order(ByteOrder.nativeOrder());
     switch (t.dtype()) {
-      case F32 -> dst.asFloatBuffer().put(src.asFloatBuffer());
+      case F32 -> dst.asFloatBuffer().put(raw.asFloatBuffer());
       case BF16 -> {
+        ShortBuffer in = raw.asShortBuffer();
+        IntBuffer out = dst.asIntBuffer();
         for (int i = 0; i < count; i++) {
           // bfloat16 is the upper half of a float32: widening is exact.
-          dst.putFloat(i * 4, Float.intBitsToFloat((src.getShort(i * 2) & 0xffff) << 16));
+          out.put(i, (in.get(i) & 0xffff) << 16);
         }
       }
       case F16 -> {
+        ShortBuffer in = raw.asShortBuffer();
+        FloatBuffer out = dst.asFloatBuffer();
         for (int i = 0; i < count; i++) {
-          dst.putFloat(i * 4, HalfFloat.toFloat(src.getShort(i * 2)));
+          out.put(i, HalfFloat.toFloat(in.get(i)));
         }
       }
       case F64 -> {
+        DoubleBuffer in = raw.asDoubleBuffer();
+        FloatBuffer out = dst.asFloatBuffer();
         for (int i = 0; i < count; i++) {
-          dst.putFloat(i * 4, (float) src.getDouble(i * 8));
+          out.put(i, (float) in.get(i));
         }
       }
       default -> throw new IllegalStateException("unreachable: " + t.dtype());
     }
-    return dst;
   }
 
   @Override

@@ -17,20 +17,66 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Writes a safetensors file the way the Python library does: tensors in name order, the JSON header padded
  * with spaces to a multiple of 8 bytes, {@code __metadata__ {"format":"pt"}} so PEFT and transformers accept it.
- * The file appears atomically (written beside it, then moved).
+ * The file appears atomically (written beside it, then moved). Data added lazily is produced while the file is
+ * written, one tensor at a time, so a multi-GB file never has more than one tensor in memory.
  */
 public final class SafetensorsWriter {
-  private record Entry(Dtype dtype, long[] shape, ByteBuffer data) {}
+  /** Float32 values handed over in consecutive chunks, produced while the file is written. */
+  @FunctionalInterface
+  public interface FloatChunks {
+    void produce(Consumer<float[]> sink);
+  }
+
+  /** A tensor's bytes, written when the file is. */
+  @FunctionalInterface
+  private interface TensorBytes {
+    /** Writes the bytes and returns how many there were. */
+    long writeTo(FileChannel out) throws IOException;
+  }
+
+  private record Entry(Dtype dtype, long[] shape, long byteLength, TensorBytes data) {}
 
   private final Map<String, Entry> entries = new TreeMap<>();
 
   /** Adds float32 data, stored as {@code storedAs} (F32 or BF16, rounded to nearest even). */
   public SafetensorsWriter addFloats(String name, long[] shape, float[] values, Dtype storedAs) {
     checkSize(name, shape, values.length);
+    ByteBuffer data = encode(values, storedAs);
+    return put(name, new Entry(storedAs, shape.clone(), data.remaining(), out -> writeFully(out, data.duplicate())));
+  }
+
+  /**
+   * Adds float32 values produced chunk by chunk only when the file is written, stored as F32 or BF16: a file of
+   * many gigabytes is written with no more than one chunk in memory.
+   */
+  public SafetensorsWriter addFloats(String name, long[] shape, FloatChunks values, Dtype storedAs) {
+    encode(new float[0], storedAs); // an unsupported type fails now, not when the file is written
+    long bytes = Arrays.stream(shape).reduce(storedAs.bytes(), Math::multiplyExact);
+    return put(name, new Entry(storedAs, shape.clone(), bytes, out -> {
+      long[] written = {0};
+      IOException[] failure = {null};
+      values.produce(chunk -> {
+        if (failure[0] == null) {
+          try {
+            written[0] += writeFully(out, encode(chunk, storedAs));
+          } catch (IOException e) {
+            failure[0] = e;
+          }
+        }
+      });
+      if (failure[0] != null) {
+        throw failure[0];
+      }
+      return written[0];
+    }));
+  }
+
+  private static ByteBuffer encode(float[] values, Dtype storedAs) {
     ByteBuffer data = ByteBuffer.allocate(values.length * storedAs.bytes()).order(ByteOrder.LITTLE_ENDIAN);
     switch (storedAs) {
       case F32 -> data.asFloatBuffer().put(values);
@@ -42,7 +88,7 @@ public final class SafetensorsWriter {
       }
       default -> throw new IllegalArgumentException("floats can be stored as F32 or BF16, not " + storedAs);
     }
-    return put(name, new Entry(storedAs, shape.clone(), data));
+    return data;
   }
 
   /** Adds an array's values (copied to the heap now), stored as F32 or BF16. */
@@ -58,7 +104,8 @@ public final class SafetensorsWriter {
       throw new IllegalArgumentException("tensor " + name + ": " + littleEndianData.remaining() + " bytes for "
           + elements + " elements of " + dtype);
     }
-    return put(name, new Entry(dtype, shape.clone(), littleEndianData.slice()));
+    ByteBuffer data = littleEndianData.slice();
+    return put(name, new Entry(dtype, shape.clone(), data.remaining(), out -> writeFully(out, data.duplicate())));
   }
 
   private SafetensorsWriter put(String name, Entry e) {
@@ -85,7 +132,7 @@ public final class SafetensorsWriter {
       t.add("shape", shape);
       JsonArray offsets = new JsonArray();
       offsets.add(offset);
-      offset += e.getValue().data().remaining();
+      offset += e.getValue().byteLength();
       offsets.add(offset);
       t.add("data_offsets", offsets);
       header.add(e.getKey(), t);
@@ -104,9 +151,16 @@ public final class SafetensorsWriter {
       Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
       try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         writeFully(out, head);
-        for (Entry e : entries.values()) {
-          writeFully(out, e.data().duplicate());
+        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+          long written = e.getValue().data().writeTo(out);
+          if (written != e.getValue().byteLength()) {
+            throw new IllegalStateException("tensor " + e.getKey() + " produced " + written + " bytes, not "
+                + e.getValue().byteLength());
+          }
         }
+      } catch (IOException | RuntimeException e) {
+        Files.deleteIfExists(tmp);
+        throw e;
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
@@ -114,10 +168,12 @@ public final class SafetensorsWriter {
     }
   }
 
-  private static void writeFully(FileChannel out, ByteBuffer b) throws IOException {
+  private static long writeFully(FileChannel out, ByteBuffer b) throws IOException {
+    long n = b.remaining();
     while (b.hasRemaining()) {
       out.write(b);
     }
+    return n;
   }
 
   private static void checkSize(String name, long[] shape, int length) {

@@ -94,6 +94,25 @@ public final class TextTokenizer implements AutoCloseable {
   }
 
   /**
+   * Loads the tokenizer of a model folder with the BOS its tokenizer files say it adds (see {@link BosToken}):
+   * what serving and training put in front of a text.
+   *
+   * @param configBosId config.json's {@code bos_token_id}, used only when tokenizer_config.json asks for a BOS
+   *     without naming one the vocabulary has
+   */
+  public static TextTokenizer forModel(Path modelDir, int configBosId, int firstAddedId, List<String> addedTokens) {
+    if (!Files.isRegularFile(modelDir.resolve("tokenizer.json"))) {
+      return load(modelDir, configBosId, firstAddedId, addedTokens);
+    }
+    return load(modelDir, BosToken.of(modelDir, configBosId), firstAddedId, addedTokens);
+  }
+
+  /** The id {@link #encode} puts in front of a text, or -1 when the tokenizer adds no BOS. */
+  public int bosTokenId() {
+    return bosTokenId;
+  }
+
+  /**
    * The ids tokenizer.json's own {@code added_tokens} give the step tokens: all of them, or none. A step token it
    * declares as special is refused, since decoding skips special tokens and the step tokens must stay in the text.
    */

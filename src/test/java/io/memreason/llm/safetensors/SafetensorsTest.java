@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -115,6 +116,30 @@ class SafetensorsTest {
       assertEquals(new Shape(7, 5), inBlocks.getShape());
       assertArrayEquals(whole.load("m", manager).toFloatArray(), inBlocks.toFloatArray());
     }
+  }
+
+  @Test
+  void tensorsStreamIntoRowsOfAStackedArrayThatOutlivesTheFile() {
+    Path file = dir.resolve("parts.safetensors");
+    float[] q = values(4 * 3, 1f);
+    float[] k = values(2 * 3, -3f);
+    new SafetensorsWriter().addFloats("q", new long[] {4, 3}, q, Dtype.BF16)
+        .addFloats("k", new long[] {2, 3}, chunks -> {
+          chunks.accept(Arrays.copyOfRange(k, 0, 4));
+          chunks.accept(Arrays.copyOfRange(k, 4, 6));
+        }, Dtype.F32).write(file);
+    NDArray stacked = manager.create(new Shape(6, 3), DataType.FLOAT32);
+    float[] expectedQ;
+    try (SafetensorsCheckpoint c = SafetensorsCheckpoint.openFile(file).withChunkElements(5)) {
+      expectedQ = c.load("q", manager).toFloatArray();
+      c.loadRows("q", stacked, 0);
+      c.loadRows("k", stacked, 4);
+      assertThrows(IllegalArgumentException.class, () -> c.loadRows("q", stacked, 3), "4 rows from row 3 of 6");
+    }
+    // Read after the file is closed: the arrays own their memory.
+    float[] all = stacked.toFloatArray();
+    assertArrayEquals(expectedQ, Arrays.copyOfRange(all, 0, 12));
+    assertArrayEquals(k, Arrays.copyOfRange(all, 12, 18));
   }
 
   @Test
