@@ -242,19 +242,25 @@ public record MemreasonConfig(
     return ms;
   }
 
-  /** The Hub and its cache, from the hub.* keys (which HF_ENDPOINT, HF_HOME, HF_TOKEN and HF_HUB_OFFLINE set). */
+  /**
+   * The Hub and its cache, from the hub.* keys (which HF_ENDPOINT, HF_HOME, HF_HUB_CACHE, HF_TOKEN and
+   * HF_HUB_OFFLINE set).
+   */
   private static HubSettings hub(Settings s) {
     String endpoint = s.string("hub.endpoint");
-    String home = s.string("hub.home");
-    if (home.equals("~") || home.startsWith("~/")) {
-      home = System.getProperty("user.home") + home.substring(1);
-    }
+    Path home = userPath(s.string("hub.home"));
+    String cache = s.string("hub.cache");
     try {
-      return new HubSettings(new URI(endpoint), Path.of(home),
+      return new HubSettings(new URI(endpoint), home, cache.isBlank() ? home.resolve("hub") : userPath(cache),
           Optional.of(s.string("hub.token")).filter(t -> !t.isBlank()), hubFlag(s, "hub.offline"));
     } catch (URISyntaxException | IllegalArgumentException e) {
       throw new ConfigException("hub.endpoint must be the http(s) URL of the Hub or a mirror, not '" + endpoint + "'");
     }
+  }
+
+  /** A path in which a leading ~ is the user's home folder, as Python's expanduser reads it. */
+  private static Path userPath(String path) {
+    return Path.of(path.equals("~") || path.startsWith("~/") ? System.getProperty("user.home") + path.substring(1) : path);
   }
 
   /** A flag as huggingface_hub reads its variables: 1, true, yes or on; 0, false, no, off or empty. */

@@ -22,11 +22,14 @@ public final class Settings {
   static final String[] PASS_THROUGH_PREFIXES = {"kafka.", "streams.", "apicurio."};
   /**
    * Hugging Face's own variables, read as huggingface_hub reads them, for the keys they mean here (a MEMREASON_
-   * variable of the same key wins). HUGGING_FACE_HUB_TOKEN is the older name of HF_TOKEN.
+   * variable of the same key wins). HUGGING_FACE_HUB_TOKEN and HUGGINGFACE_HUB_CACHE are the older names of
+   * HF_TOKEN and HF_HUB_CACHE, read when the newer one is not set.
    */
   static final Map<String, String> HUGGING_FACE_VARIABLES = Map.of(
-      "HF_ENDPOINT", "hub.endpoint", "HF_HOME", "hub.home", "HF_TOKEN", "hub.token",
-      "HUGGING_FACE_HUB_TOKEN", "hub.token", "HF_HUB_OFFLINE", "hub.offline");
+      "HF_ENDPOINT", "hub.endpoint", "HF_HOME", "hub.home", "HF_HUB_CACHE", "hub.cache", "HF_TOKEN", "hub.token",
+      "HF_HUB_OFFLINE", "hub.offline");
+  private static final Map<String, String> OLDER_HUGGING_FACE_NAMES = Map.of(
+      "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN", "HUGGINGFACE_HUB_CACHE", "HF_HUB_CACHE");
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([a-z.]+)}");
   // "token" but not "tokens": engine.max-new-tokens is a count, not a secret.
   private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|secret|token(?!s)|jaas|credential|user\\.info).*");
@@ -73,9 +76,20 @@ public final class Settings {
    */
   public Settings withEnvironment(Map<String, String> env) {
     TreeMap<String, String> overrides = new TreeMap<>();
+    String xdgCache = env.get("XDG_CACHE_HOME");
+    if (xdgCache != null && !xdgCache.isBlank()) {
+      // huggingface_hub's home when HF_HOME is not set: $XDG_CACHE_HOME/huggingface.
+      overrides.put("hub.home", Path.of(xdgCache, "huggingface").toString());
+    }
+    OLDER_HUGGING_FACE_NAMES.forEach((older, newer) -> {
+      String value = env.get(older);
+      if (value != null && !value.isBlank() && !env.containsKey(newer)) {
+        overrides.put(HUGGING_FACE_VARIABLES.get(newer), value);
+      }
+    });
     HUGGING_FACE_VARIABLES.forEach((name, key) -> {
       String value = env.get(name);
-      if (value != null && !value.isBlank() && !(name.startsWith("HUGGING_FACE") && env.containsKey("HF_TOKEN"))) {
+      if (value != null && !value.isBlank()) {
         overrides.put(key, value);
       }
     });

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.KeyValue;
@@ -135,6 +136,11 @@ final class FeedbackJoinProcessor implements Processor<byte[], byte[], String, S
     if (label.getVerdict() != Verdict.CORRECT && label.getVerdict() != Verdict.INCORRECT) {
       deadLetter(key, origin, INVALID, "the label of question " + key + " has verdict " + label.getVerdict()
           + ": use CORRECT or INCORRECT");
+      return;
+    }
+    Optional<String> problem = LabelLimits.problem(label);
+    if (problem.isPresent()) {
+      deadLetter(key, origin, INVALID, "the label of question " + key + " cannot be used: " + problem.get());
       return;
     }
     PendingFeedback pending = origin.setFeedback(label).build();

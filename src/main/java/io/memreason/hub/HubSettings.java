@@ -10,13 +10,13 @@ import java.util.Optional;
 
 /**
  * How to reach the Hugging Face Hub and where its files are kept, as huggingface_hub reads them: the endpoint
- * ({@code HF_ENDPOINT}), the home folder holding the cache {@code hub/} and a saved login {@code token}
- * ({@code HF_HOME}), the access token ({@code HF_TOKEN}) and whether to stay offline ({@code HF_HUB_OFFLINE}).
- * The token never shows in {@link #toString()}.
+ * ({@code HF_ENDPOINT}), the home folder holding a saved login {@code token} ({@code HF_HOME}), the cache
+ * ({@code HF_HUB_CACHE}, by default {@code home/hub}), the access token ({@code HF_TOKEN}) and whether to stay
+ * offline ({@code HF_HUB_OFFLINE}). The token never shows in {@link #toString()}.
  *
  * @param token the token given explicitly; without one, the file {@code home/token} that {@code hf auth login} writes
  */
-public record HubSettings(URI endpoint, Path home, Optional<String> token, boolean offline) {
+public record HubSettings(URI endpoint, Path home, Path cache, Optional<String> token, boolean offline) {
   public static final URI DEFAULT_ENDPOINT = URI.create("https://huggingface.co");
 
   public HubSettings {
@@ -29,9 +29,9 @@ public record HubSettings(URI endpoint, Path home, Optional<String> token, boole
     token = token.map(String::strip).filter(t -> !t.isEmpty());
   }
 
-  /** huggingface_hub's cache: {@code home/hub}. */
-  public Path cache() {
-    return home.resolve("hub");
+  /** Settings whose cache is huggingface_hub's default, {@code home/hub}. */
+  public HubSettings(URI endpoint, Path home, Optional<String> token, boolean offline) {
+    this(endpoint, home, home.resolve("hub"), token, offline);
   }
 
   /** The explicit token, or else the saved login in {@code home/token}, or none (public repositories only). */
@@ -52,7 +52,7 @@ public record HubSettings(URI endpoint, Path home, Optional<String> token, boole
 
   @Override
   public String toString() {
-    return "HubSettings[endpoint=" + endpoint + ", home=" + home + ", token=" + (token.isPresent() ? "******" : "none")
+    return "HubSettings[endpoint=" + endpoint + ", home=" + home + ", cache=" + cache + ", token=" + (token.isPresent() ? "******" : "none")
         + ", offline=" + offline + "]";
   }
 }

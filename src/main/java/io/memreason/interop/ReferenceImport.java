@@ -239,7 +239,7 @@ public final class ReferenceImport {
     try {
       LoraAdapter adapter = LoraAdapter.read(staging, config, manager);
       StepTokenWeights.read(staging, config.hiddenSize(), manager);
-      try (TextTokenizer tokenizer = TextTokenizer.load(staging, config.bosTokenId(), (int) rows, tokens.tokens())) {
+      try (TextTokenizer tokenizer = TextTokenizer.forModel(staging, config.bosTokenId(), (int) rows, tokens.tokens())) {
         tokenizer.encodePlain(tokens.prefix());
       }
       return adapter.settings();

@@ -4,6 +4,7 @@ import io.javalin.http.HttpStatus;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.StepVerdict;
 import io.memreason.avro.Verdict;
+import io.memreason.feedback.LabelLimits;
 import io.memreason.pipeline.QuestionLimits;
 import java.time.Instant;
 import java.util.HashSet;
@@ -19,8 +20,6 @@ import java.util.Set;
 record FeedbackRequest(String questionId, Verdict verdict, String correctedAnswer, List<StepVerdict> stepVerdicts,
                        String labeller) {
   static final int MAX_ID_CHARS = QuestionLimits.MAX_ID_CHARS;
-  static final int MAX_ANSWER_CHARS = 2000;
-  static final int MAX_STEP_VERDICTS = 256;
   static final String DEFAULT_LABELLER = "web";
   private static final Set<String> FIELDS = Set.of("questionId", "verdict", "correctedAnswer", "stepVerdicts",
       "labeller");
@@ -34,11 +33,11 @@ record FeedbackRequest(String questionId, Verdict verdict, String correctedAnswe
       throw ApiException.badRequest("verdict must be CORRECT or INCORRECT, not '" + verdictName + "'");
     }
     Verdict verdict = Verdict.valueOf(verdictName);
-    String corrected = json.string("correctedAnswer", MAX_ANSWER_CHARS).orElse(null);
+    String corrected = json.string("correctedAnswer", LabelLimits.MAX_TEXT_CHARS).orElse(null);
     if (corrected != null && verdict == Verdict.CORRECT) {
       throw ApiException.badRequest("correctedAnswer goes with verdict INCORRECT: a correct answer needs no correction");
     }
-    List<StepVerdict> steps = json.objects("stepVerdicts", MAX_STEP_VERDICTS, STEP_FIELDS).orElse(List.of()).stream()
+    List<StepVerdict> steps = json.objects("stepVerdicts", LabelLimits.MAX_STEP_VERDICTS, STEP_FIELDS).orElse(List.of()).stream()
         .map(FeedbackRequest::stepVerdict).toList();
     Set<Integer> seen = new HashSet<>();
     for (StepVerdict s : steps) {
@@ -46,7 +45,7 @@ record FeedbackRequest(String questionId, Verdict verdict, String correctedAnswe
         throw ApiException.badRequest("stepVerdicts names step " + s.getIndex() + " twice");
       }
     }
-    String labeller = json.string("labeller", 100).orElse(null);
+    String labeller = json.string("labeller", LabelLimits.MAX_LABELLER_CHARS).orElse(null);
     return new FeedbackRequest(questionId, verdict, corrected, steps, labeller);
   }
 
@@ -55,7 +54,7 @@ record FeedbackRequest(String questionId, Verdict verdict, String correctedAnswe
         .orElseThrow(() -> ApiException.badRequest("every entry of stepVerdicts needs an index"));
     boolean correct = s.bool("correct")
         .orElseThrow(() -> ApiException.badRequest("stepVerdicts entry " + index + " needs correct: true or false"));
-    return new StepVerdict(index, correct, s.string("correctedText", MAX_ANSWER_CHARS).orElse(null));
+    return new StepVerdict(index, correct, s.string("correctedText", LabelLimits.MAX_TEXT_CHARS).orElse(null));
   }
 
   /**

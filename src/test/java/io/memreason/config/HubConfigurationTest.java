@@ -46,6 +46,19 @@ class HubConfigurationTest {
   }
 
   @Test
+  void theCacheFolderIsFoundAsHuggingfaceHubFindsIt() {
+    assertEquals(Path.of("/xdg/huggingface/hub"), withEnvironment(Map.of("XDG_CACHE_HOME", "/xdg")).hub().cache());
+    assertEquals(Path.of("/hf/hub"), withEnvironment(Map.of("XDG_CACHE_HOME", "/xdg", "HF_HOME", "/hf")).hub().cache(),
+        "HF_HOME wins over XDG_CACHE_HOME");
+    HubSettings ownCache = withEnvironment(Map.of("HF_HOME", "/hf", "HF_HUB_CACHE", "/fast/hub")).hub();
+    assertEquals(Path.of("/fast/hub"), ownCache.cache());
+    assertEquals(Path.of("/hf"), ownCache.home(), "the saved login stays in HF_HOME");
+    assertEquals(Path.of("/old/hub"), withEnvironment(Map.of("HUGGINGFACE_HUB_CACHE", "/old/hub")).hub().cache());
+    assertEquals(Path.of("/new/hub"),
+        withEnvironment(Map.of("HUGGINGFACE_HUB_CACHE", "/old/hub", "HF_HUB_CACHE", "/new/hub")).hub().cache());
+  }
+
+  @Test
   void aMemreasonVariableWinsOverHuggingFacesAndTheCommandLineOverBoth() {
     MemreasonConfig c = MemreasonConfig.load(Optional.empty(),
         Map.of("HF_HOME", "/from/hf", "MEMREASON_HUB_HOME", "/from/memreason", "HF_ENDPOINT", "http://a.example"),

@@ -273,4 +273,30 @@ class FeedbackTopologyTest {
     assertTrue(examples.isEmpty());
     assertEquals(4.0, registry.find("memreason.dead.letters").counters().stream().mapToDouble(c -> c.count()).sum());
   }
+
+  @Test
+  void labelsBeyondTheLimitsOfTheApiAreDeadLettersFromTheTopicToo() {
+    send(answer("q1", "v1", "Tarsen"));
+    String huge = "x".repeat(LabelLimits.MAX_TEXT_CHARS + 1);
+    send(label("q1", Verdict.INCORRECT, huge));
+    send(label("q1", Verdict.INCORRECT, null, step(0, false, huge)));
+    Feedback anonymous = label("q1", Verdict.CORRECT, null);
+    anonymous.setLabeller(" \u200B ");
+    send(anonymous);
+    Feedback longName = label("q1", Verdict.CORRECT, null);
+    longName.setLabeller("n".repeat(LabelLimits.MAX_LABELLER_CHARS + 1));
+    send(longName);
+    send(label("q1", Verdict.CORRECT, null, step(-1, true, null)));
+
+    List<String> errors = deadLetters.readValuesToList().stream().map(DeadLetter::getError).toList();
+    assertEquals(5, errors.size(), errors.toString());
+    assertTrue(errors.get(0).endsWith("correctedAnswer has 2001 characters, more than 2000"), errors.get(0));
+    assertTrue(errors.get(1).endsWith("the correctedText of step 0 has 2001 characters, more than 2000"), errors.get(1));
+    assertTrue(errors.get(2).endsWith("labeller is blank"), errors.get(2));
+    assertTrue(errors.get(3).endsWith("labeller has 101 characters, more than 100"), errors.get(3));
+    assertTrue(errors.get(4).contains("step indexes start at 0"), errors.get(4));
+    assertTrue(examples.isEmpty(), "no label beyond the limits becomes training data");
+    send(label("q1", Verdict.INCORRECT, "x".repeat(LabelLimits.MAX_TEXT_CHARS)));
+    assertEquals(1, examples.readValuesToList().size(), "a label at the limits is joined");
+  }
 }

@@ -9,6 +9,7 @@ import io.memreason.avro.Feedback;
 import io.memreason.avro.StepKind;
 import io.memreason.avro.StepVerdict;
 import io.memreason.avro.Verdict;
+import io.memreason.feedback.LabelLimits;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,7 @@ class FeedbackRequestTest {
   void refusesOverlongFields() {
     String longId = "x".repeat(FeedbackRequest.MAX_ID_CHARS + 1);
     assertThrows(ApiException.class, () -> FeedbackRequest.parse("{\"questionId\": \"" + longId + "\", \"verdict\": \"CORRECT\"}"));
-    String steps = "[" + "{\"index\": 0, \"correct\": true},".repeat(FeedbackRequest.MAX_STEP_VERDICTS) + "{\"index\": 1, \"correct\": true}]";
+    String steps = "[" + "{\"index\": 0, \"correct\": true},".repeat(LabelLimits.MAX_STEP_VERDICTS) + "{\"index\": 1, \"correct\": true}]";
     ApiException e = assertThrows(ApiException.class,
         () -> FeedbackRequest.parse("{\"questionId\": \"q1\", \"verdict\": \"CORRECT\", \"stepVerdicts\": " + steps + "}"));
     assertEquals("stepVerdicts has 257 items, more than 256", e.getMessage());
