@@ -48,8 +48,8 @@ class PipelineBenchmarkIT {
       JsonObject pipeline = JsonParser.parseString(endToEnd.json()).getAsJsonObject();
       JsonObject byTopic = pipeline.getAsJsonObject("records_per_question_by_topic");
       assertEquals(1.0, byTopic.get(config.topics().answers()).getAsDouble(), "one answer per question");
-      double steps = byTopic.get(config.topics().memorySteps()).getAsDouble()
-          + byTopic.get(config.topics().reasonSteps()).getAsDouble();
+      // A topic the measured questions wrote nothing to (some sets of atlas questions have no reason step) is absent.
+      double steps = recordsTo(byTopic, config.topics().memorySteps()) + recordsTo(byTopic, config.topics().reasonSteps());
       assertTrue(steps >= 1, "every atlas question has steps: " + byTopic);
       assertTrue(pipeline.get("records_per_question").getAsDouble() >= 1 + steps);
       assertTrue(pipeline.get("transactions_per_question").getAsDouble() > 0);
@@ -57,8 +57,13 @@ class PipelineBenchmarkIT {
       assertTrue(pipeline.get("process_cpu_ms_per_question").getAsDouble()
           > pipeline.get("streams_cpu_ms_per_question").getAsDouble());
       assertTrue(pipeline.get("mean_batch").getAsDouble() >= 1, "the engine's batches are reported: " + pipeline);
+      // Decode steps per question are tokens per question over the batch: below 1 with big batches, never 0.
       assertTrue(JsonParser.parseString(direct.json()).getAsJsonObject().get("decode_steps_per_question")
-          .getAsDouble() > 1);
+          .getAsDouble() > 0);
     }
+  }
+
+  private static double recordsTo(JsonObject byTopic, String topic) {
+    return byTopic.has(topic) ? byTopic.get(topic).getAsDouble() : 0;
   }
 }
