@@ -1,5 +1,7 @@
 // memreason live traces: follows /api/stream (server-sent events), shows each question's trace as it is written,
-// and sends labels to /api/feedback.
+// sends labels to /api/feedback, and revisions of a step to /api/questions/{id}/revisions: "edit" on a step, then
+// "continue from here", asks the question again from the corrected step, and the revised trace is shown beside the
+// original with the steps and the answer that changed highlighted.
 //
 // Signing in: the token is sent once to /api/session, which keeps it in an HttpOnly cookie this script cannot read;
 // the page never stores it (no localStorage, no URL). The controls shown are those the token's roles allow.
@@ -14,6 +16,11 @@ const KINDS = {
   REASON: { css: 'reason', label: 'reason' },
 };
 const OTHER_KIND = { css: 'other', label: 'step' };
+const MEMORY_VERDICTS = {
+  SUPPORTED: { css: 'supported', label: '✓ supported' },
+  CONTRADICTED: { css: 'contradicted', label: '✗ contradicted' },
+  UNKNOWN: { css: 'unknown', label: '? unknown' },
+};
 
 const state = {
   traces: new Map(),   // question id -> the latest TraceView from the server
@@ -21,6 +28,7 @@ const state = {
   drafts: new Map(),   // question id -> the label being given on this page: {verdict, wrong: Set, corrected}
   selected: null,      // the question in the detail view
   wanted: null,        // a question to select as soon as it arrives (from the address or the ask form)
+  editing: null,       // the step being corrected in the detail view: {id, index, text}
 };
 
 const session = {
@@ -170,7 +178,8 @@ function onTrace(trace) {
   addFilterChoice($('filter-version'), trace.modelVersion);
   addFilterChoice($('filter-task'), trace.task);
   renderCard(trace);
-  if (state.selected === trace.id) {
+  const selected = state.traces.get(state.selected);
+  if (state.selected === trace.id || selected?.revises?.questionId === trace.id) {
     renderDetail();
   } else if (state.wanted === trace.id) {
     select(trace.id);
@@ -205,7 +214,7 @@ function renderCard(trace) {
   card.replaceChildren(
     cardHead(trace),
     el('div', { class: 'card-question', text: trace.question ?? '(question not seen yet)' }),
-    stepList(trace, false),
+    stepList(trace, 'card'),
     answerBlock(trace),
   );
   card.hidden = !matchesFilters(trace);
@@ -217,6 +226,14 @@ function cardHead(trace) {
     el('span', { class: 'pill status', dataset: { status: trace.status }, text: statusText(trace.status) }),
     trace.task && el('span', { class: 'tag task', text: trace.task.toLowerCase() }),
     trace.modelVersion && el('span', { class: 'tag model-version', text: trace.modelVersion }),
+    trace.revises && el('span', {
+      class: 'tag revision-tag',
+      title: trace.revises.reason ?? `a revision of question ${trace.revises.questionId}`,
+      text: `${trace.revises.reason ? 'auto-revision' : 'revision'} of step ${trace.revises.stepIndex}`,
+    }),
+    trace.revisions?.length > 0 && el('span', {
+      class: 'tag revisions-tag', text: `${trace.revisions.length} revision${trace.revisions.length === 1 ? '' : 's'}`,
+    }),
     trace.label && el('span', {
       class: 'pill verdict-pill', dataset: { verdict: trace.label.verdict },
       text: trace.label.verdict === 'CORRECT' ? 'labelled correct' : 'labelled incorrect',
@@ -226,20 +243,93 @@ function cardHead(trace) {
     trace.submittedAt && el('span', { text: clock(trace.submittedAt) }));
 }
 
-/** The steps as coloured rows; in the detail view with full text, timings and a "wrong" toggle each. */
-function stepList(trace, detailed) {
+/**
+ * The steps as coloured rows: on a card one line each ('card'); in the detail view with full text, timings, a
+ * "wrong" toggle and "edit" each ('detail'); beside a revision with full text and timings only ('compare').
+ * {@code marks} gives a step's extra classes (what changed).
+ */
+function stepList(trace, mode, marks = () => '') {
+  const detailed = mode === 'detail';
   const draft = detailed ? draftOf(trace) : null;
   return el('ol', { class: 'steps' }, ...trace.steps.map((step) => {
     const kind = kindOf(step);
     const wrong = draft ? draft.wrong.has(step.index) : isMarkedWrong(trace, step.index);
+    const editing = detailed && state.editing?.id === trace.id && state.editing.index === step.index;
     return el('li', {
-      class: `step ${kind.css}${wrong ? ' wrong' : ''}`,
+      class: `step ${kind.css}${wrong ? ' wrong' : ''}${step.given ? ' given' : ''} ${marks(step)}`.trim(),
       dataset: { index: String(step.index), kind: step.kind },
     },
     el('span', { class: 'kind', text: kind.label }),
-    el('span', { class: 'step-text', text: step.text, title: detailed ? null : step.text }),
+    editing ? stepEditor(trace, step) : stepBody(step, mode),
     detailed ? stepSide(trace, step, draft) : el('span', { class: 'step-time', text: stepTime(trace, step) }));
   }));
+}
+
+/** The step's text, whether it was given, and the memory verifier's verdict (in full outside the cards). */
+function stepBody(step, mode) {
+  const v = step.verification;
+  const verdict = v ? (MEMORY_VERDICTS[v.verdict] || MEMORY_VERDICTS.UNKNOWN) : null;
+  return el('span', { class: 'step-body' },
+    el('span', { class: 'step-text', text: step.text, title: mode === 'card' ? step.text : null }),
+    step.given && el('span', { class: 'given-pill', title: 'given with the question, not written by the model', text: 'given' }),
+    verdict && el('span', {
+      class: `memory-verdict ${verdict.css}`,
+      title: v.correctFact ? `${v.verifier}: ${v.correctFact}` : v.verifier,
+      text: verdict.label,
+    }),
+    mode !== 'card' && v?.correctFact && el('span', { class: 'correct-fact', text: `known: ${v.correctFact}` }),
+    mode !== 'card' && v?.revisionId && el('a', {
+      class: 'revision-link', href: `#q=${encodeURIComponent(v.revisionId)}`, text: 'revised →',
+    }));
+}
+
+/** Correcting a step: the model continues from the corrected step in a new question, a revision. */
+function stepEditor(trace, step) {
+  const status = el('span', { class: 'edit-status', role: 'status' });
+  const text = el('textarea', {
+    class: 'step-edit-text', rows: '2', maxlength: '4000', 'aria-label': `Corrected step ${step.index}`,
+    oninput: (e) => { state.editing.text = e.target.value; },
+  });
+  text.value = state.editing.text;
+  return el('form', {
+    class: 'step-edit',
+    onsubmit: (e) => {
+      e.preventDefault();
+      continueFrom(trace.id, step.index, status);
+    },
+  }, text,
+  el('span', { class: 'step-edit-actions' },
+    el('button', { type: 'submit', class: 'continue-here', text: 'continue from here' }),
+    el('button', {
+      type: 'button', class: 'cancel-edit', text: 'cancel',
+      onclick: () => {
+        state.editing = null;
+        renderDetail(true);
+      },
+    }),
+    status));
+}
+
+function startEditing(trace, step) {
+  state.editing = { id: trace.id, index: step.index, text: step.text };
+  renderDetail(true);
+  document.querySelector('#detail .step-edit-text')?.focus();
+}
+
+async function continueFrom(id, index, status) {
+  const text = state.editing.text.trim();
+  if (!text) return;
+  status.dataset.kind = 'info';
+  status.textContent = 'Asking…';
+  const reply = await post(`/api/questions/${encodeURIComponent(id)}/revisions`, { stepIndex: index, text });
+  if (!reply.ok) {
+    status.dataset.kind = 'error';
+    status.textContent = reply.json.error;
+    return;
+  }
+  state.editing = null;
+  if (state.traces.has(reply.json.id)) select(reply.json.id); else state.wanted = reply.json.id;
+  renderDetail(true);
 }
 
 function stepTime(trace, step) {
@@ -251,6 +341,13 @@ function stepSide(trace, step, draft) {
   const timing = `${stepTime(trace, step)} · took ${seconds(step.completedAt - step.startedAt)} · ${step.tokenCount} tokens`;
   return el('span', { class: 'step-side' },
     el('span', { class: 'step-time', text: timing }),
+    may('ask') && el('button', {
+      type: 'button',
+      class: 'edit-step',
+      title: 'Correct this step and let the model continue from it',
+      text: 'edit',
+      onclick: () => startEditing(trace, step),
+    }),
     may('label') && el('button', {
       type: 'button',
       class: 'mark-wrong',
@@ -266,12 +363,12 @@ function isMarkedWrong(trace, index) {
   return (trace.label?.stepVerdicts ?? []).some((v) => v.index === index && !v.correct);
 }
 
-function answerBlock(trace) {
+function answerBlock(trace, changed = false) {
   const a = trace.answer;
   if (!a) {
     return el('div', { class: 'writing', text: `writing… ${trace.steps.length} step${trace.steps.length === 1 ? '' : 's'} so far` });
   }
-  return el('div', { class: 'answer' },
+  return el('div', { class: `answer${changed ? ' changed' : ''}` },
     el('span', { class: 'answer-name', text: 'answer' }),
     el('span', { class: 'answer-text', text: a.text || '(no answer step)' }),
     a.label && el('span', { class: 'tag answer-label', text: `label ${a.label}` }),
@@ -340,11 +437,63 @@ function draftOf(trace) {
   return state.drafts.get(trace.id);
 }
 
+/** What an answer says, to compare two. */
+function answerOf(trace) {
+  return trace.answer ? (trace.answer.label ?? trace.answer.text) : null;
+}
+
+/**
+ * A revision beside the original it revises: the original's corrected step marked as replaced; the revision's
+ * corrected step and every later step that differs from the original's at that place highlighted, and both answers
+ * when they differ.
+ */
+function comparison(original, revision) {
+  const at = revision.revises.stepIndex;
+  const before = new Map(original.steps.map((s) => [s.index, s]));
+  const changed = (s) => s.index >= at && (!before.has(s.index) || before.get(s.index).text !== s.text
+    || before.get(s.index).kind !== s.kind);
+  const answerChanged = !!(original.answer && revision.answer && answerOf(original) !== answerOf(revision));
+  const column = (role, trace, body) => el('section', { class: `compare-column ${role}`, dataset: { questionId: trace.id } },
+    el('h4', {},
+      el('span', { text: role === 'original' ? 'original' : 'revision' }),
+      el('a', { class: 'mono', href: `#q=${encodeURIComponent(trace.id)}`, text: trace.id })),
+    body);
+  return el('div', { class: 'compare' },
+    column('original', original, el('div', {},
+      stepList(original, 'compare', (s) => (s.index === at ? 'replaced' : '')),
+      answerBlock(original, answerChanged))),
+    column('revised', revision, el('div', {},
+      stepList(revision, 'detail', (s) => `${s.index === at ? 'edited ' : ''}${changed(s) ? 'changed' : ''}`),
+      answerBlock(revision, answerChanged))));
+}
+
+/** Where a revision comes from, and the revisions of a question, as links. */
+function revisionLinks(trace) {
+  const parts = [];
+  if (trace.revises) {
+    parts.push(el('div', { class: 'revises' },
+      `Revises step ${trace.revises.stepIndex} of `,
+      el('a', { class: 'mono', href: `#q=${encodeURIComponent(trace.revises.questionId)}`, text: trace.revises.questionId }),
+      trace.revises.reason ? ` (automatically: ${trace.revises.reason})` : ''));
+  }
+  if (trace.revisions?.length) {
+    parts.push(el('div', { class: 'revisions' }, 'Revisions: ', ...trace.revisions.map((id) => {
+      const revision = state.traces.get(id);
+      return el('a', {
+        class: 'mono revision', href: `#q=${encodeURIComponent(id)}`,
+        text: revision?.answer ? `${id} → ${answerOf(revision) ?? ''}` : id,
+      });
+    })));
+  }
+  return parts;
+}
+
 /**
  * Rebuilds the detail of the selected question. The labelling controls are built once per question, so typing a
- * correction is not interrupted by steps or labels arriving.
+ * correction is not interrupted by steps or labels arriving; nor is correcting a step (the steps stay as they are
+ * while one is edited, unless {@code force}).
  */
-function renderDetail() {
+function renderDetail(force = false) {
   const detail = $('detail');
   const trace = state.traces.get(state.selected);
   if (!trace) return;
@@ -365,11 +514,16 @@ function renderDetail() {
       class: 'detail-meta',
       text: `${trace.answer.promptTokens} prompt tokens · ${trace.answer.generatedTokens} generated · answered ${clock(trace.answer.answeredAt)}`,
     }));
+  $('detail-meta').append(...revisionLinks(trace));
   $('detail-question').textContent = trace.question ?? '(question not seen yet)';
   $('detail-options').replaceChildren(trace.options.length === 0 ? '' : el('ol', { class: 'options', type: 'A' },
     ...trace.options.map((o) => el('li', { text: o }))));
-  $('detail-steps').replaceChildren(trace.steps.length === 0 ? el('p', { class: 'empty', text: 'No steps yet.' }) : stepList(trace, true));
-  $('detail-answer').replaceChildren(answerBlock(trace));
+  const original = trace.revises ? state.traces.get(trace.revises.questionId) : null;
+  if (force || state.editing?.id !== trace.id) {
+    $('detail-steps').replaceChildren(original ? comparison(original, trace)
+      : trace.steps.length === 0 ? el('p', { class: 'empty', text: 'No steps yet.' }) : stepList(trace, 'detail'));
+  }
+  $('detail-answer').replaceChildren(original ? '' : answerBlock(trace));
   updateLabelling(trace);
 }
 
@@ -428,7 +582,7 @@ function toggleWrongStep(id, index) {
   const trace = state.traces.get(id);
   const draft = draftOf(trace);
   if (draft.wrong.has(index)) draft.wrong.delete(index); else draft.wrong.add(index);
-  renderDetail();
+  renderDetail(true);
   if (draft.verdict) {
     sendLabel(id, draft.verdict);
   } else {
@@ -446,7 +600,7 @@ async function sendLabel(id, verdict) {
   };
   if (session.auth === 'none') body.labeller = ($('labeller')?.value || 'web').trim() || 'web';
   if (verdict === 'INCORRECT' && draft.corrected.trim()) body.correctedAnswer = draft.corrected.trim();
-  renderDetail();
+  renderDetail(true);
   showLabelStatus('Saving…', 'info');
   const reply = await post('/api/feedback', body);
   if (state.selected !== id) return;

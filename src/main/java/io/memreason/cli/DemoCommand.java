@@ -7,6 +7,7 @@ import io.memreason.console.TracePrinter;
 import io.memreason.demo.LearningDemo;
 import io.memreason.demo.QuestionFeed;
 import io.memreason.demo.SampleQuestions;
+import io.memreason.demo.VerifyDemo;
 import io.memreason.feedback.FeedbackAggregator;
 import io.memreason.feedback.RetrainTrigger;
 import io.memreason.kafka.EmbeddedKafka;
@@ -26,6 +27,8 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
@@ -60,6 +63,12 @@ final class DemoCommand implements Callable<Integer> {
       + "labels, the new version swapped in, the questions asked again; accuracy per version printed as it changes.")
   boolean learn;
 
+  @Option(names = "--verify", description = "Instead of the sample questions, a knowledge-checked memory on the default "
+      + "model's atlas world: questions about facts it was never taught, every memory step it writes checked against "
+      + "the world (pipeline.verify=revise), a contradicted one revised with the correct fact given and the model "
+      + "continuing from it, and whether that repaired the answer.")
+  boolean verify;
+
   /**
    * The demo's page and API: on this machine only and without sign-in (serve's defaults are all interfaces and
    * tokens). A configuration file, the environment or --set may still say otherwise.
@@ -74,9 +83,12 @@ final class DemoCommand implements Callable<Integer> {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     MemreasonConfig c = config.load(WEB_DEFAULTS);
     WebServer.check(c.web());
-    if (learn && c.model().dir().isPresent()) {
-      throw new IllegalArgumentException("demo --learn teaches the default model its atlas world: leave model.dir"
-          + " empty (it is " + c.model().dir().get() + ")");
+    if (learn && verify) {
+      throw new IllegalArgumentException("demo shows --learn or --verify, not both: choose one");
+    }
+    if ((learn || verify) && c.model().dir().isPresent()) {
+      throw new IllegalArgumentException("demo " + (learn ? "--learn" : "--verify") + " runs the default model on its"
+          + " atlas world: leave model.dir empty (it is " + c.model().dir().get() + ")");
     }
     run(new Models(ReasonerFactory.versionLoader(c, registry), ReasonerFactory.configuredModel(c)), registry,
         System.out, Ansi.AUTO.enabled());
@@ -93,18 +105,21 @@ final class DemoCommand implements Callable<Integer> {
          TemporaryDirectory dir = TemporaryDirectory.besideStreamsState(config.load(WEB_DEFAULTS), "demo-");
          EmbeddedKafka kafka = EmbeddedKafka.start(dir.path().resolve("kafka"), 0)) {
       LearningDemo lesson = learn ? LearningDemo.forDefaultModel(dir.path().resolve("atlas")) : null;
-      MemreasonConfig c = config.load(WEB_DEFAULTS).with(Map.of(
+      VerifyDemo check = verify ? VerifyDemo.forDefaultModel() : null;
+      MemreasonConfig loaded = config.load(WEB_DEFAULTS).with(Map.of(
           "kafka.bootstrap.servers", kafka.bootstrapServers(),
           "streams.state.dir", dir.path().resolve("streams").toString(),
           "registry.dir", dir.path().resolve("registry").toString()))
           .with(lesson == null ? Map.of() : lesson.settings());
+      MemreasonConfig c = check == null ? loaded : loaded.with(check.settings(loaded));
       TopicCreator.createMissing(c);
       ModelRegistry versions = ReasonerFactory.registry(c);
       try (ModelVersionPublisher publisher = new ModelVersionPublisher(c)) {
         publisher.publish(versions.importModel(models.firstVersion()).promoted());
       }
       try (ServingModel reasoner = ServingModel.start(c, versions, models.loader(), models.firstVersion(), registry);
-           InferencePipeline pipeline = InferencePipeline.start(c, reasoner, registry);
+           InferencePipeline pipeline = InferencePipeline.start(c, reasoner, registry,
+               check == null ? Optional.empty() : Optional.of(check.verifier()));
            FeedbackAggregator feedback = FeedbackAggregator.start(c, registry);
            RetrainTrigger retraining = c.retrain().evalData().isPresent() ? retrainingTrigger(c) : null;
            TraceMonitor monitor = TraceMonitor.start(c);
@@ -121,18 +136,22 @@ final class DemoCommand implements Callable<Integer> {
           out.println("labels are aggregated; retraining is off: set retrain.eval-data to learn from them");
         }
         pipeline.awaitRunning(Duration.ofMinutes(2));
-        List<Question> questions = SampleQuestions.forModel(c).take(count, "demo-");
-        TracePrinter printer = new TracePrinter(out, colour, lesson != null ? lesson.questionIds()
-            : questions.stream().map(Question::getId).collect(Collectors.toSet()));
+        List<Question> questions = check != null ? check.questions(count)
+            : SampleQuestions.forModel(c).take(count, "demo-");
+        Set<String> asked = lesson != null ? lesson.questionIds()
+            : questions.stream().map(Question::getId).collect(Collectors.toSet());
+        TracePrinter printer = new TracePrinter(out, colour, asked);
         try (QuestionFeed feed = new QuestionFeed(c, printer, signal, Duration.ofMillis(intervalMs))) {
           long started = System.nanoTime();
           if (lesson != null) {
             lesson.run(feed, printer, out);
+          } else if (check != null) {
+            check.run(feed, questions, out);
           } else {
             feed.ask(questions);
           }
-          int asked = lesson != null ? lesson.questionIds().size() : questions.size();
-          out.printf("%d of %d questions answered in %.1f s%n", printer.answered(), asked,
+          out.printf("%d of %d questions answered in %.1f s%n", asked.stream().filter(printer::hasAnswered).count(),
+              asked.size(),
               (System.nanoTime() - started) / 1e9);
           if (keepRunning && !signal.requested()) {
             out.println("the live page stays on " + page + " (ask and label there) · Ctrl-C stops");

@@ -32,13 +32,41 @@ public record MemreasonConfig(
                       Map<String, String> streamsProperties, String applicationId, String serdeFormat,
                       String registryUrl, Map<String, String> registryProperties) {}
 
-  /** Topic names, and the shape used when memreason creates them. */
+  /**
+   * Topic names, and the shape used when memreason creates them.
+   *
+   * @param knowledge facts by subject (compacted), read by the memory verifier as a global table
+   */
   public record Topics(String questions, String memorySteps, String reasonSteps, String answers, String feedback,
                        String trainingExamples, String modelVersions, String deadLetters, String feedbackStats,
-                       int partitions, short replicationFactor, boolean create) {}
+                       int partitions, short replicationFactor, boolean create, String knowledge) {}
 
-  /** The inference processor. */
-  public record Pipeline(long punctuateIntervalMs, int maxQuestionChars, long answerTimeoutMs, long drainTimeoutMs) {}
+  /**
+   * The inference processor.
+   *
+   * @param verify what to do with the memory verifier's verdicts on memory steps ({@code pipeline.verify})
+   * @param verifyMaxDepth how many revisions deep the pipeline still revises automatically
+   */
+  public record Pipeline(long punctuateIntervalMs, int maxQuestionChars, long answerTimeoutMs, long drainTimeoutMs,
+                         Verify verify, int verifyMaxDepth) {
+
+    /** {@code pipeline.verify}: whether memory steps are checked, and what a contradicted one leads to. */
+    public enum Verify {
+      /** No memory step is checked. */
+      OFF,
+      /** Each memory step the model writes carries the verifier's verdict. */
+      ANNOTATE,
+      /**
+       * As {@link #ANNOTATE}; and the first contradicted memory step of a trace is revised: the pipeline asks the
+       * question again with the steps before it and the correct fact as given steps.
+       */
+      REVISE;
+
+      public boolean checks() {
+        return this != OFF;
+      }
+    }
+  }
 
   /**
    * Which model to serve: a folder or a Hub repository ({@code hf:ORG/NAME[@REVISION]}) each. An empty {@code dir}
@@ -193,9 +221,12 @@ public record MemreasonConfig(
         s.string("topics.reason-steps"), s.string("topics.answers"), s.string("topics.feedback"),
         s.string("topics.training-examples"), s.string("topics.model-versions"), s.string("topics.dead-letters"),
         s.string("topics.feedback-stats"),
-        positive(s, "topics.partitions"), (short) positive(s, "topics.replication-factor"), s.bool("topics.create"));
+        positive(s, "topics.partitions"), (short) positive(s, "topics.replication-factor"), s.bool("topics.create"),
+        s.string("topics.knowledge"));
     Pipeline pipeline = new Pipeline(positive(s, "pipeline.punctuate-interval-ms"),
-        positive(s, "pipeline.max-question-chars"), positive(s, "pipeline.answer-timeout-ms"), drainTimeout(s));
+        positive(s, "pipeline.max-question-chars"), positive(s, "pipeline.answer-timeout-ms"), drainTimeout(s),
+        Pipeline.Verify.valueOf(oneOf(s, "pipeline.verify", "off", "annotate", "revise").toUpperCase(Locale.ROOT)),
+        positive(s, "pipeline.verify-max-depth"));
     Model model = new Model(optionalLocation(s, "model.dir"), optionalLocation(s, "model.adapter"),
         Path.of(s.string("model.cache-dir")), s.string("model.version"));
     Engine engine = new Engine(oneOf(s, "engine.device", "auto", "cpu", "gpu"), positive(s, "engine.workers"),

@@ -9,6 +9,7 @@ import io.memreason.avro.ModelVersion;
 import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.avro.StepKind;
+import io.memreason.avro.StepVerification;
 import io.memreason.avro.Verdict;
 import io.memreason.feedback.LearningSubscription;
 import io.memreason.feedback.RetrainJob;
@@ -27,7 +28,9 @@ import java.util.TreeMap;
  * told apart by colour and by a label ({@code [memory]}, {@code [reason]}, {@code [step]} for an unlabelled step),
  * so it reads the same without colour; then the answer with its label, status, model version and latency. Also how
  * the model learns: labels given by the demo ({@code [label]}), each change of a version's live accuracy
- * ({@code [accuracy]}) and each promoted or rejected version ({@code [model]}).
+ * ({@code [accuracy]}) and each promoted or rejected version ({@code [model]}). A given step is marked
+ * {@code (given)}; a memory step the verifier checked carries its verdict; a revision the pipeline asks of a followed
+ * question is followed too and introduced by a {@code [revision]} line.
  */
 public final class TracePrinter implements TraceSubscription.Handler, LearningSubscription.Handler {
   private static final String BOLD = "1";
@@ -43,6 +46,8 @@ public final class TracePrinter implements TraceSubscription.Handler, LearningSu
   private final boolean colour;
   /** Only these questions are printed; the rest of the topic's traffic is not ours. */
   private final Set<String> followed;
+  /** The revisions the pipeline asked of followed questions, with what they revise (question and step). */
+  private final Map<String, String> revisionOf = new HashMap<>();
   /** Steps arrive from two topics, so step 2 can come before step 1: hold them until their turn. */
   private final Map<String, TreeMap<Integer, ReasoningStep>> waiting = new HashMap<>();
   private final Map<String, Integer> nextIndex = new HashMap<>();
@@ -56,7 +61,7 @@ public final class TracePrinter implements TraceSubscription.Handler, LearningSu
   public TracePrinter(PrintStream out, boolean colour, Set<String> followed) {
     this.out = out;
     this.colour = colour;
-    this.followed = followed;
+    this.followed = new HashSet<>(followed);
   }
 
   public void question(Question q) {
@@ -69,6 +74,10 @@ public final class TracePrinter implements TraceSubscription.Handler, LearningSu
     String id = step.getQuestionId();
     if (!followed.contains(id) || answered.contains(id)) {
       return;
+    }
+    StepVerification v = step.getVerification();
+    if (v != null && v.getRevisionId() != null && followed.add(v.getRevisionId())) {
+      revisionOf.put(v.getRevisionId(), id + " step #" + step.getIndex());
     }
     waiting.computeIfAbsent(id, k -> new TreeMap<>()).put(step.getIndex(), step);
     printReadySteps(id);
@@ -147,8 +156,8 @@ public final class TracePrinter implements TraceSubscription.Handler, LearningSu
     return decisions;
   }
 
-  public int answered() {
-    return answered.size();
+  public boolean hasAnswered(String questionId) {
+    return answered.contains(questionId);
   }
 
   private void printReadySteps(String id) {
@@ -157,11 +166,30 @@ public final class TracePrinter implements TraceSubscription.Handler, LearningSu
     while (!steps.isEmpty() && steps.firstKey() <= next) {
       ReasoningStep s = steps.pollFirstEntry().getValue();
       if (s.getIndex() == next) {
-        out.println(label(s.getKind()) + " " + dim(id + " #" + s.getIndex()) + "  " + s.getText());
+        if (next == 0 && revisionOf.containsKey(id)) {
+          out.println(paint(MAGENTA, "[revision]") + " " + dim(id) + "  revises " + revisionOf.get(id)
+              + ": the steps before it and the correct fact given, the model continues");
+        }
+        out.println(label(s.getKind()) + " " + dim(id + " #" + s.getIndex()) + "  " + s.getText()
+            + (s.getGiven() ? dim("  (given)") : "") + verdict(s));
         next++;
       }
     }
     nextIndex.put(id, next);
+  }
+
+  /** The memory verifier's verdict on a step, if it has one. */
+  private String verdict(ReasoningStep s) {
+    StepVerification v = s.getVerification();
+    if (v == null) {
+      return "";
+    }
+    return switch (v.getVerdict()) {
+      case SUPPORTED -> "  " + paint(GREEN, "✓ supported");
+      case CONTRADICTED -> "  " + paint(RED, "✗ contradicted") + dim(" by " + v.getVerifier() + ": ")
+          + v.getCorrectFact() + (v.getRevisionId() == null ? "" : dim(" → revised as " + v.getRevisionId()));
+      default -> "  " + dim("? unknown to " + v.getVerifier());
+    };
   }
 
   private String label(StepKind kind) {

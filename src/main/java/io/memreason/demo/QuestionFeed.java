@@ -56,13 +56,15 @@ public final class QuestionFeed implements TraceSubscription.Handler, AutoClosea
     this.answerListener = listener;
   }
 
-  /** Sends the questions one by one, {@code interval} apart, until all are answered. */
+  /**
+   * Sends the questions one by one, {@code interval} apart, until all are answered (by id: the printer may follow
+   * other questions too, the revisions the pipeline asks).
+   */
   public void ask(List<Question> batch) {
     String topic = config.topics().questions();
-    int target = printer.answered() + batch.size();
     int sent = 0;
     long nextSend = System.nanoTime();
-    while (printer.answered() < target && !signal.requested()) {
+    while (!batch.stream().map(Question::getId).allMatch(printer::hasAnswered) && !signal.requested()) {
       if (sent < batch.size() && System.nanoTime() >= nextSend) {
         Question q = Question.newBuilder(batch.get(sent++)).setSubmittedAt(Instant.now()).build();
         producer.send(new ProducerRecord<>(topic, key(q.getId()), questions.serialize(topic, q)));

@@ -3,10 +3,8 @@ package io.memreason.feedback;
 import io.memreason.reasoning.Decoding;
 import io.memreason.reasoning.Reasoner;
 import io.memreason.reasoning.ReasoningRequest;
-import io.memreason.reasoning.Step;
 import io.memreason.reasoning.Task;
 import io.memreason.reasoning.Trace;
-import io.memreason.reasoning.TraceListener;
 import io.memreason.training.SeedExample;
 import io.memreason.training.SeedFile;
 import java.io.IOException;
@@ -16,10 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The fixed evaluation set of the promotion gate ({@code retrain.eval-data}, a seed-format file): every candidate
@@ -27,8 +21,6 @@ import java.util.concurrent.TimeoutException;
  * and their answers are scored by the task's rules.
  */
 public record EvaluationSet(Path file, Task task, List<SeedExample> items) {
-  private static final Duration SUBMIT_WAIT = Duration.ofMillis(100);
-
   /** How many of the set's questions a version answered right. */
   public record Score(int correct, int total) {
     public double accuracy() {
@@ -62,46 +54,25 @@ public record EvaluationSet(Path file, Task task, List<SeedExample> items) {
    * @param timeout how long all the answers may take together
    */
   public Score score(Reasoner reasoner, int maxNewTokens, Duration timeout) throws InterruptedException {
-    List<CompletableFuture<Trace>> traces = new ArrayList<>();
+    List<ReasoningRequest> requests = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
-      ReasoningRequest request = new ReasoningRequest("eval-" + i, items.get(i).question(), task, List.of(),
-          new Decoding(0f, 1f, 0, maxNewTokens, 0L));
-      CompletableFuture<Trace> trace = new CompletableFuture<>();
-      while (!reasoner.submit(request, new Collecting(trace), SUBMIT_WAIT)) {
-        // The model's queue is full: its earlier answers make room.
-      }
-      traces.add(trace);
+      requests.add(new ReasoningRequest("eval-" + i, items.get(i).question(), task, List.of(),
+          new Decoding(0f, 1f, 0, maxNewTokens, 0L)));
     }
-    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Trace> traces;
+    try {
+      traces = reasoner.answerAll(requests, timeout);
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException("evaluation on " + file + " did not finish: " + e.getMessage(), e);
+    }
     int correct = 0;
     for (int i = 0; i < items.size(); i++) {
-      Trace trace = await(traces.get(i), deadline);
+      Trace trace = traces.get(i);
       String gold = task.goldLabel(items.get(i).answer());
       if (trace.status() != Trace.Status.FAILED && trace.label().map(gold::equals).orElse(false)) {
         correct++;
       }
     }
     return new Score(correct, items.size());
-  }
-
-  private Trace await(CompletableFuture<Trace> trace, long deadline) throws InterruptedException {
-    try {
-      return trace.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("evaluation on " + file + " failed: " + e.getCause().getMessage(), e.getCause());
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("evaluation on " + file + " did not finish in time", e);
-    }
-  }
-
-  /** Completes the future with the finished trace; steps are not needed. */
-  private record Collecting(CompletableFuture<Trace> trace) implements TraceListener {
-    @Override
-    public void onStep(Step step) {}
-
-    @Override
-    public void onFinished(Trace finished) {
-      trace.complete(finished);
-    }
   }
 }

@@ -85,7 +85,7 @@ public final class FeedbackTopology {
 
     builder.table(topics.trainingExamples(), Consumed.with(keys, examples).withName("current-labels-source"),
             Materialized.<String, TrainingExample>as(stores.apply(LABELS_STORE)).withKeySerde(keys).withValueSerde(examples))
-        .groupBy((id, example) -> KeyValue.pair(example.getModelVersion(), example),
+        .groupBy((id, example) -> KeyValue.pair(ModelAccuracies.versionOf(example), example),
             Grouped.with("labels-by-version", keys, examples))
         .aggregate(ModelAccuracies::empty,
             (version, example, sums) -> ModelAccuracies.add(version, example, sums, clock.instant()),

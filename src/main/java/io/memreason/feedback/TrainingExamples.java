@@ -20,6 +20,10 @@ import java.util.TreeSet;
  * corrected step's text substituted and each step's verdict kept, and the answer to train on — the corrected answer
  * when one was given, the model's own answer when it was judged correct, none when it was judged wrong without a
  * correction.
+ *
+ * <p>A revision's label (its answer's question revises another's step) is an example of the revised trace: the
+ * corrected step stands where the original's wrong step stood, marked as a wrong step that was corrected (unless the
+ * label judges it itself), and the example names the original and its version, whose wrong step it counts.
  */
 final class TrainingExamples {
   private TrainingExamples() {}
@@ -36,8 +40,12 @@ final class TrainingExamples {
     List<TrainingStep> steps = new ArrayList<>();
     TreeSet<Integer> wrong = new TreeSet<>();
     boolean stepCorrected = false;
+    Integer revisedStep = answer.getRevises() == null ? null : answer.getRevises().getStepIndex();
     for (ReasoningStep step : answer.getSteps()) {
       StepVerdict v = verdicts.get(step.getIndex());
+      if (v == null && Integer.valueOf(step.getIndex()).equals(revisedStep)) {
+        v = new StepVerdict(step.getIndex(), false, step.getText());
+      }
       boolean corrected = v != null && v.getCorrectedText() != null;
       steps.add(TrainingStep.newBuilder()
           .setKind(step.getKind())
@@ -62,6 +70,7 @@ final class TrainingExamples {
             : Optional.empty()).orElse(null))
         .setVerdict(feedback.getVerdict())
         .setCorrected(correctedAnswer.isPresent() || stepCorrected)
+        .setRevises(answer.getRevises())
         .setWrongSteps(List.copyOf(wrong))
         .setModelVersion(answer.getModelVersion())
         .setLabeller(feedback.getLabeller())

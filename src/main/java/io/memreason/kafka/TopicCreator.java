@@ -29,8 +29,8 @@ public final class TopicCreator {
 
   /**
    * Creates every topic of the configuration with {@code topics.partitions} partitions and
-   * {@code topics.replication-factor} replicas. Model versions, training examples and feedback statistics are
-   * compacted: the latest record per key is the state.
+   * {@code topics.replication-factor} replicas. Model versions, training examples, feedback statistics and knowledge
+   * are compacted: the latest record per key is the state.
    */
   public static void createMissing(MemreasonConfig config) {
     MemreasonConfig.Topics t = config.topics();
@@ -39,7 +39,7 @@ public final class TopicCreator {
         t.deadLetters())) {
       wanted.add(new NewTopic(name, t.partitions(), t.replicationFactor()));
     }
-    for (String name : List.of(t.modelVersions(), t.trainingExamples(), t.feedbackStats())) {
+    for (String name : List.of(t.modelVersions(), t.trainingExamples(), t.feedbackStats(), t.knowledge())) {
       wanted.add(new NewTopic(name, t.partitions(), t.replicationFactor())
           .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
     }

@@ -4,12 +4,14 @@ import io.memreason.config.MemreasonConfig;
 import io.memreason.config.ShutdownBudget;
 import io.memreason.kafka.ClientProperties;
 import io.memreason.pipeline.serde.AvroSerdes;
+import io.memreason.reasoning.MemoryVerifier;
 import io.memreason.reasoning.Reasoner;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.Metric;
@@ -57,16 +59,26 @@ public final class InferencePipeline implements AutoCloseable {
   /**
    * Reads the output topics' record limits ({@link OutputLimits}, a moment; at most 15 s when the cluster does not
    * answer), builds the topology and starts processing; returns without waiting for it (see {@link #awaitRunning}).
+   * With {@code pipeline.verify} on, memory steps are checked against the knowledge topic.
    */
   public static InferencePipeline start(MemreasonConfig config, Reasoner reasoner, MeterRegistry registry) {
+    return start(config, reasoner, registry, Optional.empty());
+  }
+
+  /**
+   * As {@link #start(MemreasonConfig, Reasoner, MeterRegistry)}, memory steps checked by {@code verifier} instead of
+   * the knowledge topic when {@code pipeline.verify} is on (the demo's atlas world, say).
+   */
+  public static InferencePipeline start(MemreasonConfig config, Reasoner reasoner, MeterRegistry registry,
+                                        Optional<MemoryVerifier> verifier) {
     PipelineMetrics metrics = new PipelineMetrics(registry);
     Drain drain = new Drain();
     AvroSerdes serdes = AvroSerdes.forConfig(config.kafka());
     MemreasonConfig.Topics t = config.topics();
     OutputLimits limits = OutputLimits.of(config, List.of(t.memorySteps(), t.reasonSteps(), t.answers(),
-        t.deadLetters()));
+        t.deadLetters(), t.questions()));
     Topology topology = InferenceTopology.build(config, reasoner, serdes, metrics, drain,
-        InferenceTopology.persistentPendingStore(), limits);
+        InferenceTopology.persistentPendingStore(), limits, verifier);
     Properties props = new Properties();
     props.putAll(ClientProperties.streams(config));
     props.putAll(InferenceTopology.exceptionHandling(config, serdes, metrics, limits));

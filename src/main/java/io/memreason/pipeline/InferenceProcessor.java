@@ -6,11 +6,14 @@ import io.memreason.avro.PendingQuestion;
 import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.config.MemreasonConfig;
+import io.memreason.reasoning.MemoryVerifier;
 import io.memreason.reasoning.Reasoner;
 import io.memreason.reasoning.ReasoningRequest;
 import io.memreason.reasoning.Step;
 import io.memreason.reasoning.StepKind;
 import io.memreason.reasoning.Trace;
+import io.memreason.reasoning.TraceListener;
+import io.memreason.reasoning.VerifyingTraceListener;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,7 +24,9 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -47,6 +52,11 @@ import org.slf4j.LoggerFactory;
  * again: generation is deterministic, and steps below the entry's {@code emittedSteps} were already published, so
  * none is published twice.
  *
+ * <p>With {@code pipeline.verify} on, each memory step the model writes is checked by the {@link MemoryVerifier} on
+ * the engine's thread as soon as it is complete and published with the verdict; with {@code revise}, the first
+ * contradicted memory step of a trace also asks its {@link AutomaticRevisions revision}, in the same transaction as
+ * the step, so that the revision is asked exactly once.
+ *
  * <p>Nothing a question brings may stop the stream. Bad input becomes a dead letter; a question the model refuses
  * or fails is answered FAILED; and if publishing a question's work throws anything unexpected (a bug), the question
  * is answered FAILED with the error, once, and the stream goes on. Only Kafka's own exceptions (a fenced producer, a
@@ -58,10 +68,12 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   static final String DUPLICATE = "DUPLICATE";
 
   /**
-   * A question this instance has handed to the model, the listener whose events count, and its pending entry (kept
-   * here so that no step has to read it back from the store).
+   * A question this instance has handed to the model, the listener whose events count, its pending entry (kept
+   * here so that no step has to read it back from the store) and the steps of this attempt so far by index (those
+   * published before a restart included: generation starts from the first step again).
    */
-  private record InFlight(Outbox.Listener listener, long submittedAtMs, PendingQuestion entry) {}
+  private record InFlight(Outbox.Listener listener, long submittedAtMs, PendingQuestion entry,
+                          Map<Integer, Step> steps) {}
 
   private final Reasoner reasoner;
   private final QuestionDecoder decoder;
@@ -71,6 +83,8 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   private final PipelineMetrics metrics;
   private final Drain drain;
   private final Admission admission;
+  private final Optional<Function<ProcessorContext<?, ?>, MemoryVerifier>> verifiers;
+  private final AutomaticRevisions revisions;
   private final Outbox outbox = new Outbox();
   // Only the stream thread touches these.
   private final Map<String, InFlight> inFlight = new HashMap<>();
@@ -81,11 +95,17 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
 
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, PendingQuestion> pending;
+  private Optional<MemoryVerifier> verifier = Optional.empty();
   private boolean restored;
 
+  /**
+   * @param verifiers the memory verifier of a processor, made from its context (it may read a global store); empty
+   *     with {@code pipeline.verify=off}
+   */
   InferenceProcessor(Reasoner reasoner, QuestionDecoder decoder, DeadLetters deadLetters,
                      MemreasonConfig.Engine engineDefaults, MemreasonConfig.Pipeline settings, PipelineMetrics metrics,
-                     Drain drain, Admission admission) {
+                     Drain drain, Admission admission,
+                     Optional<Function<ProcessorContext<?, ?>, MemoryVerifier>> verifiers, AutomaticRevisions revisions) {
     this.reasoner = reasoner;
     this.decoder = decoder;
     this.deadLetters = deadLetters;
@@ -94,12 +114,15 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     this.metrics = metrics;
     this.drain = drain;
     this.admission = admission;
+    this.verifiers = verifiers;
+    this.revisions = revisions;
   }
 
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
     this.pending = context.getStateStore(InferenceTopology.PENDING_STORE);
+    this.verifier = verifiers.map(made -> made.apply(context));
     // Streams may close and re-initialise this same instance (a corrupted task is revived), so nothing from
     // an earlier life may count: whatever is in the store now must be handed to the model again.
     this.restored = false;
@@ -126,7 +149,7 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
       return;
     }
     // The version is chosen by the question id (a canary takes a share of the ids): the same after a restart.
-    pending.put(id, new PendingQuestion(question, 0, reasoner.modelVersionFor(id), now()));
+    pending.put(id, new PendingQuestion(question, 0, reasoner.modelVersionFor(id), now(), null));
     enqueue(id);
     admitWaiting();
   }
@@ -234,9 +257,11 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     String version = versionOf(entry);
     ReasoningRequest request = ReasoningRequests.from(q, engineDefaults, version);
     Outbox.Listener listener = outbox.listenerFor(q.getId());
+    // The outbox's events name the outbox listener: a verifying listener in front of it changes nothing there.
+    TraceListener heard = verifier.<TraceListener>map(v -> new VerifyingTraceListener(v, listener)).orElse(listener);
     boolean accepted;
     try {
-      accepted = reasoner.submit(request, listener, Duration.ZERO);
+      accepted = reasoner.submit(request, heard, Duration.ZERO);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StreamsException("interrupted while handing a question to the model", e);
@@ -249,7 +274,7 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
       modelFull = true;
       return;
     }
-    track(q.getId(), new InFlight(listener, context.currentSystemTimeMs(), entry));
+    track(q.getId(), new InFlight(listener, context.currentSystemTimeMs(), entry, new HashMap<>()));
     String answering = reasoner.modelVersionFor(q.getId());
     if (!version.equals(answering)) {
       log.warn("question {} was started with model {} and continues with {}: its trace may change from step {} on",
@@ -279,24 +304,37 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     }
     PendingQuestion entry = attempt.entry();
     if (event instanceof Outbox.StepWritten written) {
-      if (publishStep(entry, written.step(), versionOf(entry))) {
+      if (publishStep(entry, written.step(), versionOf(entry), attempt)) {
         advanced.put(id, entry);
       }
     } else {
       Trace trace = ((Outbox.TraceFinished) event).trace();
       // Every step goes out before the answer, even one the model did not stream.
-      trace.steps().forEach(step -> publishStep(entry, step, trace.modelVersion()));
-      publishAnswer(entry, TraceRecords.answer(entry.getQuestion(), trace));
+      trace.steps().forEach(step -> publishStep(entry, step, trace.modelVersion(), attempt));
+      publishAnswer(entry, TraceRecords.answer(entry.getQuestion(), trace, entry.getAutomaticRevisionId()));
     }
   }
 
   /** Publishes a step not published before; the entry's {@code emittedSteps} follows, the store is the caller's. */
-  private boolean publishStep(PendingQuestion entry, Step step, String modelVersion) {
+  private boolean publishStep(PendingQuestion entry, Step step, String modelVersion, InFlight attempt) {
+    attempt.steps().putIfAbsent(step.index(), step);
     if (step.kind() == StepKind.ANSWER || step.index() < entry.getEmittedSteps()) {
       return false; // the answer step travels in the Answer; lower indexes went out before a restart
     }
     String id = entry.getQuestion().getId();
     ReasoningStep record = TraceRecords.step(id, step, modelVersion);
+    step.verification().ifPresent(v -> metrics.memoryVerified(v.verdict()));
+    Optional<Question> revision = revisions.of(entry, step, attempt.steps(), modelVersion, now());
+    if (revision.isPresent()) {
+      String revisionId = revision.get().getId();
+      context.forward(new Record<>(revisionId, revision.get(), context.currentSystemTimeMs()),
+          InferenceTopology.REVISIONS_SINK);
+      record.getVerification().setRevisionId(revisionId);
+      entry.setAutomaticRevisionId(revisionId);
+      metrics.revisedAutomatically();
+      log.debug("question {} is revised as {}: {}", ReasonText.quote(id), revisionId,
+          revision.get().getRevises().getReason());
+    }
     // Unlabelled (assignment) steps are not recall, so they go with the reasoning; their kind says what they are.
     String sink = step.kind() == StepKind.MEMORY ? InferenceTopology.MEMORY_STEPS_SINK : InferenceTopology.REASON_STEPS_SINK;
     context.forward(new Record<>(id, record, context.currentSystemTimeMs()), sink);

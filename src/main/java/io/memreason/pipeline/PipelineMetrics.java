@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
  * answer latency and time to first step, both from the question's submission
  * ({@code memreason_answer_latency_seconds}, {@code memreason_first_step_latency_seconds}, histograms), questions in
  * flight ({@code memreason_pending_questions}), questions waiting for room in the model
- * ({@code memreason_waiting_questions}) and records replaced because they could not be published
- * ({@code memreason_outputs_replaced_total{type}}).
+ * ({@code memreason_waiting_questions}), records replaced because they could not be published
+ * ({@code memreason_outputs_replaced_total{type}}), the memory verifier's verdicts
+ * ({@code memreason_memory_verdicts_total{verdict}}) and the revisions the pipeline asked
+ * ({@code memreason_revisions_total{origin="automatic"}}).
  *
  * <p>Recording a metric never throws: durations are clamped to [0, {@link #LONGEST}] (a Timer throws on more than
  * 292 years, which a bad submission time gives), and a failing registry is logged once and otherwise ignored, so
@@ -90,6 +92,18 @@ public final class PipelineMetrics {
     safely(() -> Counter.builder("memreason.outputs.replaced")
         .description("Records replaced because they could not be published (too large for their topic)")
         .tag("type", lower(recordType)).register(registry).increment());
+  }
+
+  /** A memory step the model wrote was checked by the memory verifier (pipeline.verify). */
+  void memoryVerified(io.memreason.reasoning.Verification.Verdict verdict) {
+    safely(() -> Counter.builder("memreason.memory.verdicts").description("Memory steps checked, by verdict")
+        .tag("verdict", lower(verdict.name())).register(registry).increment());
+  }
+
+  /** The pipeline asked a revision of a question whose memory step was contradicted (pipeline.verify=revise). */
+  void revisedAutomatically() {
+    safely(() -> Counter.builder("memreason.revisions").description("Revisions asked")
+        .tag("origin", "automatic").register(registry).increment());
   }
 
   /** A question that could be neither answered nor answered FAILED (a bug; the log says which). */

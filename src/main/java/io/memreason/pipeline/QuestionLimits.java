@@ -1,7 +1,10 @@
 package io.memreason.pipeline;
 
 import io.memreason.avro.Decoding;
+import io.memreason.avro.GivenStep;
 import io.memreason.avro.Question;
+import io.memreason.avro.RevisedStep;
+import io.memreason.avro.StepKind;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.reasoning.Task;
 import java.math.BigDecimal;
@@ -20,7 +23,13 @@ import java.util.Optional;
  *   <li>id: 1 to {@value #MAX_ID_CHARS} characters, not blank, no control characters;
  *   <li>text: not blank, Unicode blanks included (U+00A0, U+2007, U+202F, U+200B, U+FEFF, U+3000, ...);
  *   <li>options: as many as the task has letters, each not blank and at most {@value #MAX_OPTION_CHARS} characters;
- *   <li>the question as the prompt writes it, options included: at most {@code pipeline.max-question-chars};
+ *   <li>given steps: at most {@value #MAX_GIVEN_STEPS}, each a memory, reason or assignment step whose text is not
+ *       blank;
+ *   <li>the question as the prompt writes it, options and given steps included: at most
+ *       {@code pipeline.max-question-chars};
+ *   <li>revises: the id of the question revised follows the rules of an id, the step index names a given step, the
+ *       reason is at most {@value #MAX_REASON_CHARS} characters, the model version at most {@value #MAX_ID_CHARS},
+ *       the depth at least 1;
  *   <li>decoding: temperature 0 to {@value #MAX_TEMPERATURE}, topP above 0 and at most 1, topK 0 to
  *       {@value #MAX_TOP_K}, maxNewTokens 1 to {@code engine.max-total-tokens}, any seed;
  *   <li>submittedAt: not before 1970 and at most a day ahead of the pipeline's clock (latencies are measured from it).
@@ -29,6 +38,8 @@ import java.util.Optional;
 public final class QuestionLimits {
   public static final int MAX_ID_CHARS = 128;
   public static final int MAX_OPTION_CHARS = 500;
+  public static final int MAX_GIVEN_STEPS = 64;
+  public static final int MAX_REASON_CHARS = 2000;
   public static final int MAX_TEMPERATURE = 10;
   public static final int MAX_TOP_K = 1_000_000;
   /** How far ahead of the pipeline's clock a submission may be: producers' clocks drift, but not by years. */
@@ -52,7 +63,8 @@ public final class QuestionLimits {
    * @param now the clock submission times are checked against
    */
   public Optional<String> problem(Question q, Instant now) {
-    return firstOf(idProblem(q.getId()), textProblem(q), decodingProblem(q.getDecoding()),
+    return firstOf(idProblem(q.getId()), givenStepsProblem(q.getGivenSteps()), textProblem(q),
+        revisesProblem(q.getRevises(), q.getGivenSteps()), decodingProblem(q.getDecoding()),
         submittedAtProblem(q.getSubmittedAt(), now));
   }
 
@@ -67,18 +79,64 @@ public final class QuestionLimits {
   }
 
   private static Optional<String> idProblem(String id) {
+    return idProblem("id", id);
+  }
+
+  private static Optional<String> idProblem(String field, String id) {
     if (id.isEmpty()) {
-      return Optional.of("id is empty");
+      return Optional.of(field + " is empty");
     }
     int chars = characters(id);
     if (chars > MAX_ID_CHARS) {
-      return Optional.of("id has " + chars + " characters, more than " + MAX_ID_CHARS);
+      return Optional.of(field + " has " + chars + " characters, more than " + MAX_ID_CHARS);
     }
     if (isBlank(id)) {
-      return Optional.of("id is blank");
+      return Optional.of(field + " is blank");
     }
     return id.codePoints().filter(Character::isISOControl).boxed().findFirst()
-        .map(c -> "id contains the control character " + String.format("U+%04X", c));
+        .map(c -> field + " contains the control character " + String.format("U+%04X", c));
+  }
+
+  private static Optional<String> givenStepsProblem(List<GivenStep> steps) {
+    if (steps == null) {
+      return Optional.empty();
+    }
+    if (steps.size() > MAX_GIVEN_STEPS) {
+      return Optional.of("givenSteps has " + steps.size() + " steps, more than " + MAX_GIVEN_STEPS);
+    }
+    for (int i = 0; i < steps.size(); i++) {
+      StepKind kind = steps.get(i).getKind();
+      if (kind != StepKind.MEMORY && kind != StepKind.REASON && kind != StepKind.ASSIGNMENT) {
+        return Optional.of("givenSteps[" + i + "].kind is " + kind + ": a given step is MEMORY, REASON or ASSIGNMENT");
+      }
+      if (isBlank(steps.get(i).getText())) {
+        return Optional.of("givenSteps[" + i + "].text is blank");
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String> revisesProblem(RevisedStep revises, List<GivenStep> steps) {
+    if (revises == null) {
+      return Optional.empty();
+    }
+    int given = steps == null ? 0 : steps.size();
+    if (revises.getStepIndex() < 0 || revises.getStepIndex() >= given) {
+      return Optional.of("revises.stepIndex " + revises.getStepIndex() + " names no given step (the question has "
+          + given + "): a revision's given steps end with the corrected step");
+    }
+    if (revises.getDepth() < 1) {
+      return Optional.of("revises.depth must be at least 1, not " + revises.getDepth());
+    }
+    if (revises.getReason() != null && characters(revises.getReason()) > MAX_REASON_CHARS) {
+      return Optional.of("revises.reason has " + characters(revises.getReason()) + " characters, more than "
+          + MAX_REASON_CHARS);
+    }
+    if (revises.getModelVersion() != null && characters(revises.getModelVersion()) > MAX_ID_CHARS) {
+      return Optional.of("revises.modelVersion has " + characters(revises.getModelVersion()) + " characters, more than "
+          + MAX_ID_CHARS);
+    }
+    return idProblem("revises.questionId", revises.getQuestionId());
   }
 
   private Optional<String> textProblem(Question q) {
@@ -103,9 +161,14 @@ public final class QuestionLimits {
       return Optional.of("options: " + e.getMessage());
     }
     int chars = characters(asked);
+    List<GivenStep> given = q.getGivenSteps() == null ? List.of() : q.getGivenSteps();
+    for (GivenStep step : given) {
+      chars += characters(step.getText());
+    }
     if (chars > maxQuestionChars) {
-      return Optional.of((options.isEmpty() ? "text has " : "the question with its options has ") + chars
-          + " characters, more than pipeline.max-question-chars=" + maxQuestionChars);
+      String what = options.isEmpty() && given.isEmpty() ? "text has "
+          : given.isEmpty() ? "the question with its options has " : "the question with its given steps has ";
+      return Optional.of(what + chars + " characters, more than pipeline.max-question-chars=" + maxQuestionChars);
     }
     return Optional.empty();
   }

@@ -4,6 +4,8 @@ import io.memreason.avro.Question;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.reasoning.Decoding;
 import io.memreason.reasoning.ReasoningRequest;
+import io.memreason.reasoning.StepKind;
+import io.memreason.reasoning.StepText;
 import io.memreason.reasoning.Task;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +13,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
-/** Builds the model's request for a question: the question's decoding overrides over the configured defaults. */
+/**
+ * Builds the model's request for a question: the question's decoding overrides over the configured defaults, and its
+ * given steps.
+ */
 final class ReasoningRequests {
   private ReasoningRequests() {}
 
@@ -25,7 +30,13 @@ final class ReasoningRequests {
         o != null && o.getSeed() != null ? o.getSeed() : seed(q.getId(), modelVersion));
     Task task = q.getTask() == null ? Task.OPEN : Task.valueOf(q.getTask().name());
     List<String> options = q.getOptions() == null ? List.of() : List.copyOf(q.getOptions());
-    return new ReasoningRequest(q.getId(), q.getText(), task, options, decoding);
+    return new ReasoningRequest(q.getId(), q.getText(), task, options, decoding, givenSteps(q));
+  }
+
+  /** The question's given steps as the model's template takes them (their kinds were checked by QuestionLimits). */
+  static List<StepText> givenSteps(Question q) {
+    return q.getGivenSteps() == null ? List.of() : q.getGivenSteps().stream()
+        .map(g -> new StepText(StepKind.valueOf(g.getKind().name()), g.getText())).toList();
   }
 
   /**

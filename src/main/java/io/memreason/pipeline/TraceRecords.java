@@ -2,11 +2,14 @@ package io.memreason.pipeline;
 
 import io.memreason.avro.Answer;
 import io.memreason.avro.AnswerStatus;
+import io.memreason.avro.MemoryVerdict;
 import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
+import io.memreason.avro.StepVerification;
 import io.memreason.reasoning.Step;
 import io.memreason.reasoning.StepKind;
 import io.memreason.reasoning.Trace;
+import io.memreason.reasoning.Verification;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -26,14 +29,32 @@ final class TraceRecords {
         .setTokenCount(step.tokenCount())
         .setStartedAt(step.startedAt())
         .setCompletedAt(step.completedAt())
+        .setGiven(step.given())
+        .setVerification(step.verification().map(TraceRecords::verification).orElse(null))
         .build();
   }
 
-  static Answer answer(Question q, Trace trace) {
+  private static StepVerification verification(Verification v) {
+    return new StepVerification(MemoryVerdict.valueOf(v.verdict().name()), v.correctFact().orElse(null),
+        v.verifier(), null);
+  }
+
+  /**
+   * The answer with the whole trace.
+   *
+   * @param automaticRevisionId the revision the pipeline asked of the question, named by the step that led to it
+   */
+  static Answer answer(Question q, Trace trace, String automaticRevisionId) {
     List<ReasoningStep> steps = trace.steps().stream()
         .filter(s -> s.kind() != StepKind.ANSWER)
         .map(s -> step(q.getId(), s, trace.modelVersion()))
         .toList();
+    for (ReasoningStep step : steps) {
+      if (automaticRevisionId != null && step.getVerification() != null
+          && automaticRevisionId.equals(AutomaticRevisions.id(q.getId(), step.getIndex()))) {
+        step.getVerification().setRevisionId(automaticRevisionId);
+      }
+    }
     return base(q, trace.modelVersion(), trace.finishedAt())
         .setAnswerText(trace.answer().map(Step::text).orElse(""))
         .setLabel(trace.label().orElse(null))
@@ -59,6 +80,7 @@ final class TraceRecords {
 
   private static Answer.Builder base(Question q, String modelVersion, Instant answeredAt) {
     return Answer.newBuilder()
+        .setRevises(q.getRevises())
         .setQuestionId(q.getId())
         .setQuestion(q.getText())
         .setTask(q.getTask() == null ? io.memreason.avro.Task.OPEN : q.getTask())

@@ -114,16 +114,18 @@ public final class LlmReasoner implements Reasoner {
   }
 
   /**
-   * The template makes the question's text inert ({@link TraceTemplate#question}), so the prompt's step tokens are
-   * the template's own prefix group, at its end. Should a tokenizer still find step tokens in the question's text
-   * (a normalizer that rewrites the escape, say), the question is refused rather than let it write its own steps.
+   * The template makes the question's and the given steps' text inert ({@link TraceTemplate#inert}), so the prompt's
+   * step tokens are the template's own: the groups around the given steps and the prefix group at its end. Should a
+   * tokenizer still find step tokens in that text (a normalizer that rewrites the escape, say), the question is
+   * refused rather than let it write its own steps.
    */
   private void requireOnlyTheTemplatesStepTokens(ReasoningRequest request, int[] prompt) {
     long stepTokens = Arrays.stream(prompt)
         .filter(id -> id >= firstStepTokenId && id < firstStepTokenId + stepTokenCount).count();
-    if (stepTokens != template.tokens().prefixTokens()) {
+    int expected = template.stepTokensInPrompt(request);
+    if (stepTokens != expected) {
       throw new IllegalArgumentException("question " + request.id() + " encodes to " + stepTokens
-          + " step tokens where the prompt has " + template.tokens().prefixTokens() + ": its text must not contain"
+          + " step tokens where the prompt has " + expected + ": its text and its given steps must not contain"
           + " step tokens");
     }
   }

@@ -1,6 +1,12 @@
 package io.memreason.reasoning;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Answers questions with memory/reason traces, many at a time, streaming each step as soon as it is written.
@@ -30,4 +36,43 @@ public interface Reasoner extends AutoCloseable {
 
   @Override
   void close();
+
+  /**
+   * Answers every request and returns the finished traces in the requests' order: all are submitted (each waiting
+   * for room in the queue as long as it takes), then awaited, {@code timeout} for all of them together.
+   *
+   * @throws IllegalStateException when they are not all answered in time
+   */
+  default List<Trace> answerAll(List<ReasoningRequest> requests, Duration timeout) throws InterruptedException {
+    List<CompletableFuture<Trace>> traces = new ArrayList<>();
+    for (ReasoningRequest request : requests) {
+      CompletableFuture<Trace> trace = new CompletableFuture<>();
+      TraceListener listener = new TraceListener() {
+        @Override
+        public void onStep(Step step) {}
+
+        @Override
+        public void onFinished(Trace finished) {
+          trace.complete(finished);
+        }
+      };
+      while (!submit(request, listener, Duration.ofMillis(100))) {
+        // The queue is full: the answers already submitted make room.
+      }
+      traces.add(trace);
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Trace> finished = new ArrayList<>();
+    for (CompletableFuture<Trace> trace : traces) {
+      try {
+        finished.add(trace.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+      } catch (TimeoutException e) {
+        throw new IllegalStateException(finished.size() + " of " + requests.size() + " questions answered in "
+            + timeout.toSeconds() + " s", e);
+      }
+    }
+    return finished;
+  }
 }

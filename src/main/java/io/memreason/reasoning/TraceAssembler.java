@@ -10,9 +10,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Turns one request's token stream into its trace: feeds the stable text to a {@link TraceParser}, stamps each
- * completed step with its token count and timing, hands it to the {@link TraceListener}, and at the end builds
- * the {@link Trace} with the task's label. Runs on the generator's worker thread, one instance per request.
+ * Turns one request's token stream into its trace: the request's given steps first (indexes 0..n-1, flagged given),
+ * then the generated ones: feeds the stable text to a {@link TraceParser}, stamps each completed step with its token
+ * count and timing, hands it to the {@link TraceListener}, and at the end builds the {@link Trace} with the task's
+ * label. Runs on the generator's worker thread, one instance per request.
  */
 final class TraceAssembler implements TokenListener {
   private final ReasoningRequest request;
@@ -23,6 +24,7 @@ final class TraceAssembler implements TokenListener {
   private final List<Step> steps = new ArrayList<>();
   private int tokensInStep;
   private Instant stepStartedAt;
+  private boolean givenStepsEmitted;
 
   TraceAssembler(ReasoningRequest request, String modelVersion, TraceListener listener, Clock clock) {
     this.request = request;
@@ -34,6 +36,7 @@ final class TraceAssembler implements TokenListener {
   @Override
   public void onToken(int tokenId, String newText) {
     Instant now = clock.instant();
+    emitGivenSteps(now);
     // The token that completes a step is the next step's first prefix token: it belongs to the new step.
     for (StepText completed : parser.accept(newText)) {
       emit(completed, now);
@@ -47,6 +50,7 @@ final class TraceAssembler implements TokenListener {
   @Override
   public void onFinished(Completion completion) {
     Instant now = clock.instant();
+    emitGivenSteps(now);
     TraceParser.Ending ending = parser.finish();
     ending.lastStep().ifPresent(last -> emit(last, now));
     Trace.Status status = switch (completion.reason()) {
@@ -63,6 +67,19 @@ final class TraceAssembler implements TokenListener {
         ? Optional.empty() : request.task().label(completion.text());
     listener.onFinished(new Trace(request.id(), List.copyOf(steps), label, status, error,
         completion.promptTokens(), completion.generatedTokens(), modelVersion, now));
+  }
+
+  /** The request's given steps are the trace's first steps; they go out as soon as generation starts. */
+  private void emitGivenSteps(Instant now) {
+    if (givenStepsEmitted) {
+      return;
+    }
+    givenStepsEmitted = true;
+    for (StepText given : request.givenSteps()) {
+      Step step = Step.given(steps.size(), given, now);
+      steps.add(step);
+      listener.onStep(step);
+    }
   }
 
   private void emit(StepText text, Instant now) {

@@ -9,10 +9,13 @@ import java.util.regex.Matcher;
  *
  * <pre>
  *   question = "Question: " + q + "\n "
- *   prompt   = question + PREFIX                                          (inference)
- *   target   = for each step: PREFIX + KIND + " " + text + "\n"            (training)
- *              then PREFIX + ANSWER + " The answer is: " + answer + "\n"
+ *   step     = PREFIX + KIND + " " + text + "\n"
+ *   prompt   = question + step of each given step + PREFIX                 (inference)
+ *   target   = step of each step + PREFIX + ANSWER + " The answer is: " + answer + "\n"    (training)
  * </pre>
+ *
+ * A request's given steps are written exactly as the model writes its own steps (and learned them), so the model
+ * continues after them as if it had written them.
  *
  * A question that already starts with "Question: " (the CommonsenseQA files write it that way) is not given the
  * word twice.
@@ -45,9 +48,23 @@ public record TraceTemplate(StepTokens tokens) {
     return question(question) + tokens.prefix();
   }
 
-  /** The inference prompt of a request, its options written the way its task's dataset writes them. */
+  /**
+   * The inference prompt of a request: its question with the options written the way its task's dataset writes them,
+   * then its given steps, each on one line (a line break in a given step's text is written as a space), then the
+   * prefix group that asks the model for the next step.
+   */
   public String prompt(ReasoningRequest request) {
-    return prompt(request.task().withOptions(request.question(), request.options()));
+    StringBuilder prompt = new StringBuilder(question(request.task().withOptions(request.question(), request.options())));
+    for (StepText given : request.givenSteps()) {
+      appendStep(prompt, given.kind(), given.text().strip().replaceAll("\\R", " "));
+    }
+    return prompt.append(tokens.prefix()).toString();
+  }
+
+  /** How many step tokens a request's prompt holds: the prefix groups and the kind groups of its given steps. */
+  public int stepTokensInPrompt(ReasoningRequest request) {
+    int given = request.givenSteps().size();
+    return tokens.prefixTokens() * (given + 1) + tokens.tokensPerKind() * given;
   }
 
   /**
@@ -62,10 +79,14 @@ public record TraceTemplate(StepTokens tokens) {
       if (step.kind() == StepKind.ANSWER) {
         throw new IllegalArgumentException("the answer is written from the answer argument, not from a step: " + step);
       }
-      target.append(tokens.prefix()).append(tokens.group(step.kind())).append(' ').append(inert(step.text()))
-          .append('\n');
+      appendStep(target, step.kind(), step.text());
     }
     return target.append(tokens.prefix()).append(tokens.group(StepKind.ANSWER))
         .append(' ').append(Task.ANSWER_PHRASE).append(' ').append(inert(answer)).append('\n').toString();
+  }
+
+  /** One step as the model writes it, behind its step tokens; the text is made inert. */
+  private void appendStep(StringBuilder text, StepKind kind, String stepText) {
+    text.append(tokens.prefix()).append(tokens.group(kind)).append(' ').append(inert(stepText)).append('\n');
   }
 }

@@ -41,9 +41,13 @@ final class LiveTraces implements TopicFollower.Listener {
     this.clock = clock;
   }
 
+  /** A revision also links its original, if the page shows that one. */
   @Override
   public void onQuestion(Question q) {
     changed(q.getId(), t -> t.withQuestion(q));
+    if (q.getRevises() != null && traces.get(q.getRevises().getQuestionId()).isPresent()) {
+      changed(q.getRevises().getQuestionId(), t -> t.withRevision(q.getId()));
+    }
   }
 
   @Override
@@ -55,6 +59,9 @@ final class LiveTraces implements TopicFollower.Listener {
   public void onAnswer(Answer answer) {
     figures.onAnswer(answer.getLatencyMs());
     changed(answer.getQuestionId(), t -> t.withAnswer(answer));
+    if (answer.getRevises() != null && traces.get(answer.getRevises().getQuestionId()).isPresent()) {
+      changed(answer.getRevises().getQuestionId(), t -> t.withRevision(answer.getQuestionId()));
+    }
     answeredListeners.forEach(l -> l.accept(answer.getQuestionId()));
   }
 

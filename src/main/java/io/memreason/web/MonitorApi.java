@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
@@ -44,6 +45,7 @@ final class MonitorApi {
     routes.post("/api/session", ctx -> access.signIn(ctx, RequestBody.json(ctx, maxBodyBytes)));
     routes.delete("/api/session", access::signOut);
     routes.post("/api/questions", this::ask);
+    routes.post("/api/questions/{id}/revisions", this::revise);
     routes.get("/api/answers/{id}", this::answer);
     routes.post("/api/feedback", this::label);
     routes.get("/api/stream", this::stream);
@@ -52,11 +54,44 @@ final class MonitorApi {
   /** {@code POST /api/questions}: produces the question, 202 with its id. */
   private void ask(Context ctx) {
     Caller caller = access.require(ctx, Role.ASK);
+    askTheModel(ctx, caller, id -> QuestionRequest.parse(RequestBody.json(ctx, maxBodyBytes), monitor.config)
+        .toQuestion(id, monitor.clock.instant()), q -> Map.of("id", q.getId()));
+  }
+
+  /**
+   * {@code POST /api/questions/{id}/revisions}: produces a revision of a question the page shows, 202 with its id. It
+   * asks the model, so it needs the ask role and counts against the caller's questions quota.
+   */
+  private void revise(Context ctx) {
+    Caller caller = access.require(ctx, Role.ASK);
+    String originalId = ctx.pathParam("id");
+    if (originalId.length() > FeedbackRequest.MAX_ID_CHARS) {
+      throw ApiException.badRequest("a question id has at most " + FeedbackRequest.MAX_ID_CHARS + " characters");
+    }
+    askTheModel(ctx, caller, id -> {
+      RevisionRequest request = RevisionRequest.parse(RequestBody.json(ctx, maxBodyBytes));
+      TraceView original = monitor.live.trace(originalId)
+          .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, unknownQuestion(originalId)));
+      return request.toQuestion(original, id, monitor.clock.instant(), monitor.config);
+    }, q -> {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("id", q.getId());
+      body.put("revises", Map.of("questionId", originalId, "stepIndex", q.getRevises().getStepIndex()));
+      return body;
+    });
+  }
+
+  /**
+   * Produces the question {@code question} makes of a new id, within the caller's questions quota, and answers 202
+   * with {@code response} once the broker has it. A question that cannot be made gives its place in the quota back.
+   */
+  private void askTheModel(Context ctx, Caller caller, Function<String, Question> question,
+                           Function<Question, Object> response) {
     String id = UUID.randomUUID().toString();
     quotas.ask(caller, id);
     Question q;
     try {
-      q = QuestionRequest.parse(RequestBody.json(ctx, maxBodyBytes), monitor.config).toQuestion(id, monitor.clock.instant());
+      q = question.apply(id);
     } catch (RuntimeException e) {
       quotas.settled(id);
       throw e;
@@ -68,7 +103,7 @@ final class MonitorApi {
       }
     });
     whenAcknowledged(ctx, produced, monitor.config.topics().questions(),
-        metadata -> ctx.status(HttpStatus.ACCEPTED).json(Map.of("id", q.getId())));
+        metadata -> ctx.status(HttpStatus.ACCEPTED).json(response.apply(q)));
   }
 
   /**

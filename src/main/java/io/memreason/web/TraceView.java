@@ -3,6 +3,8 @@ package io.memreason.web;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
+import io.memreason.avro.RevisedStep;
+import io.memreason.avro.StepVerification;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -17,17 +19,53 @@ import java.util.List;
  * @param status {@code PENDING} until the answer arrives, then the answer's status ({@code OK}, {@code TRUNCATED},
  *     {@code FAILED})
  * @param modelVersion the version that wrote the steps (from the first step or the answer)
+ * @param decoding the question's decoding overrides, which a revision of it keeps
+ * @param revises the question and step this one revises, when it is a revision
+ * @param revisions the revisions of this question seen so far, oldest first
  */
 record TraceView(String id, String question, String task, List<String> options, Long submittedAt, String status,
-                 String modelVersion, List<Step> steps, Answer answer, Label label) {
+                 String modelVersion, List<Step> steps, Answer answer, Label label, Decoding decoding,
+                 Revises revises, List<String> revisions) {
 
   static final String PENDING = "PENDING";
 
-  /** One memory, reason or assignment step ({@code kind} as in the Avro {@code StepKind}). */
-  record Step(int index, String kind, String text, int tokenCount, long startedAt, long completedAt) {
+  /**
+   * One memory, reason or assignment step ({@code kind} as in the Avro {@code StepKind}).
+   *
+   * @param given true for a step the question brought, false for one the model wrote
+   * @param verification the memory verifier's verdict, when one checked the step
+   */
+  record Step(int index, String kind, String text, int tokenCount, long startedAt, long completedAt, boolean given,
+              Verification verification) {
     static Step of(ReasoningStep s) {
+      StepVerification v = s.getVerification();
       return new Step(s.getIndex(), s.getKind().name(), s.getText(), s.getTokenCount(),
-          s.getStartedAt().toEpochMilli(), s.getCompletedAt().toEpochMilli());
+          s.getStartedAt().toEpochMilli(), s.getCompletedAt().toEpochMilli(), s.getGiven(),
+          v == null ? null : new Verification(v.getVerdict().name(), v.getCorrectFact(), v.getVerifier(),
+              v.getRevisionId()));
+    }
+  }
+
+  /** {@code SUPPORTED}, {@code CONTRADICTED} (with the correct fact) or {@code UNKNOWN}; the revision it led to. */
+  record Verification(String verdict, String correctFact, String verifier, String revisionId) {}
+
+  /** The step of another question this one corrects, and why (an automatic revision says). */
+  record Revises(String questionId, int stepIndex, String reason, String modelVersion, int depth) {
+    static Revises of(RevisedStep r) {
+      return r == null ? null
+          : new Revises(r.getQuestionId(), r.getStepIndex(), r.getReason(), r.getModelVersion(), r.getDepth());
+    }
+  }
+
+  /** The question's decoding overrides (absent ones are the server's defaults). */
+  record Decoding(Float temperature, Float topP, Integer topK, Integer maxNewTokens, Long seed) {
+    static Decoding of(io.memreason.avro.Decoding d) {
+      return d == null ? null
+          : new Decoding(d.getTemperature(), d.getTopP(), d.getTopK(), d.getMaxNewTokens(), d.getSeed());
+    }
+
+    io.memreason.avro.Decoding toAvro() {
+      return new io.memreason.avro.Decoding(temperature, topP, topK, maxNewTokens, seed);
     }
   }
 
@@ -44,7 +82,7 @@ record TraceView(String id, String question, String task, List<String> options, 
 
   /** A question known only by its id so far. */
   static TraceView unseen(String id) {
-    return new TraceView(id, null, null, List.of(), null, PENDING, null, List.of(), null, null);
+    return new TraceView(id, null, null, List.of(), null, PENDING, null, List.of(), null, null, null, null, List.of());
   }
 
   boolean answered() {
@@ -59,12 +97,13 @@ record TraceView(String id, String question, String task, List<String> options, 
   TraceView withQuestion(Question q) {
     return new TraceView(id, q.getText(), q.getTask() == null ? "OPEN" : q.getTask().name(),
         q.getOptions() == null ? List.of() : List.copyOf(q.getOptions()), q.getSubmittedAt().toEpochMilli(), status,
-        modelVersion, steps, answer, label);
+        modelVersion, steps, answer, label, Decoding.of(q.getDecoding()), Revises.of(q.getRevises()), revisions);
   }
 
   TraceView withStep(ReasoningStep s) {
     return new TraceView(id, question, task, options, submittedAt, status,
-        modelVersion == null ? s.getModelVersion() : modelVersion, merged(steps, List.of(Step.of(s))), answer, label);
+        modelVersion == null ? s.getModelVersion() : modelVersion, merged(steps, List.of(Step.of(s))), answer, label,
+        decoding, revises, revisions);
   }
 
   /**
@@ -76,7 +115,8 @@ record TraceView(String id, String question, String task, List<String> options, 
         a.getAnsweredAt().toEpochMilli(), a.getPromptTokens(), a.getGeneratedTokens());
     return new TraceView(id, question == null ? a.getQuestion() : question, task == null ? a.getTask().name() : task,
         options, submittedAt == null ? a.getSubmittedAt().toEpochMilli() : submittedAt, a.getStatus().name(),
-        a.getModelVersion(), merged(steps, a.getSteps().stream().map(Step::of).toList()), answer, label);
+        a.getModelVersion(), merged(steps, a.getSteps().stream().map(Step::of).toList()), answer, label, decoding,
+        revises == null ? Revises.of(a.getRevises()) : revises, revisions);
   }
 
   TraceView withLabel(Feedback f) {
@@ -84,7 +124,19 @@ record TraceView(String id, String question, String task, List<String> options, 
         .map(v -> new StepVerdict(v.getIndex(), v.getCorrect(), v.getCorrectedText())).toList();
     Label label = new Label(f.getVerdict().name(), f.getCorrectedAnswer(), verdicts, f.getLabeller(),
         f.getLabelledAt().toEpochMilli());
-    return new TraceView(id, question, task, options, submittedAt, status, modelVersion, steps, answer, label);
+    return new TraceView(id, question, task, options, submittedAt, status, modelVersion, steps, answer, label,
+        decoding, revises, revisions);
+  }
+
+  /** A question that revises this one was seen. */
+  TraceView withRevision(String revisionId) {
+    if (revisions.contains(revisionId)) {
+      return this;
+    }
+    List<String> more = new ArrayList<>(revisions);
+    more.add(revisionId);
+    return new TraceView(id, question, task, options, submittedAt, status, modelVersion, steps, answer, label,
+        decoding, revises, List.copyOf(more));
   }
 
   /** The steps of both lists by index; a step seen twice keeps its first version (both are the same step). */

@@ -8,9 +8,11 @@ import io.memreason.avro.AnswerStatus;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.ModelAccuracy;
 import io.memreason.avro.ModelStatus;
+import io.memreason.avro.MemoryVerdict;
 import io.memreason.avro.ModelVersion;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.avro.StepKind;
+import io.memreason.avro.StepVerification;
 import io.memreason.avro.StepVerdict;
 import io.memreason.avro.Task;
 import io.memreason.avro.Verdict;
@@ -29,7 +31,7 @@ class TracePrinterTest {
   private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
   private static ReasoningStep step(String id, int index, StepKind kind) {
-    return new ReasoningStep(id, index, kind, kind + " text " + index, "v1", 3, T, T);
+    return new ReasoningStep(id, index, kind, kind + " text " + index, "v1", 3, T, T, false, null);
   }
 
   private static Answer answer(String id, List<ReasoningStep> steps) {
@@ -60,9 +62,34 @@ class TracePrinterTest {
         "[reason] q #1  REASON text 1",
         "[step]   q #2  ASSIGNMENT text 2",
         "[answer] q  The answer is: True  label True · OK · model v1 · 1234 ms · 17 tokens"), lines());
-    assertEquals(1, printer.answered());
+    assertTrue(printer.hasAnswered("q"));
     printer.onStep(step("q", 0, StepKind.MEMORY));
     assertEquals(4, lines().size(), "a step arriving after its answer was printed with the answer");
+  }
+
+  private static ReasoningStep memory(String id, int index, String text, boolean given, StepVerification v) {
+    return new ReasoningStep(id, index, StepKind.MEMORY, text, "v1", 3, T, T, given, v);
+  }
+
+  @Test
+  void marksGivenStepsAndVerdictsAndFollowsTheRevisionsThePipelineAsks() {
+    TracePrinter printer = new TracePrinter(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, Set.of("q"));
+    printer.onStep(memory("q", 0, "Gralel was born in Droren.", false, new StepVerification(MemoryVerdict.CONTRADICTED,
+        "Gralel was born in Mamum.", "atlas-world", "r")));
+    printer.onStep(memory("q", 1, "Ferel was born in Mamum.", false,
+        new StepVerification(MemoryVerdict.SUPPORTED, null, "atlas-world", null)));
+    printer.onStep(memory("q", 2, "Ferel lives in Mamum.", false,
+        new StepVerification(MemoryVerdict.UNKNOWN, null, "atlas-world", null)));
+    printer.onStep(memory("r", 0, "Gralel was born in Mamum.", true, null));
+    printer.onStep(memory("unfollowed", 0, "Gralel was born in Mamum.", true, null));
+
+    assertEquals(List.of(
+        "[memory] q #0  Gralel was born in Droren.  ✗ contradicted by atlas-world: Gralel was born in Mamum."
+            + " → revised as r",
+        "[memory] q #1  Ferel was born in Mamum.  ✓ supported",
+        "[memory] q #2  Ferel lives in Mamum.  ? unknown to atlas-world",
+        "[revision] r  revises q step #0: the steps before it and the correct fact given, the model continues",
+        "[memory] r #0  Gralel was born in Mamum.  (given)"), lines());
   }
 
   @Test

@@ -46,7 +46,7 @@ class AtlasLabellerTest {
     for (int i = 0; i < steps.size(); i++) {
       boolean memory = steps.get(i).startsWith("[rag]: ");
       written.add(new ReasoningStep("q", i, memory ? StepKind.MEMORY : StepKind.REASON,
-          steps.get(i).substring(steps.get(i).indexOf("]: ") + 3), "v1", 5, T, T));
+          steps.get(i).substring(steps.get(i).indexOf("]: ") + 3), "v1", 5, T, T, false, null));
     }
     return Answer.newBuilder().setQuestionId("q").setQuestion(question).setTask(Task.ATLAS)
         .setAnswerText("The answer is: " + label).setLabel(label).setSteps(written).setModelVersion("v1")

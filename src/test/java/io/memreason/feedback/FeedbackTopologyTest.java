@@ -11,6 +11,7 @@ import io.memreason.avro.DeadLetter;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.ModelAccuracy;
 import io.memreason.avro.ReasoningStep;
+import io.memreason.avro.RevisedStep;
 import io.memreason.avro.StepKind;
 import io.memreason.avro.StepVerdict;
 import io.memreason.avro.Task;
@@ -254,6 +255,57 @@ class FeedbackTopologyTest {
     assertEquals(2.0, gauge("memreason.feedback.steps.wrong", "v1", "memory"));
     assertEquals(1.0, gauge("memreason.feedback.steps.wrong", "v1", "reason"));
     assertEquals(3.0, gauge("memreason.feedback.steps.judged", "v1", "reason"));
+  }
+
+  /** A revision of v1's question q1 at its step 0, answered by {@code version} with the same four steps. */
+  private static Answer revision(String id, String version, String label) {
+    Answer a = answer(id, version, label);
+    a.getSteps().get(0).setText("Ilva was born in Tarsen.");
+    a.getSteps().get(0).setGiven(true);
+    a.setRevises(new RevisedStep("q1", 0, null, "v1", 1));
+    return a;
+  }
+
+  @Test
+  void aRevisionLabelledCorrectTrainsOnTheCorrectedTraceAndCountsTheCorrectedStepAsWrongForTheOriginalsVersion() {
+    send(answer("q1", "v1", "Molvia"));
+    send(label("q1", Verdict.INCORRECT, null));
+    send(revision("r1", "v2", "Tarsen"));
+    send(label("r1", Verdict.CORRECT, null));
+
+    List<TrainingExample> joined = examples.readValuesToList();
+    TrainingExample e = joined.get(1);
+    assertEquals("r1", e.getQuestionId());
+    assertEquals("Tarsen", e.getAnswer(), "a training example with the revision's answer");
+    assertEquals(List.of("Ilva was born in Tarsen.", "reason step 1", "memory step 2", "reason step 3"),
+        e.getSteps().stream().map(TrainingStep::getText).toList(), "the corrected trace");
+    assertEquals(false, e.getSteps().get(0).getCorrect(), "the step it corrects was wrong");
+    assertTrue(e.getSteps().get(0).getCorrected());
+    assertEquals(List.of(0), e.getWrongSteps());
+    assertTrue(e.getCorrected());
+    assertEquals("q1", e.getRevises().getQuestionId());
+
+    Map<String, ModelAccuracy> byVersion = stats.readKeyValuesToMap();
+    ModelAccuracy v1 = byVersion.get("v1");
+    assertEquals(1, v1.getLabelled(), "the revision's answer is not the version's own answer");
+    assertEquals(0, v1.getCorrect());
+    assertEquals(1, v1.getMemoryStepsJudged());
+    assertEquals(1, v1.getMemoryStepsWrong(), "the corrected memory step is one of v1's wrong steps");
+    assertEquals(null, byVersion.get("v2"), "nothing counts for the version that continued the revision");
+    assertEquals(1.0, gauge("memreason.feedback.steps.wrong", "v1", "memory"));
+  }
+
+  @Test
+  void aRevisionLabelledIncorrectCountsNothingAndALaterCorrectLabelMovesTheFigures() {
+    send(revision("r1", "v1", "Molvia"));
+    send(label("r1", Verdict.INCORRECT, null));
+    assertEquals(0, stats.readKeyValuesToMap().get("v1").getMemoryStepsWrong());
+    send(label("r1", Verdict.CORRECT, null));
+    assertEquals(1, stats.readKeyValuesToMap().get("v1").getMemoryStepsWrong());
+    send(label("r1", Verdict.INCORRECT, null));
+    ModelAccuracy v1 = stats.readKeyValuesToMap().get("v1");
+    assertEquals(0, v1.getMemoryStepsWrong(), "a replaced label takes its count back");
+    assertEquals(0, v1.getLabelled());
   }
 
   @Test

@@ -7,13 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.memreason.avro.Answer;
 import io.memreason.avro.AnswerStatus;
 import io.memreason.avro.DeadLetter;
+import io.memreason.avro.GivenStep;
+import io.memreason.avro.Knowledge;
+import io.memreason.avro.KnownFact;
+import io.memreason.avro.MemoryVerdict;
 import io.memreason.avro.PendingQuestion;
 import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
+import io.memreason.avro.RevisedStep;
 import io.memreason.avro.StepKind;
 import io.memreason.avro.Task;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.pipeline.serde.AvroSerdes;
+import io.memreason.reasoning.MemoryVerifier;
+import io.memreason.reasoning.ReasoningRequest;
+import io.memreason.reasoning.StepText;
+import io.memreason.reasoning.Verification;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -45,6 +55,8 @@ class InferenceTopologyTest {
   private final List<TopologyTestDriver> drivers = new ArrayList<>();
 
   private OutputLimits limits = OutputLimits.everywhere(OutputLimits.DEFAULT_MAX_REQUEST_BYTES);
+  private MemreasonConfig config = CONFIG;
+  private Optional<MemoryVerifier> verifier = Optional.empty();
   private ManualReasoner reasoner;
   private Drain drain;
   private TopologyTestDriver driver;
@@ -67,9 +79,9 @@ class InferenceTopologyTest {
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     // No cache in front of the store: every write of the processor reaches it (and a counting store counts it).
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
-    props.putAll(InferenceTopology.exceptionHandling(CONFIG, serdes, metrics, limits));
-    driver = new TopologyTestDriver(InferenceTopology.build(CONFIG, reasoner, serdes, metrics, drain, pendingStore,
-        limits), props, START);
+    props.putAll(InferenceTopology.exceptionHandling(config, serdes, metrics, limits));
+    driver = new TopologyTestDriver(InferenceTopology.build(config, reasoner, serdes, metrics, drain, pendingStore,
+        limits, verifier), props, START);
     drivers.add(driver);
     MemreasonConfig.Topics t = CONFIG.topics();
     questions = driver.createInputTopic(t.questions(), new ByteArraySerializer(), new ByteArraySerializer());
@@ -355,7 +367,7 @@ class InferenceTopologyTest {
     start();
     for (String id : List.of("c", "a", "b")) {
       pendingStore().put(id, new PendingQuestion(question(id, "Is water wet?"), 0, ManualReasoner.VERSION,
-          START.plusSeconds(List.of("c", "a", "b").indexOf(id))));
+          START.plusSeconds(List.of("c", "a", "b").indexOf(id)), null));
     }
     tick();
     assertEquals(List.of("c", "a", "b"), submittedIds());
@@ -403,4 +415,195 @@ class InferenceTopologyTest {
     assertTrue(seed != ReasoningRequests.seed("q1", "another-version"));
     assertTrue(seed != ReasoningRequests.seed("q2", ManualReasoner.VERSION));
   }
+
+  // --- Given steps, verified memory, automatic revisions -----------------------------------------------------
+
+  private static final Question WHERE_BORN = Question.newBuilder().setId("q1").setText("Where was Ilva born?")
+      .setTask(Task.ATLAS).setSubmittedAt(START).build();
+
+  /** Memory steps that say "Kesh" are contradicted by the fact that Ilva was born in Tarsen. */
+  private static final MemoryVerifier KESH_IS_WRONG = text -> text.contains("Kesh")
+      ? Verification.contradicted("Ilva was born in Tarsen.", "test-facts") : Verification.supported("test-facts");
+
+  private void startVerifying(String mode, Optional<MemoryVerifier> verifier) {
+    config = CONFIG.with(Map.of("pipeline.verify", mode));
+    this.verifier = verifier;
+    start();
+    revisions = driver.createOutputTopic(config.topics().questions(), new StringDeserializer(),
+        serdes.serde(Question.class).deserializer());
+  }
+
+  private TestOutputTopic<String, Question> revisions;
+
+  private List<ReasoningStep> published() {
+    List<ReasoningStep> all = new ArrayList<>(memory.readValuesToList());
+    all.addAll(reason.readValuesToList());
+    all.sort(java.util.Comparator.comparing(ReasoningStep::getQuestionId).thenComparing(ReasoningStep::getIndex));
+    return all;
+  }
+
+  @Test
+  void givenStepsArePublishedFirstFlaggedGivenAndTheGeneratedStepsFollowWithTheirIndexes() {
+    start();
+    Question q = Question.newBuilder(WHERE_BORN).setGivenSteps(List.of(
+        new GivenStep(StepKind.MEMORY, "Ilva was born in Tarsen."), new GivenStep(StepKind.REASON, "So Ilva is from Tarsen.")))
+        .setRevises(new RevisedStep("q0", 1, null, "v0", 1)).build();
+    send(q);
+    assertEquals(List.of(new StepText(io.memreason.reasoning.StepKind.MEMORY, "Ilva was born in Tarsen."),
+        new StepText(io.memreason.reasoning.StepKind.REASON, "So Ilva is from Tarsen.")),
+        reasoner.submitted.get(0).givenSteps(), "the model is asked to continue after them");
+    reasoner.write("q1", 3);
+    tick();
+    List<ReasoningStep> steps = published();
+    assertEquals(List.of(0, 1, 2), steps.stream().map(ReasoningStep::getIndex).toList());
+    assertEquals(List.of(true, true, false), steps.stream().map(ReasoningStep::getGiven).toList());
+    assertEquals(3, pendingStore().get("q1").getEmittedSteps());
+    reasoner.finish("q1");
+    tick();
+    Answer answer = answers.readValue();
+    assertEquals(2 + ManualReasoner.SCRIPT.size(), answer.getSteps().size());
+    assertEquals(List.of(true, true, false, false, false, false),
+        answer.getSteps().stream().map(ReasoningStep::getGiven).toList());
+    assertEquals(q.getRevises(), answer.getRevises(), "the answer links its question's original");
+  }
+
+  @Test
+  void givenStepsThatBreakTheRulesAreDeadLetteredLikeAnyBadQuestion() {
+    start();
+    send(Question.newBuilder(WHERE_BORN).setGivenSteps(List.of(new GivenStep(StepKind.UNKNOWN, "x"))).build());
+    send(Question.newBuilder(WHERE_BORN).setId("q2").setGivenSteps(List.of(new GivenStep(StepKind.MEMORY, " "))).build());
+    send(Question.newBuilder(WHERE_BORN).setId("q3")
+        .setGivenSteps(List.of(new GivenStep(StepKind.MEMORY, "x".repeat(CONFIG.pipeline().maxQuestionChars()))))
+        .build());
+    send(Question.newBuilder(WHERE_BORN).setId("q4").setRevises(new RevisedStep("q0", 0, null, null, 1)).build());
+    List<String> errors = deadLetters.readValuesToList().stream().map(DeadLetter::getError).toList();
+    assertEquals(4, errors.size(), errors.toString());
+    assertTrue(errors.get(0).contains("givenSteps[0].kind is UNKNOWN"), errors.get(0));
+    assertTrue(errors.get(1).contains("givenSteps[0].text is blank"), errors.get(1));
+    assertTrue(errors.get(2).contains("the question with its given steps has"), errors.get(2));
+    assertTrue(errors.get(3).contains("revises.stepIndex 0 names no given step"), errors.get(3));
+    assertTrue(reasoner.submitted.isEmpty());
+  }
+
+  @Test
+  void annotateCarriesEachMemoryStepsVerdictAndAsksNoRevision() {
+    startVerifying("annotate", Optional.of(KESH_IS_WRONG));
+    reasoner.script("q1", List.of(new StepText(io.memreason.reasoning.StepKind.MEMORY, "Ilva was born in Kesh."),
+        new StepText(io.memreason.reasoning.StepKind.REASON, "So Ilva was born in Kesh.")));
+    send(WHERE_BORN);
+    reasoner.finish("q1");
+    tick();
+    List<ReasoningStep> steps = published();
+    assertEquals(MemoryVerdict.CONTRADICTED, steps.get(0).getVerification().getVerdict());
+    assertEquals("Ilva was born in Tarsen.", steps.get(0).getVerification().getCorrectFact());
+    assertEquals("test-facts", steps.get(0).getVerification().getVerifier());
+    assertNull(steps.get(0).getVerification().getRevisionId());
+    assertNull(steps.get(1).getVerification(), "reason steps are not checked");
+    assertEquals(MemoryVerdict.CONTRADICTED, answers.readValue().getSteps().get(0).getVerification().getVerdict());
+    assertTrue(revisions.isEmpty(), "annotate asks nothing");
+    assertEquals(1.0, registry.get("memreason.memory.verdicts").tag("verdict", "contradicted").counter().count());
+  }
+
+  @Test
+  void reviseAsksOneRevisionAtTheFirstContradictedMemoryStepAndAgainNoneAfterARestart() {
+    startVerifying("revise", Optional.of(KESH_IS_WRONG));
+    reasoner.script("q1", List.of(new StepText(io.memreason.reasoning.StepKind.MEMORY, "Ilva is 30 years old."),
+        new StepText(io.memreason.reasoning.StepKind.MEMORY, "Ilva was born in Kesh."),
+        new StepText(io.memreason.reasoning.StepKind.MEMORY, "Kesh is in Varn."),
+        new StepText(io.memreason.reasoning.StepKind.REASON, "So Ilva was born in Varn.")));
+    send(WHERE_BORN);
+    reasoner.write("q1", 2);
+    tick();
+
+    List<Question> asked = revisions.readValuesToList();
+    String revisionId = AutomaticRevisions.id("q1", 1);
+    assertEquals(List.of(revisionId), asked.stream().map(Question::getId).toList(), "one revision, in the step's commit");
+    Question revision = asked.get(0);
+    assertEquals(List.of(new GivenStep(StepKind.MEMORY, "Ilva is 30 years old."),
+        new GivenStep(StepKind.MEMORY, "Ilva was born in Tarsen.")), revision.getGivenSteps());
+    assertEquals("q1", revision.getRevises().getQuestionId());
+    assertEquals(1, revision.getRevises().getStepIndex());
+    assertEquals(ManualReasoner.VERSION, revision.getRevises().getModelVersion());
+    assertEquals(1, revision.getRevises().getDepth());
+    assertEquals("memory step 1 'Ilva was born in Kesh.' is contradicted by test-facts: Ilva was born in Tarsen.",
+        revision.getRevises().getReason());
+    List<ReasoningStep> steps = published();
+    assertEquals(revisionId, steps.get(1).getVerification().getRevisionId(), "the step says which question revises it");
+    assertEquals(revisionId, pendingStore().get("q1").getAutomaticRevisionId());
+    assertEquals(List.of("q1", revisionId), reasoner.submitted.stream().map(ReasoningRequest::id).toList(),
+        "the pipeline answers its revision like any question");
+
+    // The process dies; the next owner regenerates both traces from the changelog's state.
+    reasoner.write("q1", 1); // step 2 contradicted too, written but lost with the outbox
+    List<KeyValue<String, PendingQuestion>> state = new ArrayList<>();
+    pendingStore().all().forEachRemaining(state::add);
+    driver.close();
+    drivers.remove(driver);
+    startVerifying("revise", Optional.of(KESH_IS_WRONG));
+    reasoner.script("q1", List.of(new StepText(io.memreason.reasoning.StepKind.MEMORY, "Ilva is 30 years old."),
+        new StepText(io.memreason.reasoning.StepKind.MEMORY, "Ilva was born in Kesh."),
+        new StepText(io.memreason.reasoning.StepKind.MEMORY, "Kesh is in Varn."),
+        new StepText(io.memreason.reasoning.StepKind.REASON, "So Ilva was born in Varn.")));
+    state.forEach(kv -> pendingStore().put(kv.key, kv.value));
+    tick();
+    reasoner.finish("q1");
+    reasoner.finish(revisionId);
+    tick();
+
+    assertTrue(revisions.isEmpty(), "no revision is asked twice, and none for a later contradicted step");
+    List<ReasoningStep> after = published();
+    assertEquals(List.of(2, 3), after.stream().filter(s -> s.getQuestionId().equals("q1"))
+        .map(ReasoningStep::getIndex).toList(), "the rest of the trace, once");
+    Map<String, Answer> answered = answers.readKeyValuesToMap();
+    assertEquals(revisionId, answered.get("q1").getSteps().get(1).getVerification().getRevisionId());
+    assertNull(answered.get("q1").getSteps().get(2).getVerification().getRevisionId());
+    Answer revised = answered.get(revisionId);
+    assertEquals("q1", revised.getRevises().getQuestionId());
+    assertEquals(List.of(true, true, false, false, false, false),
+        revised.getSteps().stream().map(ReasoningStep::getGiven).toList());
+  }
+
+  @Test
+  void aRevisionAsDeepAsTheLimitIsAnnotatedButNotRevisedAgain() {
+    startVerifying("revise", Optional.of(KESH_IS_WRONG));
+    Question deep = Question.newBuilder(WHERE_BORN)
+        .setGivenSteps(List.of(new GivenStep(StepKind.MEMORY, "Ilva is 30 years old.")))
+        .setRevises(new RevisedStep("q0", 0, "an earlier contradiction", "v1", CONFIG.pipeline().verifyMaxDepth()))
+        .build();
+    reasoner.script("q1", List.of(new StepText(io.memreason.reasoning.StepKind.MEMORY, "Ilva was born in Kesh.")));
+    send(deep);
+    reasoner.finish("q1");
+    tick();
+    assertEquals(MemoryVerdict.CONTRADICTED, published().get(1).getVerification().getVerdict());
+    assertTrue(revisions.isEmpty());
+  }
+
+  @Test
+  void theKnowledgeTopicIsAGlobalTableOfFactsAndATombstoneForgetsASubject() {
+    startVerifying("annotate", Optional.empty());
+    TestInputTopic<String, byte[]> knowledge = driver.createInputTopic(config.topics().knowledge(),
+        new org.apache.kafka.common.serialization.StringSerializer(), new ByteArraySerializer());
+    knowledge.pipeInput("Ilva", serdes.serde(Knowledge.class).serializer().serialize("k", new Knowledge("Ilva",
+        List.of(new KnownFact("Ilva was born in Tarsen.", "Tarsen")), "atlas")));
+    knowledge.pipeInput("Kesh", new byte[] {1, 2, 3}); // not a Knowledge record: nothing known of Kesh
+    List<StepText> script = List.of(new StepText(io.memreason.reasoning.StepKind.MEMORY, "Ilva was born in Kesh."),
+        new StepText(io.memreason.reasoning.StepKind.MEMORY, "Kesh is in Varn."));
+    reasoner.script("q1", script);
+    send(WHERE_BORN);
+    reasoner.finish("q1");
+    tick();
+    List<ReasoningStep> steps = published();
+    assertEquals(MemoryVerdict.CONTRADICTED, steps.get(0).getVerification().getVerdict());
+    assertEquals("Ilva was born in Tarsen.", steps.get(0).getVerification().getCorrectFact());
+    assertEquals("knowledge:atlas", steps.get(0).getVerification().getVerifier());
+    assertEquals(MemoryVerdict.UNKNOWN, steps.get(1).getVerification().getVerdict());
+
+    knowledge.pipeInput("Ilva", (byte[]) null);
+    reasoner.script("q2", script);
+    send(Question.newBuilder(WHERE_BORN).setId("q2").build());
+    reasoner.finish("q2");
+    tick();
+    assertEquals(MemoryVerdict.UNKNOWN, published().get(0).getVerification().getVerdict(), "Ilva is forgotten");
+  }
 }
+

@@ -4,6 +4,7 @@ import io.memreason.reasoning.Reasoner;
 import io.memreason.reasoning.ReasoningRequest;
 import io.memreason.reasoning.Step;
 import io.memreason.reasoning.StepKind;
+import io.memreason.reasoning.StepText;
 import io.memreason.reasoning.Trace;
 import io.memreason.reasoning.TraceListener;
 import java.time.Duration;
@@ -19,7 +20,8 @@ import java.util.Set;
 /**
  * A stand-in model driven by the test, on the test's thread: every question has a fixed script of steps
  * (so a resubmitted question replays the same trace, as the real model does), and the test decides when the
- * next steps and the end are written.
+ * next steps and the end are written. A request's given steps come first, flagged given, as the real model's
+ * trace has them; then the script.
  */
 final class ManualReasoner implements Reasoner {
   static final String VERSION = "test-v1";
@@ -29,6 +31,8 @@ final class ManualReasoner implements Reasoner {
   static final List<StepKind> SCRIPT = List.of(StepKind.MEMORY, StepKind.REASON, StepKind.MEMORY, StepKind.ASSIGNMENT);
 
   private final Map<String, TraceListener> running = new LinkedHashMap<>();
+  private final Map<String, ReasoningRequest> requests = new LinkedHashMap<>();
+  private final Map<String, List<StepText>> scripts = new LinkedHashMap<>();
   private final Map<String, Integer> written = new LinkedHashMap<>();
   final List<ReasoningRequest> submitted = new ArrayList<>();
   final Set<String> cancelled = new HashSet<>();
@@ -48,9 +52,15 @@ final class ManualReasoner implements Reasoner {
       return false;
     }
     submitted.add(request);
+    requests.put(request.id(), request);
     running.put(request.id(), listener);
     written.put(request.id(), 0);
     return true;
+  }
+
+  /** The steps the model writes for one question (after its given steps), instead of the {@link #SCRIPT}. */
+  void script(String id, List<StepText> steps) {
+    scripts.put(id, List.copyOf(steps));
   }
 
   /** The next {@code n} submissions find the queue full; {@code meanwhile} runs at each refusal. */
@@ -84,19 +94,20 @@ final class ManualReasoner implements Reasoner {
     TraceListener l = listener(id);
     int from = written.get(id);
     for (int i = from; i < from + n; i++) {
-      l.onStep(step(id, i));
+      l.onStep(stepOf(id, i));
     }
     written.put(id, from + n);
   }
 
   /** The model writes the rest of the script and the answer. */
   void finish(String id) {
-    write(id, SCRIPT.size() - written.get(id));
+    int length = traceLength(id);
+    write(id, length - written.get(id));
     List<Step> steps = new ArrayList<>();
-    for (int i = 0; i < SCRIPT.size(); i++) {
-      steps.add(step(id, i));
+    for (int i = 0; i < length; i++) {
+      steps.add(stepOf(id, i));
     }
-    steps.add(new Step(SCRIPT.size(), StepKind.ANSWER, "The answer is: True", 5, T, T.plusMillis(50)));
+    steps.add(new Step(length, StepKind.ANSWER, "The answer is: True", 5, T, T.plusMillis(50)));
     listener(id).onFinished(new Trace(id, steps, Optional.of("True"), Trace.Status.OK, Optional.empty(), 12, 42,
         VERSION, T.plusMillis(60)));
     running.remove(id);
@@ -107,6 +118,26 @@ final class ManualReasoner implements Reasoner {
     listener(id).onFinished(new Trace(id, List.of(), Optional.empty(), Trace.Status.FAILED, Optional.of(error), 12, 0,
         VERSION, T.plusMillis(60)));
     running.remove(id);
+  }
+
+  /** Step {@code index} of a running question's trace: a given step, or one of its script. */
+  Step stepOf(String id, int index) {
+    List<StepText> given = requests.get(id).givenSteps();
+    if (index < given.size()) {
+      return Step.given(index, given.get(index), T);
+    }
+    List<StepText> script = scripts.get(id);
+    if (script == null) {
+      Step scripted = step(id, index - given.size());
+      return new Step(index, scripted.kind(), scripted.text(), 7, T.plusMillis(10L * index),
+          T.plusMillis(10L * index + 9));
+    }
+    StepText s = script.get(index - given.size());
+    return new Step(index, s.kind(), s.text(), 7, T.plusMillis(10L * index), T.plusMillis(10L * index + 9));
+  }
+
+  private int traceLength(String id) {
+    return requests.get(id).givenSteps().size() + (scripts.containsKey(id) ? scripts.get(id).size() : SCRIPT.size());
   }
 
   static Step step(String id, int index) {

@@ -1,6 +1,8 @@
 package io.memreason.pipeline;
 
+import io.memreason.avro.GivenStep;
 import io.memreason.avro.Question;
+import io.memreason.avro.RevisedStep;
 import io.memreason.avro.Task;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.kafka.ClientProperties;
@@ -92,6 +94,7 @@ public final class PipelineFixture {
         Map.entry("topics.model-versions", unique + ".model-versions"),
         Map.entry("topics.dead-letters", unique + ".dead-letters"),
         Map.entry("topics.feedback-stats", unique + ".feedback-stats"),
+        Map.entry("topics.knowledge", unique + ".knowledge"),
         Map.entry("topics.partitions", "3"),
         Map.entry("pipeline.max-question-chars", "200")))
         .with(DEFAULT_MODEL_ENGINE);
@@ -115,6 +118,12 @@ public final class PipelineFixture {
 
   static Question question(String id, String text) {
     return Question.newBuilder().setId(id).setText(text).setTask(Task.ATLAS).setSubmittedAt(Instant.now()).build();
+  }
+
+  /** An atlas question that starts with given steps and, as a revision, names the step of another it corrects. */
+  static Question revision(String id, String text, List<GivenStep> given, RevisedStep revises) {
+    return Question.newBuilder().setId(id).setText(text).setTask(Task.ATLAS).setSubmittedAt(Instant.now())
+        .setGivenSteps(given).setRevises(revises).build();
   }
 
   /** Produces questions, keyed by id, and raw records as they are. */

@@ -312,6 +312,8 @@ final class PoisonRecords {
         e.writeIndex(0);
         e.writeIndex(0);
         e.writeLong(System.currentTimeMillis());
+        e.writeIndex(0); // no given steps
+        e.writeIndex(0); // revises nothing
       });
       return new Made(utf8("b" + d.n()), concat(HEADER, body), List.of(), "b" + d.n());
     });

@@ -69,7 +69,7 @@ class PoisonTopologyTest {
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.putAll(InferenceTopology.exceptionHandling(CONFIG, serdes, metrics, limits));
     driver = new TopologyTestDriver(InferenceTopology.build(CONFIG, reasoner, serdes, metrics, new Drain(),
-        Stores.inMemoryKeyValueStore(InferenceTopology.PENDING_STORE), limits), props, START);
+        Stores.inMemoryKeyValueStore(InferenceTopology.PENDING_STORE), limits, Optional.empty()), props, START);
     MemreasonConfig.Topics t = CONFIG.topics();
     questions = driver.createInputTopic(t.questions(), new ByteArraySerializer(), new ByteArraySerializer());
     StringDeserializer keys = new StringDeserializer();
@@ -249,7 +249,7 @@ class PoisonTopologyTest {
     Question old = question("old");
     old.setSubmittedAt(Instant.ofEpochMilli(Long.MIN_VALUE));
     driver.<String, PendingQuestion>getKeyValueStore(InferenceTopology.PENDING_STORE)
-        .put("old", new PendingQuestion(old, 0, ManualReasoner.VERSION, START));
+        .put("old", new PendingQuestion(old, 0, ManualReasoner.VERSION, START, null));
     tick();
     reasoner.finish("old");
     tick();

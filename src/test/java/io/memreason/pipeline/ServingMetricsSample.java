@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +57,7 @@ public final class ServingMetricsSample {
     props.putAll(ClientProperties.streams(config));
     KafkaStreams streams = new KafkaStreams(InferenceTopology.build(config, new ManualReasoner(),
         AvroSerdes.singleObject(List.of()), new PipelineMetrics(registry), new Drain(),
-        InferenceTopology.persistentPendingStore(), OutputLimits.ofProducer(config)),
+        InferenceTopology.persistentPendingStore(), OutputLimits.ofProducer(config), Optional.empty()),
         props);
     try (KafkaStreamsMetrics clientMetrics = new KafkaStreamsMetrics(streams)) {
       clientMetrics.bindTo(registry);
@@ -75,7 +76,8 @@ public final class ServingMetricsSample {
     OutputLimits limits = OutputLimits.ofProducer(config);
     props.putAll(InferenceTopology.exceptionHandling(config, serdes, metrics, limits));
     try (TopologyTestDriver driver = new TopologyTestDriver(InferenceTopology.build(config, reasoner, serdes,
-        metrics, new Drain(), Stores.inMemoryKeyValueStore(InferenceTopology.PENDING_STORE), limits), props, START)) {
+        metrics, new Drain(), Stores.inMemoryKeyValueStore(InferenceTopology.PENDING_STORE), limits, Optional.empty()),
+        props, START)) {
       TestInputTopic<byte[], byte[]> questions = driver.createInputTopic(config.topics().questions(),
           new ByteArraySerializer(), new ByteArraySerializer());
       Question q = Question.newBuilder().setId("q1").setText("Is water wet?").setTask(Task.STRATEGYQA)

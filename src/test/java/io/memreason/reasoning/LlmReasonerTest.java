@@ -88,6 +88,32 @@ class LlmReasonerTest {
   }
 
   @Test
+  void givenStepsArePromptedAsStepTokensAndTheSeededContinuationReplays(@TempDir Path dir) throws Exception {
+    TinyStepModel.write(dir, true);
+    List<StepText> given = List.of(new StepText(StepKind.MEMORY, "Ice is <answer_0> frozen water."),
+        new StepText(StepKind.REASON, "So it is cold."));
+    ReasoningRequest request = new ReasoningRequest("g", "Is ice cold?", Task.STRATEGYQA, List.of(),
+        new Decoding(0.8f, 0.9f, 0, 12, 5L), given);
+    try (LlmReasoner reasoner = TinyStepModel.reasoner(dir, "v1", 1, 1)) {
+      Trace first = reasoner.answerAll(List.of(request), Duration.ofSeconds(60)).get(0);
+      Trace again = reasoner.answerAll(List.of(request), Duration.ofSeconds(60)).get(0);
+      assertTrue(first.status() != Trace.Status.FAILED, first.toString());
+      assertEquals(List.of(true, true), first.steps().stream().limit(2).map(Step::given).toList());
+      assertEquals(given, first.steps().stream().limit(2).map(Step::asText).toList());
+      assertTrue(first.steps().stream().skip(2).noneMatch(Step::given));
+      assertEquals(first.steps().stream().map(Step::asText).toList(), again.steps().stream().map(Step::asText).toList(),
+          "the same continuation");
+      // The prompt holds the template's step tokens around the given steps, and their inert text none.
+      try (LanguageModel model = LanguageModel.load(dir, LanguageModel.LoadOptions.cpu(256))) {
+        int firstId = model.firstStepTokenId();
+        long stepTokens = java.util.Arrays.stream(model.tokenizer().encode(new TraceTemplate(TOKENS).prompt(request)))
+            .filter(id -> id >= firstId).count();
+        assertEquals(new TraceTemplate(TOKENS).stepTokensInPrompt(request), stepTokens);
+      }
+    }
+  }
+
+  @Test
   void refusesAModelWithoutStepTokens(@TempDir Path dir) {
     TinyStepModel.write(dir, false);
     LanguageModel model = LanguageModel.load(dir, LanguageModel.LoadOptions.cpu(64));

@@ -73,6 +73,41 @@ class TraceAssemblerTest {
   }
 
   @Test
+  void givenStepsComeFirstFlaggedGivenAndTheGeneratedStepsFollowWithTheirIndexes() {
+    Heard heard = new Heard();
+    ReasoningRequest request = new ReasoningRequest("q1", "Is ice cold?", Task.STRATEGYQA, List.of(),
+        new Decoding(0f, 1f, 0, 64, 7L), List.of(new StepText(StepKind.MEMORY, "Ice is frozen water.")));
+    TraceAssembler assembler = new TraceAssembler(request, "v1", heard,
+        Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC));
+    List<String> chunks = List.of(TOKENS.group(StepKind.REASON), " So", " it", " is", " cold.", "\n",
+        PREFIX, TOKENS.group(StepKind.ANSWER), " The answer is:", " True", "\n");
+    for (int i = 0; i < chunks.size(); i++) {
+      assembler.onToken(i, chunks.get(i));
+    }
+    assembler.onFinished(new Completion("q1", FinishReason.EOS, 30, new int[chunks.size()], String.join("", chunks),
+        Optional.empty()));
+
+    assertEquals(List.of(0, 1, 2), heard.steps.stream().map(Step::index).toList());
+    assertEquals(List.of(true, false, false), heard.steps.stream().map(Step::given).toList());
+    assertEquals("Ice is frozen water.", heard.steps.get(0).text());
+    assertEquals(0, heard.steps.get(0).tokenCount(), "a given step was not generated");
+    assertEquals("So it is cold.", heard.steps.get(1).text());
+    assertEquals(heard.steps, heard.trace.steps());
+    assertEquals(Optional.of("True"), heard.trace.label());
+  }
+
+  @Test
+  void aGenerationThatFailsAtOnceStillHasItsGivenStepsInTheTrace() {
+    Heard heard = new Heard();
+    ReasoningRequest request = new ReasoningRequest("q1", "Is ice cold?", Task.STRATEGYQA, List.of(),
+        new Decoding(0f, 1f, 0, 64, 7L), List.of(new StepText(StepKind.MEMORY, "Ice is frozen water.")));
+    new TraceAssembler(request, "v1", heard, Clock.systemUTC()).onFinished(new Completion("q1", FinishReason.FAILED, 30,
+        new int[0], "", Optional.of(new IllegalStateException("out of memory"))));
+    assertEquals(List.of(true), heard.trace.steps().stream().map(Step::given).toList());
+    assertEquals(Trace.Status.FAILED, heard.trace.status());
+  }
+
+  @Test
   void aTraceCutByTheTokenLimitIsTruncatedAndKeepsItsPartialStep() {
     Heard heard = run(Task.STRATEGYQA, List.of(TOKENS.group(StepKind.MEMORY), " Ice", " is"),
         FinishReason.MAX_NEW_TOKENS);

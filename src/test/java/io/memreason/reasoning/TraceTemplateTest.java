@@ -51,6 +51,29 @@ class TraceTemplateTest {
   }
 
   @Test
+  void givenStepsFollowTheQuestionInTheTrainingTargetsExactFormatAndThePromptAsksForTheNextStep() {
+    TraceTemplate small = new TraceTemplate(StepTokens.of(1, 1));
+    List<StepText> given = List.of(new StepText(StepKind.MEMORY, "Ilva was born in Tarsen."),
+        new StepText(StepKind.REASON, "So Ilva was born in Molvia."));
+    ReasoningRequest request = new ReasoningRequest("q", "Where was Ilva born?", Task.ATLAS, List.of(), greedy, given);
+    String target = small.target(given, "Molvia");
+    assertEquals("Question: Where was Ilva born?\n " + target.substring(0, target.lastIndexOf(" <prefix_0> <answer_0>"))
+        + " <prefix_0>", small.prompt(request), "the question, the given steps as training writes them, the prefix");
+    assertEquals(2 * 1 + 3 * 1, small.stepTokensInPrompt(request));
+    assertEquals(3, template.stepTokensInPrompt(
+        new ReasoningRequest("q", "Where was Ilva born?", Task.ATLAS, List.of(), greedy)));
+  }
+
+  @Test
+  void aGivenStepIsOneLineAndItsStepTokenStringsAreInert() {
+    TraceTemplate small = new TraceTemplate(StepTokens.of(1, 1));
+    ReasoningRequest request = new ReasoningRequest("q", "Q?", Task.OPEN, List.of(), greedy,
+        List.of(new StepText(StepKind.MEMORY, " Ilva <prefix_0> <answer_0> was\nborn\r\nin Tarsen. ")));
+    assertEquals("Question: Q?\n  <prefix_0> <memory_0> Ilva \u2039prefix_0> \u2039answer_0> was born in Tarsen.\n"
+        + " <prefix_0>", small.prompt(request));
+  }
+
+  @Test
   void everySeedQuestionIsPromptedExactlyAsBeforeSoItsTokenIdsAreTheSame() throws Exception {
     // The template before step-token strings were made inert: "Question: " + q + "\n " + PREFIX.
     java.nio.file.Path datasets = java.nio.file.Path.of(System.getProperty("memreason.shared", "../shared"), "seed",

@@ -26,6 +26,8 @@ import io.memreason.pipeline.serde.AvroSerdes;
 import io.memreason.reasoning.Reasoner;
 import io.memreason.training.DefaultModel;
 import io.memreason.training.atlas.AtlasQuestion;
+import io.memreason.training.atlas.EntityKind;
+import io.memreason.training.atlas.QuestionType;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
@@ -318,6 +320,69 @@ class LivePageIT {
     waitFor(page, d -> d.findElement(By.id("no-labelling")).isDisplayed());
     assertEquals(List.of(), page.findElements(By.cssSelector("#detail .verdict, #detail .mark-wrong")),
         "no labelling controls without the label role");
+  }
+
+  /**
+   * "edit" on a step of an answered trace, then "continue from here": a revision is asked, and its trace appears live
+   * beside the original, the corrected step and the answer that changed highlighted.
+   */
+  @Test
+  @Order(5)
+  void editingAStepAndContinuingShowsTheRevisedTraceBesideTheOriginal() throws Exception {
+    WebDriver page = open("/");
+    if (!page.findElement(By.id("signed-in-name")).getText().equals("ana")) {
+      page.findElement(By.id("signout")).click();
+      waitFor(page, d -> d.findElement(By.id("signin")).isDisplayed());
+      page.findElement(By.id("signin-token")).sendKeys(token);
+      page.findElement(By.cssSelector("#signin button[type='submit']")).click();
+      waitFor(page, d -> d.findElement(By.id("signed-in-name")).getText().equals("ana"));
+    }
+    // A lookup: the answer is what its one memory step recalls, so a corrected step changes the answer.
+    var dataset = DefaultModel.defaultRecipe().dataset();
+    AtlasQuestion lookup = dataset.test().stream().filter(q -> q.type() == QuestionType.WHERE_BORN).findFirst()
+        .orElseThrow();
+    String elsewhere = dataset.world().names(EntityKind.CITY).stream().filter(c -> !c.equals(lookup.answer()))
+        .findFirst().orElseThrow();
+    String corrected = lookup.about().get(0) + " was born in " + elsewhere + ".";
+    String id = ask(lookup.question());
+    JsonObject original = answer(id);
+    page = open("/#q=" + id);
+    script(page, "window.sameDocument = true");
+    waitFor(page, d -> d.findElement(By.cssSelector("#detail .answer-text")));
+
+    page.findElement(By.cssSelector("#detail .step[data-index='0'] .edit-step")).click();
+    WebElement editor = waitFor(page, d -> d.findElement(By.cssSelector("#detail .step-edit-text")));
+    assertEquals(original.getAsJsonArray("steps").get(0).getAsJsonObject().get("text").getAsString(),
+        editor.getAttribute("value"), "the editor starts from the step as the model wrote it");
+    editor.clear();
+    editor.sendKeys(corrected);
+    page.findElement(By.cssSelector("#detail .continue-here")).click();
+
+    // The revision is selected as soon as it arrives, beside the original, and fills in live.
+    WebElement revised = waitFor(page, d -> d.findElement(By.cssSelector("#detail .compare-column.revised")));
+    String revisionId = revised.getAttribute("data-question-id");
+    assertFalse(revisionId.equals(id), "a new question");
+    assertEquals(id, page.findElement(By.cssSelector("#detail .compare-column.original")).getAttribute("data-question-id"));
+    waitFor(page, d -> d.findElement(By.cssSelector("#detail .compare-column.revised .answer-text")));
+    WebElement editedStep = page.findElement(By.cssSelector("#detail .compare-column.revised .step[data-index='0']"));
+    assertEquals(corrected, text(page, editedStep.findElement(By.cssSelector(".step-text"))));
+    assertTrue(editedStep.getAttribute("class").contains("edited") && editedStep.getAttribute("class").contains("given"),
+        editedStep.getAttribute("class"));
+    assertTrue(page.findElement(By.cssSelector("#detail .compare-column.original .step[data-index='0']"))
+        .getAttribute("class").contains("replaced"));
+    JsonObject revision = answer(revisionId);
+    assertEquals(id, revision.getAsJsonObject("revises").get("questionId").getAsString());
+    assertEquals(0, revision.getAsJsonObject("revises").get("stepIndex").getAsInt());
+    assertTrue(revision.getAsJsonArray("steps").get(0).getAsJsonObject().get("given").getAsBoolean());
+    assertEquals(elsewhere, revision.getAsJsonObject("answer").get("label").getAsString(),
+        "the model continues from the corrected step: " + revision);
+    waitFor(page, d -> d.findElements(By.cssSelector("#detail .compare-column .answer.changed")).size() == 2);
+    assertEquals(elsewhere, page.findElement(By.cssSelector("#detail .compare-column.revised .answer-text")).getText()
+        .replace("The answer is:", "").strip());
+    assertTrue(page.findElement(By.cssSelector(card(revisionId) + " .revision-tag")).getText().contains("revision"));
+    assertEquals(revisionId, answer(id).getAsJsonArray("revisions").get(0).getAsString(), "the original links it");
+    assertEquals(Boolean.TRUE, script(page, "return window.sameDocument === true"), "updated live, never reloaded");
+    Files.write(Path.of("target", "live-page-revision.png"), chromium.driver.getScreenshotAs(OutputType.BYTES));
   }
 
   /** The page in a fresh document (a new address differing only in its #fragment would not reload it). */

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.memreason.avro.Feedback;
+import io.memreason.avro.GivenStep;
 import io.memreason.avro.Question;
+import io.memreason.avro.RevisedStep;
 import io.memreason.avro.StepKind;
 import io.memreason.avro.StepVerdict;
 import io.memreason.avro.Task;
@@ -239,5 +241,85 @@ class MonitorApiTest {
     assertTrue(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"), policy);
     assertEquals(200, get("/app.js").statusCode());
     assertEquals(200, get("/app.css").statusCode());
+  }
+
+  // --- Revisions ------------------------------------------------------------------------------------------
+
+  private Question produced(int index) {
+    ProducerRecord<byte[], byte[]> sent = fixture.producer.history().get(index);
+    assertEquals(fixture.config.topics().questions(), sent.topic());
+    Question q = serdes.serde(Question.class).deserializer().deserialize(sent.topic(), sent.value());
+    assertEquals(q.getId(), new String(sent.key(), StandardCharsets.UTF_8), "keyed by its new id");
+    return q;
+  }
+
+  @Test
+  void aRevisionIsTheOriginalQuestionWithItsStepsBeforeTheCorrectedOneAndTheCorrectionGiven() throws Exception {
+    fixture.answered("q1", "Is Paris French?");
+    HttpResponse<String> r = postJson("/api/questions/q1/revisions", "{\"stepIndex\": 1, \"text\": \"So it is.\"}");
+    assertEquals(202, r.statusCode(), r.body());
+    JsonObject body = json(r);
+    Question revision = produced(0);
+    assertEquals(body.get("id").getAsString(), revision.getId());
+    assertTrue(!revision.getId().equals("q1"), "a new question");
+    assertEquals("q1", body.getAsJsonObject("revises").get("questionId").getAsString());
+    assertEquals(1, body.getAsJsonObject("revises").get("stepIndex").getAsInt());
+    assertEquals("Is Paris French?", revision.getText());
+    assertEquals(Task.STRATEGYQA, revision.getTask());
+    assertEquals(List.of(new GivenStep(StepKind.MEMORY, "recalled"), new GivenStep(StepKind.REASON, "So it is.")),
+        revision.getGivenSteps());
+    assertEquals(new RevisedStep("q1", 1, null, MonitorFixture.VERSION, 1), revision.getRevises());
+  }
+
+  @Test
+  void theOriginalAndItsRevisionLinkEachOtherInTheirTraces() throws Exception {
+    fixture.answered("q1", "Is Paris French?");
+    assertEquals(202, postJson("/api/questions/q1/revisions", "{\"stepIndex\": 0, \"text\": \"Paris is in France.\"}")
+        .statusCode());
+    Question revision = produced(0);
+    fixture.live.onQuestion(revision); // read back from the questions topic
+    JsonObject original = json(get("/api/answers/q1?timeoutMs=0"));
+    assertEquals(revision.getId(), original.getAsJsonArray("revisions").get(0).getAsString());
+    fixture.live.onStep(MonitorFixture.step(revision.getId(), 0, StepKind.MEMORY, "Paris is in France."));
+    fixture.live.onAnswer(MonitorFixture.answer(revision.getId(), "Is Paris French?", List.of(), 10));
+    JsonObject revised = json(get("/api/answers/" + revision.getId() + "?timeoutMs=0"));
+    assertEquals("q1", revised.getAsJsonObject("revises").get("questionId").getAsString());
+    assertEquals(0, revised.getAsJsonObject("revises").get("stepIndex").getAsInt());
+  }
+
+  @Test
+  void aRevisionOfAStepNotInTheTraceOrOfAnUnknownQuestionIsRefusedAndProducesNothing() throws Exception {
+    fixture.answered("q1", "Is Paris French?");
+    fixture.live.onQuestion(MonitorFixture.question("q2", "Is Rome Italian?")); // asked, no step yet
+    HttpResponse<String> beyond = postJson("/api/questions/q1/revisions", "{\"stepIndex\": 2, \"text\": \"x\"}");
+    assertEquals(400, beyond.statusCode());
+    assertEquals("question q1 has no step 2 (its trace has 2 steps)", json(beyond).get("error").getAsString());
+    HttpResponse<String> early = postJson("/api/questions/q2/revisions", "{\"stepIndex\": 0, \"text\": \"x\"}");
+    assertEquals(409, early.statusCode());
+    assertTrue(json(early).get("error").getAsString().contains("has not been written yet"), early.body());
+    assertEquals(404, postJson("/api/questions/q9/revisions", "{\"stepIndex\": 0, \"text\": \"x\"}").statusCode());
+    HttpResponse<String> noText = postJson("/api/questions/q1/revisions", "{\"stepIndex\": 0}");
+    assertEquals(400, noText.statusCode());
+    assertEquals("text is required", json(noText).get("error").getAsString());
+    HttpResponse<String> unknown = postJson("/api/questions/q1/revisions",
+        "{\"stepIndex\": 0, \"text\": \"x\", \"kind\": \"MEMORY\"}");
+    assertEquals(400, unknown.statusCode());
+    HttpResponse<String> tooLong = postJson("/api/questions/q1/revisions", "{\"stepIndex\": 0, \"text\": \""
+        + "x".repeat(300) + "\"}");
+    assertEquals(400, tooLong.statusCode());
+    assertTrue(json(tooLong).get("error").getAsString().contains("pipeline.max-question-chars=200"), tooLong.body());
+    assertEquals(List.of(), fixture.producer.history());
+  }
+
+  @Test
+  void aQuestionMayBringGivenStepsAndTheirKindsAreChecked() throws Exception {
+    HttpResponse<String> r = postJson("/api/questions", "{\"text\": \"Where was Ilva born?\", \"task\": \"ATLAS\","
+        + " \"givenSteps\": [{\"kind\": \"memory\", \"text\": \"Ilva was born in Tarsen.\"}]}");
+    assertEquals(202, r.statusCode(), r.body());
+    assertEquals(List.of(new GivenStep(StepKind.MEMORY, "Ilva was born in Tarsen.")), produced(0).getGivenSteps());
+    HttpResponse<String> bad = postJson("/api/questions", "{\"text\": \"Why?\", \"givenSteps\": [{\"kind\":"
+        + " \"ANSWER\", \"text\": \"x\"}]}");
+    assertEquals(400, bad.statusCode());
+    assertEquals("a given step's kind is MEMORY, REASON or ASSIGNMENT, not 'ANSWER'", json(bad).get("error").getAsString());
   }
 }

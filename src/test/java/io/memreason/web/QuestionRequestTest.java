@@ -52,7 +52,7 @@ class QuestionRequestTest {
       "{}                                                   | text is required",
       "{\"text\": \"   \"}                                  | text is required",
       "{\"text\": 42}                                       | text must be a string, not 42",
-      "{\"txt\": \"Why?\"}                                  | unknown field 'txt': allowed are [decoding, options, task, text]",
+      "{\"txt\": \"Why?\"}                                  | unknown field 'txt': allowed are [decoding, givenSteps, options, task, text]",
       "{\"text\": \"Why?\", \"task\": \"poetry\"}           | task must be one of [OPEN, STRATEGYQA",
       "{\"text\": \"Why?\", \"options\": \"a or b\"}        | options must be a JSON array",
       "{\"text\": \"Why?\", \"options\": [\"a\", \" \"]}    | options[1] is blank",

@@ -103,6 +103,17 @@ class QuotaTest {
   }
 
   @Test
+  void aRevisionAsksTheModelAndCountsAgainstTheQuestionsQuota() {
+    start(Map.of("web.ask-per-minute", "2"));
+    String revise = "{\"stepIndex\": 0, \"text\": \"Water is wet.\"}";
+    idOf(api.post("/api/questions", ana, QUESTION));
+    idOf(api.post("/api/questions/q1/revisions", ana, revise));
+    assertTooMany(api.post("/api/questions/q1/revisions", ana, revise), "ana asked 2 questions in the last minute");
+    assertEquals(2, fixture.producer.history().size());
+    idOf(api.post("/api/questions/q1/revisions", bob, revise));
+  }
+
+  @Test
   void labellingPastTheRatePerMinuteIs429ForThatTokenOnly() {
     start(Map.of("web.label-per-minute", "2"));
     assertEquals(200, api.post("/api/feedback", ana, LABEL).statusCode());

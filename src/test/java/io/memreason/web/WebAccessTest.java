@@ -106,6 +106,10 @@ class WebAccessTest {
     assertEquals(403, ask.statusCode());
     assertEquals("the token 'walt' may not ask questions: it lacks the ask role (it has watch)", error(ask));
     assertEquals(403, api.post("/api/feedback", asker, label(null)).statusCode());
+    HttpResponse<String> revise = api.post("/api/questions/q1/revisions", walt, "{\"stepIndex\": 0, \"text\": \"x\"}");
+    assertEquals(403, revise.statusCode(), "a revision asks the model: the ask role");
+    assertEquals("the token 'walt' may not ask questions: it lacks the ask role (it has watch)", error(revise));
+    assertEquals(401, api.post("/api/questions/q1/revisions", null, "{\"stepIndex\": 0, \"text\": \"x\"}").statusCode());
     assertEquals(403, api.get("/api/stream", labeller).statusCode());
     assertEquals(403, api.get("/api/answers/q1", asker).statusCode());
     assertEquals(403, api.get("/metrics", asker).statusCode());

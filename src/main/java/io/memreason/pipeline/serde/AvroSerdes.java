@@ -3,6 +3,7 @@ package io.memreason.pipeline.serde;
 import io.memreason.avro.Answer;
 import io.memreason.avro.DeadLetter;
 import io.memreason.avro.Feedback;
+import io.memreason.avro.Knowledge;
 import io.memreason.avro.ModelAccuracy;
 import io.memreason.avro.ModelVersion;
 import io.memreason.avro.PendingFeedback;
@@ -44,12 +45,14 @@ public final class AvroSerdes {
    * The earlier versions of memreason's schemas (resources under {@code schemas/history}): records that older
    * versions wrote stay readable, their new fields taking their defaults.
    */
-  static final List<String> HISTORY = List.of("schemas/history/DeadLetter-1.avsc");
+  static final List<String> HISTORY = List.of("schemas/history/DeadLetter-1.avsc", "schemas/history/Question-1.avsc",
+      "schemas/history/ReasoningStep-1.avsc", "schemas/history/Answer-1.avsc", "schemas/history/PendingQuestion-1.avsc",
+      "schemas/history/TrainingExample-1.avsc");
 
   /** Every record type that travels on a topic or in a state store. */
   static final List<Class<? extends SpecificRecord>> RECORD_TYPES = List.of(Question.class, ReasoningStep.class,
       Answer.class, DeadLetter.class, PendingQuestion.class, Feedback.class, TrainingExample.class,
-      ModelVersion.class, ModelAccuracy.class, PendingFeedback.class);
+      ModelVersion.class, ModelAccuracy.class, PendingFeedback.class, Knowledge.class);
 
   static {
     // Avro 1.12 refuses to instantiate classes it was not told to trust when it resolves a writer schema

@@ -28,17 +28,36 @@ public final class StepJudge {
    * @throws IllegalArgumentException for answer and assignment steps, which state nothing about the world
    */
   public StepJudgement judge(StepKind kind, String text) {
+    return statements(kind, text).map(this::judge).orElse(StepJudgement.UNREADABLE);
+  }
+
+  /**
+   * The statements a step makes, in order: a memory step's one statement, a reason step's premises and then its
+   * conclusion; empty when a clause has the form of no atlas statement.
+   *
+   * @throws IllegalArgumentException for answer and assignment steps, which state nothing about the world
+   */
+  public Optional<List<Statement>> statements(StepKind kind, String text) {
     List<String> words = new ArrayList<>(WordLevelTokenizerJson.words(text));
     words.removeIf(word -> word.equals("\n"));
     if (!words.isEmpty() && words.get(words.size() - 1).equals(".")) {
       words.remove(words.size() - 1);
     }
-    return switch (kind) {
-      case MEMORY -> judge(List.of(words));
-      case REASON -> judge(reasonClauses(words));
+    List<List<String>> clauses = switch (kind) {
+      case MEMORY -> List.of(words);
+      case REASON -> reasonClauses(words);
       case ANSWER, ASSIGNMENT -> throw new IllegalArgumentException(
           "only memory and reason steps state facts of the atlas world; got a " + kind + " step: " + text);
     };
+    List<Statement> statements = new ArrayList<>();
+    for (List<String> clause : clauses) {
+      Optional<Statement> statement = Statement.read(clause);
+      if (statement.isEmpty()) {
+        return Optional.empty();
+      }
+      statements.add(statement.get());
+    }
+    return Optional.of(statements);
   }
 
   /** "p1, p2 and p3, so c" → [p1, p2, p3, c]; a step without ", so" is one clause. */
@@ -68,15 +87,8 @@ public final class StepJudge {
     return clauses;
   }
 
-  private StepJudgement judge(List<List<String>> clauses) {
-    boolean allTrue = true;
-    for (List<String> clause : clauses) {
-      Optional<Statement> statement = Statement.read(clause);
-      if (statement.isEmpty()) {
-        return StepJudgement.UNREADABLE;
-      }
-      allTrue &= statement.get().holdsIn(world);
-    }
-    return allTrue ? StepJudgement.CORRECT : StepJudgement.WRONG;
+  private StepJudgement judge(List<Statement> statements) {
+    return statements.stream().allMatch(statement -> statement.holdsIn(world))
+        ? StepJudgement.CORRECT : StepJudgement.WRONG;
   }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /** A hand-made atlas world small enough to read in a test. */
-final class TinyWorlds {
+public final class TinyWorlds {
 
   private TinyWorlds() {}
 
@@ -14,7 +14,7 @@ final class TinyWorlds {
    * Ostra has Molvia (with Tarsen) and Varn (with Kesh). Ilva (45) was born in Tarsen, lives in Kesh and owns
    * Pelmor, made of iron; Bram (30) was born in and lives in Kesh and owns Drusk, made of wood.
    */
-  static AtlasWorld ostra() {
+  public static AtlasWorld ostra() {
     Map<EntityKind, List<String>> entities = new EnumMap<>(EntityKind.class);
     entities.put(EntityKind.CONTINENT, List.of("Ostra"));
     entities.put(EntityKind.COUNTRY, List.of("Molvia", "Varn"));
