@@ -94,6 +94,17 @@ public final class ServingModel implements Reasoner {
     return reasoner.modelVersionFor(requestId);
   }
 
+  @Override
+  public Optional<String> shadowVersionFor(String requestId) {
+    return reasoner.shadowVersionFor(requestId);
+  }
+
+  @Override
+  public boolean submitTo(String version, ReasoningRequest request, TraceListener listener, Duration timeout)
+      throws InterruptedException {
+    return reasoner.submitTo(version, request, listener, timeout);
+  }
+
   /** The versions behind this process: the serving one and, while one runs, the canary. */
   public SwappableReasoner versions() {
     return reasoner;
