@@ -669,13 +669,14 @@ function renderFigures(f) {
       : `${(f.latencyP50Ms / 1000).toFixed(1)} · ${(f.latencyP99Ms / 1000).toFixed(1)} s`;
     $('fig-latency-note').textContent = `last ${f.latencySample} answer${f.latencySample === 1 ? '' : 's'}`;
   }
-  const labelled = f.accuracy.filter((v) => v.labelled > 0);
+  const labelled = f.versions.filter((v) => v.labelled > 0);
   $('fig-accuracy').replaceChildren(...(labelled.length === 0
     ? [el('span', { class: 'figure-note', text: 'no labels yet' })]
     : labelled.map((v) => el('div', { class: 'accuracy-row', dataset: { version: v.modelVersion } },
       el('span', { class: 'accuracy-version', text: v.modelVersion, title: v.modelVersion }),
       el('span', { class: 'accuracy-value', text: `${Math.round(v.accuracy * 100)}%` }),
       el('span', { class: 'figure-note', text: `${v.correct} of ${v.labelled} correct` })))));
+  renderVersions(f.versions);
   const wrong = f.wrongSteps;
   const total = wrong.memory + wrong.reason;
   if (total === 0) {
@@ -691,6 +692,25 @@ function renderFigures(f) {
       el('span', { class: 'legend-memory', text: `memory ${memoryShare}% (${wrong.memory})` }),
       el('span', { class: 'legend-reason', text: `reason ${100 - memoryShare}% (${wrong.reason})` })));
   }
+}
+
+const percent = (ratio) => (ratio === undefined || ratio === null ? '–' : `${Math.round(ratio * 100)}%`);
+
+/** Per model version: its registry status, traffic, live accuracy, step error rates, and what the gate decided. */
+function renderVersions(versions) {
+  $('versions').hidden = versions.length === 0;
+  $('versions-rows').replaceChildren(...versions.map((v) => el('tr', { dataset: { version: v.modelVersion } },
+    el('td', { class: 'version-name', text: v.modelVersion }),
+    el('td', {}, el('span', { class: `version-status status-${(v.status || 'unknown').toLowerCase()}`,
+      text: v.status ? v.status.toLowerCase() : '–' })),
+    el('td', { class: 'version-share', text: percent(v.share) }),
+    el('td', { class: 'version-answers', text: String(v.answers) }),
+    el('td', { class: 'version-accuracy', text: v.labelled ? `${percent(v.accuracy)} (${v.correct} of ${v.labelled})` : '–' }),
+    el('td', { class: 'version-memory-errors',
+      text: v.memoryStepsJudged ? `${percent(v.memoryErrorRate)} of ${v.memoryStepsJudged}` : '–' }),
+    el('td', { class: 'version-reason-errors',
+      text: v.reasonStepsJudged ? `${percent(v.reasonErrorRate)} of ${v.reasonStepsJudged}` : '–' }),
+    el('td', { class: 'version-decision', text: v.reason || '' }))));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

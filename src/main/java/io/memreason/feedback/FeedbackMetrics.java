@@ -13,8 +13,9 @@ import java.util.function.ToDoubleFunction;
 /**
  * The feedback aggregator's meters (Prometheus names in brackets). Per model version, from its current labels:
  * accuracy ({@code memreason_feedback_accuracy{model_version}}), labelled answers
- * ({@code memreason_feedback_labelled{model_version}}), and steps judged and judged wrong by kind, memory or reason
- * ({@code memreason_feedback_steps_judged{model_version,kind}}, {@code memreason_feedback_steps_wrong{...}}). They
+ * ({@code memreason_feedback_labelled{model_version}}), steps judged and judged wrong by kind, memory or reason
+ * ({@code memreason_feedback_steps_judged{model_version,kind}}, {@code memreason_feedback_steps_wrong{...}}), and
+ * their ratio, the step error rate ({@code memreason_feedback_step_error_rate{model_version,kind}}). They
  * are gauges because a replaced label can lower them. Also labels joined by verdict
  * ({@code memreason_feedback_labels_total{verdict}}) and dead letters by type ({@code memreason_dead_letters_total{type}}).
  */
@@ -55,7 +56,16 @@ public final class FeedbackMetrics {
         ModelAccuracy::getReasonStepsJudged);
     gauge(current, "memreason.feedback.steps.wrong", "Steps judged wrong", version, "reason",
         ModelAccuracy::getReasonStepsWrong);
+    gauge(current, "memreason.feedback.step.error.rate", "Share of the judged steps judged wrong", version, "memory",
+        a -> rate(a.getMemoryStepsWrong(), a.getMemoryStepsJudged()));
+    gauge(current, "memreason.feedback.step.error.rate", "Share of the judged steps judged wrong", version, "reason",
+        a -> rate(a.getReasonStepsWrong(), a.getReasonStepsJudged()));
     return current;
+  }
+
+  /** NaN before the first judged step, like the accuracy before the first label. */
+  private static double rate(long wrong, long judged) {
+    return judged == 0 ? Double.NaN : (double) wrong / judged;
   }
 
   private void gauge(AtomicReference<ModelAccuracy> current, String name, String description, String version,

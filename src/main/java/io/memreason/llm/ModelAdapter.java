@@ -70,12 +70,13 @@ public final class ModelAdapter implements AutoCloseable {
   /**
    * Takes a reference for a request that will read the weights.
    *
-   * @throws IllegalStateException when the version was closed already
+   * @throws IllegalStateException when the owner closed the version already, even while earlier requests still run
+   *     on it: a dropped version takes no new request
    */
   public void retain() {
     while (true) {
       int n = users.get();
-      if (n <= 0) {
+      if (n <= 0 || closed.get()) {
         throw new IllegalStateException("model version " + description + " is closed");
       }
       if (users.compareAndSet(n, n + 1)) {
@@ -90,6 +91,11 @@ public final class ModelAdapter implements AutoCloseable {
       tokenizer.ifPresent(TextTokenizer::close);
       manager.close();
     }
+  }
+
+  /** Whether the native memory is gone: the owner closed the version and its last request ended. */
+  public boolean isFreed() {
+    return users.get() == 0;
   }
 
   /** The owner lets go; the memory is freed now, or when the last request on it ends. */

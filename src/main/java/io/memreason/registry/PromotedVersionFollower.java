@@ -3,12 +3,14 @@ package io.memreason.registry;
 import io.memreason.avro.ModelStatus;
 import io.memreason.avro.ModelVersion;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * the latest timestamp, since the topic's partitions are read in no particular order. A version that fails to load
  * or verify is logged and counted ({@code memreason_model_swaps_total{outcome="failed"}}), and the serving version
  * stays.
+ *
+ * <p>Per version announced it keeps two gauges: {@code memreason_registry_version_status{model_version,status}}, 1
+ * for the version's latest status (what the promotion gate or the live gate decided; the reason is on the topic, the
+ * page and in the log) and 0 for the others, and {@code memreason_serving_share{model_version}}, the share of the
+ * questions this process routes to it.
  */
 public final class PromotedVersionFollower implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PromotedVersionFollower.class);
@@ -47,7 +54,10 @@ public final class PromotedVersionFollower implements AutoCloseable {
   private final CanaryRouting routing;
   private Promotion latest;
   /** The latest record of each version: a canary is one whose latest record says CANARY. */
-  private final Map<String, Promotion> latestOf = new HashMap<>();
+  private final Map<String, Promotion> latestOf = new ConcurrentHashMap<>();
+  private final MeterRegistry meters;
+  /** The reasoner this follower keeps up to date, once given; the share gauges read it. */
+  private volatile SwappableReasoner served;
   private Thread thread;
 
   public PromotedVersionFollower(Consumer<byte[], byte[]> consumer, Deserializer<ModelVersion> deserializer,
@@ -65,6 +75,7 @@ public final class PromotedVersionFollower implements AutoCloseable {
     this.topic = topic;
     this.registry = registry;
     this.loader = loader;
+    this.meters = meters;
     this.swapped = swaps(meters, "ok");
     this.failed = swaps(meters, "failed");
     List<PartitionInfo> partitions = consumer.partitionsFor(topic);
@@ -109,11 +120,13 @@ public final class PromotedVersionFollower implements AutoCloseable {
 
   /** Loads the canary in effect, if any, beside {@code target}'s serving version (before the stream starts). */
   public void startCanaryInEffect(SwappableReasoner target) {
+    served = target;
     canary().ifPresent(v -> startCanary(target, v));
   }
 
   /** Follows the topic on a thread of its own, swapping {@code target} to each version promoted from now on. */
   public void start(SwappableReasoner target) {
+    served = target;
     running.set(true);
     thread = new Thread(() -> follow(target), "memreason-model-versions");
     thread.setDaemon(true);
@@ -166,11 +179,35 @@ public final class PromotedVersionFollower implements AutoCloseable {
     }
     ModelVersion v = deserializer.deserialize(r.topic(), r.headers(), r.value());
     Promotion seen = new Promotion(v, r.timestamp());
+    if (!latestOf.containsKey(v.getVersion())) {
+      registerMeters(v.getVersion());
+    }
     latestOf.merge(v.getVersion(), seen, (old, now) -> now.timestamp() >= old.timestamp() ? now : old);
     if (v.getStatus() == ModelStatus.PROMOTED && (latest == null || r.timestamp() >= latest.timestamp())) {
       latest = seen;
     }
     return Optional.of(v);
+  }
+
+  private void registerMeters(String version) {
+    for (ModelStatus status : ModelStatus.values()) {
+      Gauge.builder("memreason.registry.version.status", this, f -> f.statusOf(version) == status ? 1 : 0)
+          .description("1 for a model version's latest status on the model-versions topic (the gates' decision), else 0")
+          .tag("model_version", version).tag("status", status.name().toLowerCase(Locale.ROOT)).register(meters);
+    }
+    Gauge.builder("memreason.serving.share", this, f -> f.shareOf(version))
+        .description("Share of the questions this process routes to the model version")
+        .tag("model_version", version).register(meters);
+  }
+
+  private ModelStatus statusOf(String version) {
+    Promotion p = latestOf.get(version);
+    return p == null ? null : p.version().getStatus();
+  }
+
+  private double shareOf(String version) {
+    SwappableReasoner target = served;
+    return target == null ? 0 : target.shareOf(version);
   }
 
   /** Loads a canary and starts it beside the serving version; a failure leaves the serving version alone. */

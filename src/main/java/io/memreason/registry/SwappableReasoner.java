@@ -193,7 +193,16 @@ public final class SwappableReasoner implements Reasoner {
     closeIfIdle(ended);
   }
 
-  /** The versions loaded now: the serving one last, before it those still finishing their questions. */
+  /** The share of the questions routed to {@code version} now: the canary's share, the rest, or 0. */
+  public synchronized double shareOf(String version) {
+    double toCanary = canary == null ? 0 : routing.share();
+    if (canary != null && canary.version.equals(version)) {
+      return toCanary;
+    }
+    return current.version.equals(version) ? 1 - toCanary : 0;
+  }
+
+    /** The versions loaded now: the serving one last, before it those still finishing their questions. */
   public synchronized List<String> loadedVersions() {
     List<String> loaded = new ArrayList<>();
     retiring.stream().filter(g -> !g.closed).forEach(g -> loaded.add(g.version));

@@ -5,6 +5,7 @@ import io.javalin.http.sse.SseClient;
 import io.memreason.avro.Answer;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.ModelAccuracy;
+import io.memreason.avro.ModelVersion;
 import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
 import java.time.Clock;
@@ -57,7 +58,7 @@ final class LiveTraces implements TopicFollower.Listener {
 
   @Override
   public void onAnswer(Answer answer) {
-    figures.onAnswer(answer.getLatencyMs());
+    figures.onAnswer(answer.getModelVersion(), answer.getLatencyMs());
     changed(answer.getQuestionId(), t -> t.withAnswer(answer));
     if (answer.getRevises() != null && traces.get(answer.getRevises().getQuestionId()).isPresent()) {
       changed(answer.getRevises().getQuestionId(), t -> t.withRevision(answer.getQuestionId()));
@@ -81,6 +82,12 @@ final class LiveTraces implements TopicFollower.Listener {
   @Override
   public void onAccuracy(String modelVersion, ModelAccuracy accuracy) {
     figures.onAccuracy(modelVersion, accuracy);
+    publishFigures();
+  }
+
+  @Override
+  public void onModelVersion(String modelVersion, ModelVersion announced) {
+    figures.onModelVersion(modelVersion, announced);
     publishFigures();
   }
 

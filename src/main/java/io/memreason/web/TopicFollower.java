@@ -3,6 +3,7 @@ package io.memreason.web;
 import io.memreason.avro.Answer;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.ModelAccuracy;
+import io.memreason.avro.ModelVersion;
 import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.config.MemreasonConfig;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows what the live page shows, as one read_committed consumer on a thread of its own (no consumer group: every
  * partition is assigned). Questions, memory and reason steps, answers and feedback are followed from the moment it
- * starts; the feedback statistics (a compacted topic, the latest figures per model version) from the beginning.
+ * starts; the feedback statistics and the model versions (compacted topics: the latest figures and the latest
+ * registry status per model version) from the beginning.
  * A record that cannot be decoded is logged and skipped: the page must not stop for it. Questions are decoded and
  * checked by the pipeline's own {@link QuestionDecoder}, so the page shows the questions the pipeline answers and
  * skips those it dead-letters (decoding is bounded by the record's size, as in the pipeline).
@@ -50,6 +52,9 @@ final class TopicFollower implements AutoCloseable {
     /** The latest accuracy of a model version; null when the version's figures were deleted (a tombstone). */
     void onAccuracy(String modelVersion, ModelAccuracy accuracy);
 
+    /** The latest announcement of a model version (its registry status); null for a tombstone. */
+    void onModelVersion(String modelVersion, ModelVersion announced);
+
     void afterPoll();
   }
 
@@ -61,6 +66,7 @@ final class TopicFollower implements AutoCloseable {
   private final Deserializer<Answer> answers;
   private final Deserializer<Feedback> feedback;
   private final Deserializer<ModelAccuracy> accuracy;
+  private final Deserializer<ModelVersion> modelVersions;
   private final Thread thread;
   private volatile boolean closing;
 
@@ -71,6 +77,7 @@ final class TopicFollower implements AutoCloseable {
     this.answers = serdes.serde(Answer.class).deserializer();
     this.feedback = serdes.serde(Feedback.class).deserializer();
     this.accuracy = serdes.serde(ModelAccuracy.class).deserializer();
+    this.modelVersions = serdes.serde(ModelVersion.class).deserializer();
     this.topics = config.topics();
     this.listener = listener;
     this.consumer = new KafkaConsumer<>(ClientProperties.readCommittedConsumer(config));
@@ -90,7 +97,8 @@ final class TopicFollower implements AutoCloseable {
       for (String topic : List.of(t.questions(), t.memorySteps(), t.reasonSteps(), t.answers(), t.feedback())) {
         fromNow.addAll(follower.partitions(topic, config));
       }
-      List<TopicPartition> fromStart = follower.partitions(t.feedbackStats(), config);
+      List<TopicPartition> fromStart = new ArrayList<>(follower.partitions(t.feedbackStats(), config));
+      fromStart.addAll(follower.partitions(t.modelVersions(), config));
       List<TopicPartition> all = new ArrayList<>(fromNow);
       all.addAll(fromStart);
       follower.consumer.assign(all);
@@ -143,6 +151,10 @@ final class TopicFollower implements AutoCloseable {
     if (topic.equals(topics.feedbackStats())) {
       String version = new String(r.key(), StandardCharsets.UTF_8);
       listener.onAccuracy(version, r.value() == null ? null : accuracy.deserialize(topic, r.headers(), r.value()));
+    } else if (topic.equals(topics.modelVersions())) {
+      String version = new String(r.key(), StandardCharsets.UTF_8);
+      listener.onModelVersion(version, r.value() == null ? null
+          : modelVersions.deserialize(topic, r.headers(), r.value()));
     } else if (topic.equals(topics.questions())) {
       QuestionDecoder.Result question = questions.decode(topic, r.headers(), r.key(), r.value(), Instant.now());
       if (question instanceof QuestionDecoder.Accepted accepted) {

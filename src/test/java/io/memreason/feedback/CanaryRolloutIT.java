@@ -11,7 +11,6 @@ import io.memreason.kafka.EmbeddedKafkaExtension;
 import io.memreason.llm.adapter.LoraTarget;
 import io.memreason.llm.model.LlamaConfig;
 import io.memreason.llm.random.RandomAdapters;
-import io.memreason.pipeline.InferencePipeline;
 import io.memreason.registry.CanaryRouting;
 import io.memreason.registry.LiveGate;
 import io.memreason.registry.ModelRegistry;
@@ -19,7 +18,6 @@ import io.memreason.registry.ModelVersionPublisher;
 import io.memreason.registry.PromotionGate;
 import io.memreason.registry.RegisteredVersion;
 import io.memreason.registry.RetrainLock;
-import io.memreason.registry.ServingModel;
 import io.memreason.registry.VersionName;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -49,13 +47,16 @@ import org.junit.jupiter.api.io.TempDir;
  * answer: version 2, trained on the corrections of version 1's answers about held-out facts, passes the offline gate
  * and becomes a canary answering 20 % of the questions (by question id); once it has enough labelled canary answers
  * the live gate promotes it, with no pause in answering. Then a deliberately bad candidate (random LoRA factors) is
- * started as a canary and rolled back by the live gate. Every question is answered exactly once, each step once.
+ * started as a canary and rolled back by the live gate. The serving process runs apart and is killed without warning
+ * once during the first canary, and started again. Every question is answered exactly once, each step once.
  */
 @ExtendWith(EmbeddedKafkaExtension.class)
 class CanaryRolloutIT {
   private static final Duration TIMEOUT = Duration.ofMinutes(6);
   private static final double SHARE = 0.2;
   private static final int MIN_LABELS = 10;
+  /** Canary answers published when the serving process is killed: fewer than the live gate's minimum. */
+  private static final int KILL_AFTER = 3;
 
   @TempDir
   Path dir;
@@ -77,15 +78,17 @@ class CanaryRolloutIT {
     List<Answer> answers = new CopyOnWriteArrayList<>();
     BlockingQueue<RetrainJob.Outcome> runs = new LinkedBlockingQueue<>();
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    try (ServingModel serving = ServingModel.start(config, registry, world.loader(), world.firstVersion(), meters);
-         InferencePipeline pipeline = InferencePipeline.start(config, serving, meters);
-         FeedbackAggregator aggregator = FeedbackAggregator.start(config, meters);
+    Path model = world.firstVersion().baseModel();
+    Path log = Path.of("target", "it-state", config.kafka().applicationId() + "-serving");
+    ServingProcess serving = ServingProcess.start(config, model, log.resolveSibling(log.getFileName() + "-run0.log"));
+    try (FeedbackAggregator aggregator = FeedbackAggregator.start(config, meters);
          ContinuousLearningScenario.Asker asker = new ContinuousLearningScenario.Asker(config, asked);
          ContinuousLearningScenario.LiveLabeller labeller =
              new ContinuousLearningScenario.LiveLabeller(config, asked, answers, world, true)) {
-      pipeline.awaitRunning(TIMEOUT);
+      serving.awaitVersions("v1", "none", 0, TIMEOUT);
       String v2;
       Instant promotedAt;
+      Instant restartedAt;
       AtomicBoolean flowing = new AtomicBoolean(true);
       AtomicInteger round = new AtomicInteger();
       Thread traffic = new Thread(() -> {
@@ -112,17 +115,29 @@ class CanaryRolloutIT {
         RetrainJob.Outcome canary = next(runs, "the retraining of version 2");
         assertEquals(RetrainJob.Result.CANARY, canary.result(), canary.message());
         v2 = canary.candidate().orElseThrow().name().value();
-        awaitCondition(() -> serving.versions().canaryVersion().isPresent(), "the canary running in the pipeline");
-        assertEquals(Optional.of(new CanaryRouting(SHARE)), serving.versions().canary());
+        serving.awaitVersions("v1", v2, SHARE, TIMEOUT);
         traffic.start();
+
+        // kill -9 of the serving process during the canary, while questions are in generation (10 a second), long
+        // before the canary has the labels for a verdict; restarted, it runs the canary before its first question.
+        awaitCondition(() -> answers.stream().filter(a -> a.getModelVersion().equals(v2)).count() >= KILL_AFTER,
+            KILL_AFTER + " answers of the canary");
+        serving.kill();
+        System.out.printf("CanaryRolloutIT: serving process killed during the canary with %d of %d questions"
+            + " answered%n", answers.size(), asked.size());
+        Instant killedAt = Instant.now();
+        serving = ServingProcess.start(config, model, log.resolveSibling(log.getFileName() + "-run1.log"));
+        serving.awaitVersions("v1", v2, SHARE, TIMEOUT);
+        restartedAt = Instant.now();
+        System.out.printf("CanaryRolloutIT: serving again %d ms after the kill%n",
+            Duration.between(killedAt, restartedAt).toMillis());
         RetrainJob.Outcome promotion = next(runs, "the live gate's verdict on " + v2);
         promotedAt = Instant.now();
         assertEquals(RetrainJob.Result.PROMOTED, promotion.result(), promotion.message());
         assertTrue(promotion.message().contains("not below v1"), promotion.message());
         System.out.println("CanaryRolloutIT: " + canary.message() + "; then " + promotion.message());
       }
-      awaitCondition(() -> "v2".equals(serving.modelVersion()) || v2.equals(serving.modelVersion()),
-          "the pipeline serving " + v2);
+      serving.awaitVersions(v2, "none", 0, TIMEOUT);
       // While v2 was a canary, exactly the questions its hash routes to it were answered by it.
       CanaryRouting routing = new CanaryRouting(SHARE);
       List<Answer> duringCanary = answers.stream().filter(a -> a.getQuestionId().startsWith("check-")
@@ -137,12 +152,13 @@ class CanaryRolloutIT {
       assertTrue(share > 0.05 && share < 0.4, "the canary's share of the answers: " + share);
       awaitCondition(() -> answers.stream().anyMatch(a -> a.getModelVersion().equals(v2)
           && a.getAnsweredAt().isAfter(promotedAt.plusSeconds(3))), "answers of " + v2 + " after its promotion");
-      Duration pause = longestPause(answers, promotedAt.minusSeconds(5), promotedAt.plusSeconds(3));
+      Instant from = promotedAt.minusSeconds(5).isAfter(restartedAt) ? promotedAt.minusSeconds(5) : restartedAt;
+      Duration pause = longestPause(answers, from, promotedAt.plusSeconds(3));
       assertTrue(pause.compareTo(Duration.ofSeconds(2)) < 0, "the stream kept answering through the promotion: " + pause);
 
       // A deliberately bad candidate: random LoRA factors on every projection.
       String v3 = registerBadCanary(config, registry, world, v2);
-      awaitCondition(() -> v3.equals(serving.versions().canaryVersion().orElse(null)), "the bad canary running");
+      serving.awaitVersions(v2, v3, SHARE, TIMEOUT);
       try (RetrainTrigger judge = new RetrainTrigger(job(config, registry, world, 1_000_000).withLiveGate(gate),
           Duration.ofMillis(500), runs::add).start()) {
         RetrainJob.Outcome rollback = next(runs, "the live gate's verdict on " + v3);
@@ -150,11 +166,12 @@ class CanaryRolloutIT {
         assertTrue(rollback.message().contains("below " + v2), rollback.message());
         System.out.println("CanaryRolloutIT: " + rollback.message());
       }
-      awaitCondition(() -> serving.versions().canaryVersion().isEmpty(), "the bad canary's share back to 0");
-      assertEquals(v2, serving.modelVersion());
+      serving.awaitVersions(v2, "none", 0, TIMEOUT);
       flowing.set(false);
       traffic.join();
       awaitCondition(() -> answers.size() >= asked.size(), "every question answered");
+    } finally {
+      serving.close();
     }
     ContinuousLearningScenario.assertEachAnsweredOnceWithEachStepOnce(config, asked.keySet());
   }

@@ -255,6 +255,9 @@ class FeedbackTopologyTest {
     assertEquals(2.0, gauge("memreason.feedback.steps.wrong", "v1", "memory"));
     assertEquals(1.0, gauge("memreason.feedback.steps.wrong", "v1", "reason"));
     assertEquals(3.0, gauge("memreason.feedback.steps.judged", "v1", "reason"));
+    assertEquals(2.0 / 3, gauge("memreason.feedback.step.error.rate", "v1", "memory"), 1e-9);
+    assertEquals(1.0 / 3, gauge("memreason.feedback.step.error.rate", "v1", "reason"), 1e-9);
+    assertTrue(Double.isNaN(gauge("memreason.feedback.step.error.rate", "v2", "memory")), "no step of v2 judged");
   }
 
   /** A revision of v1's question q1 at its step 0, answered by {@code version} with the same four steps. */

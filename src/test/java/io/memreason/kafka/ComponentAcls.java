@@ -60,7 +60,8 @@ public final class ComponentAcls {
         new Acl("Read,Describe", "topic", false, t.reasonSteps()),
         new Acl("Read,Describe", "topic", false, t.answers()),
         new Acl("Read,Write,Describe", "topic", false, t.feedback()),
-        new Acl("Read,Describe", "topic", false, t.feedbackStats())));
+        new Acl("Read,Describe", "topic", false, t.feedbackStats()),
+        new Acl("Read,Describe", "topic", false, t.modelVersions())));
     acls.put(Component.ASK, List.of(
         new Acl("Write,Describe", "topic", false, t.questions()),
         new Acl("Read,Describe", "topic", false, t.memorySteps()),

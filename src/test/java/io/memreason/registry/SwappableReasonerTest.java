@@ -133,6 +133,9 @@ class SwappableReasonerTest {
     try (SwappableReasoner reasoner = new SwappableReasoner("v1", v1)) {
       reasoner.startCanary("v2", v2, routing);
       assertEquals(List.of("v2", "v1"), reasoner.loadedVersions());
+      assertEquals(0.8, reasoner.shareOf("v1"), 1e-9);
+      assertEquals(0.2, reasoner.shareOf("v2"), 1e-9);
+      assertEquals(0.0, reasoner.shareOf("v0"));
       int toCanary = 0;
       for (int i = 0; i < 200; i++) {
         String id = "q" + i;
@@ -147,6 +150,8 @@ class SwappableReasonerTest {
 
       assertTrue(reasoner.promoteCanary("v2"));
       assertEquals("v2", reasoner.modelVersion());
+      assertEquals(1.0, reasoner.shareOf("v2"));
+      assertEquals(0.0, reasoner.shareOf("v1"), "a version that finishes its questions gets no new one");
       assertEquals("v2", reasoner.modelVersionFor("q0"));
       assertFalse(v2.isClosed());
       List.copyOf(v1.held.keySet()).forEach(v1::finish);

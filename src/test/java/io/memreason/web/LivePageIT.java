@@ -11,6 +11,8 @@ import io.memreason.avro.Answer;
 import io.memreason.avro.AnswerStatus;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.ModelAccuracy;
+import io.memreason.avro.ModelStatus;
+import io.memreason.avro.ModelVersion;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.avro.StepKind;
 import io.memreason.avro.StepVerdict;
@@ -213,6 +215,18 @@ class LivePageIT {
 
     waitFor(page, d -> d.findElements(By.cssSelector(".card .status")).stream().filter(s -> s.getText().equals("ok"))
         .count() == 3);
+
+    // Per model version: what the gates decided and why (the model-versions topic), its share of the answers and its
+    // answers (followed), its live accuracy and step error rates (the aggregator's figures).
+    String serving = reasoner.modelVersion();
+    String promotedWhy = serving + " promoted: live accuracy 9/12 = 0.750, v0 7/12 = 0.583; not below v0";
+    String rejectedWhy = "v-next rolled back: live accuracy 0/12 = 0.000, " + serving + " 9/12 = 0.750; below " + serving;
+    publishModelVersion(serving, ModelStatus.PROMOTED, promotedWhy);
+    publishModelVersion("v-next", ModelStatus.REJECTED, rejectedWhy);
+    assertEquals(List.of(serving, "promoted", "100%", "3", "75% (9 of 12)", "25% of 20", "10% of 20", promotedWhy),
+        waitFor(page, d -> versionCells(d, serving, "promoted")));
+    assertEquals(List.of("v-next", "rejected", "0%", "0", "–", "–", "–", rejectedWhy),
+        waitFor(page, d -> versionCells(d, "v-next", "rejected")));
     assertTrue(page.findElement(By.id("cards")).getText().contains(questions.get(1)));
     Select status = new Select(page.findElement(By.id("filter-status")));
     status.selectByValue("FAILED");
@@ -438,6 +452,26 @@ class LivePageIT {
 
   private static void send(String topic, String key, byte[] value) throws Exception {
     producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
+  }
+
+  /**
+   * The cells of a version's row in the versions table once it shows {@code status}; null before (the table is
+   * redrawn with every figures event, so a row read half-way is stale and read again).
+   */
+  private static List<String> versionCells(WebDriver page, String version, String status) {
+    return page.findElements(By.cssSelector("#versions-rows tr")).stream()
+        .filter(r -> version.equals(r.getAttribute("data-version")))
+        .map(r -> r.findElements(By.cssSelector("td")).stream().map(WebElement::getText).toList())
+        .filter(cells -> cells.get(1).equals(status))
+        .findFirst().orElse(null);
+  }
+
+  /** Stands in for the registry (not part of this test): a version's status and the gate's reason for it. */
+  private static void publishModelVersion(String version, ModelStatus status, String reason) throws Exception {
+    ModelVersion announced = ModelVersion.newBuilder().setVersion(version).setBaseModel("base")
+        .setLocation("/registry/" + version).setStatus(status).setReason(reason).setCreatedAt(Instant.now()).build();
+    String topic = config.topics().modelVersions();
+    send(topic, version, serdes.serde(ModelVersion.class).serializer().serialize(topic, announced));
   }
 
   /** Stands in for the feedback aggregator (not part of this test): its figures for one version. */

@@ -94,8 +94,9 @@ final class Sequence {
    */
   Completion complete(FinishReason reason, Throwable error) {
     done = true;
-    releaseAdapter();
+    // The held-back text is decoded with the version's tokenizer, which goes with the version's last reference.
     decoder.ifPresent(d -> text.append(d.finish()));
+    releaseAdapter();
     return new Completion(request.id(), reason, prompt.length, Arrays.copyOf(generated, count), text.toString(),
         Optional.ofNullable(error));
   }
