@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class PackageLayersTest {
   /** Bottom first. The generated Avro classes ({@code avro}) and the Hub client ({@code hub}) depend on nothing of ours. */
   static final List<String> LAYERS = List.of("avro", "hub", "config", "kafka", "llm", "reasoning", "training",
-      "interop", "pipeline", "registry", "feedback", "web", "console", "demo", "cli");
+      "interop", "pipeline", "registry", "feedback", "web", "console", "demo", "failover", "cli");
 
   private static JavaClasses classes;
 

@@ -15,8 +15,11 @@ import io.memreason.reasoning.StepTokens;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,10 +27,14 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code memreason bench pipeline}: the same questions through the model directly and end to end through
- * Kafka on an embedded broker; prints questions/s of both, their ratio, and end-to-end latency percentiles.
+ * Kafka, on a broker in this process and, with {@code --bootstrap}, on a broker of its own; prints questions/s of
+ * each, their ratios, end-to-end latency percentiles and what the pipeline costs per question.
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
-    description = "Questions/s and latency of the model alone vs. end to end through the pipeline (JSON lines).")
+    description = {"Questions/s and latency of the model alone vs. end to end through the pipeline (JSON lines), and"
+        + " per question the CPU of the Kafka Streams side and of the process, the records, bytes and transactions.",
+        "The pipeline runs on a broker inside this process and, with --bootstrap, also on that broker (e.g. a"
+        + " `memreason broker` process), whose CPU is then not the pipeline's."})
 final class BenchPipelineCommand implements Callable<Integer> {
   @Mixin
   ConfigOptions config;
@@ -46,6 +53,14 @@ final class BenchPipelineCommand implements Callable<Integer> {
       + "Default: ${DEFAULT-VALUE}.")
   long intervalMs;
 
+  @Option(names = "--rounds", defaultValue = "1", description = "Alternate the direct run and the pipeline's this"
+      + " many times; with more than one, the median ratio per broker comes last. Default: ${DEFAULT-VALUE}.")
+  int rounds;
+
+  @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Also run the pipeline against the broker"
+      + " at this address (e.g. `memreason broker --port 9092`); its topics get names of their own.")
+  String bootstrap;
+
   @Option(names = "--shape", completionCandidates = ModelShapeNames.class,
       description = "Instead of the configured (or default) model, a random-weight model of this shape with step "
           + "tokens: what the pipeline costs beside a model of that size. It writes gibberish, so every question runs "
@@ -56,29 +71,65 @@ final class BenchPipelineCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Duration timeout = Duration.ofSeconds(timeoutSeconds);
     Duration interval = Duration.ofMillis(intervalMs);
-    try (TemporaryDirectory dir = new TemporaryDirectory("memreason-bench")) {
+    try (TemporaryDirectory dir = TemporaryDirectory.besideStreamsState(config.load(), "bench-")) {
       MemreasonConfig loaded = shape == null ? config.load()
           : config.load().with(Map.of("model.dir", randomModel(dir.path().resolve("model")).toString()));
       SampleQuestions samples = SampleQuestions.forModel(loaded);
       List<Question> measured = samples.take(questions, "bench-");
-      try (Reasoner reasoner = ReasonerFactory.create(loaded, new SimpleMeterRegistry());
-           EmbeddedKafka kafka = EmbeddedKafka.start(dir.path().resolve("kafka"), 0)) {
-        MemreasonConfig c = loaded.with(Map.of(
-            "kafka.bootstrap.servers", kafka.bootstrapServers(),
-            "streams.state.dir", dir.path().resolve("streams").toString()));
-        TopicCreator.createMissing(c);
+      SimpleMeterRegistry engineMeters = new SimpleMeterRegistry();
+      Map<String, List<Double>> ratios = new LinkedHashMap<>();
+      try (Reasoner reasoner = ReasonerFactory.create(loaded, engineMeters)) {
         if (warmup > 0) {
-          PipelineBenchmark.direct(reasoner, samples.take(warmup, "warmup-"), c.engine(), Duration.ZERO, timeout);
+          PipelineBenchmark.direct(reasoner, engineMeters, samples.take(warmup, "warmup-"), loaded.engine(),
+              Duration.ZERO, timeout);
         }
-        PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, measured, c.engine(), interval, timeout);
-        System.out.println(direct.json());
-        PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(c, reasoner,
-            samples.take(warmup, "warmup-pipeline-"), measured, interval, timeout);
-        System.out.println(endToEnd.json());
-        System.out.println(PipelineBenchmark.comparison(direct, endToEnd));
+        // Rounds alternate the direct run and the pipeline's, so that a machine whose speed drifts (other work on
+        // it) meets both alike; each pipeline run is compared with the direct run of its round.
+        for (int round = 1; round <= rounds; round++) {
+          PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, engineMeters, measured, loaded.engine(),
+              interval, timeout);
+          System.out.println(direct.json());
+          try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.path().resolve("kafka-" + round), 0)) {
+            compare(direct, ownTopics(loaded, kafka.bootstrapServers(), dir), reasoner, engineMeters, samples, measured,
+                "in-process", ratios);
+          }
+          if (bootstrap != null) {
+            compare(direct, ownTopics(loaded, bootstrap, dir), reasoner, engineMeters, samples, measured, bootstrap,
+                ratios);
+          }
+        }
+      }
+      if (rounds > 1) {
+        ratios.forEach((broker, r) -> System.out.println(PipelineBenchmark.medianRatio(broker, r)));
       }
     }
     return 0;
+  }
+
+  /** The pipeline end to end on one broker, then its comparison with the direct run. */
+  private void compare(PipelineBenchmark.Result direct, MemreasonConfig c, Reasoner reasoner,
+                       SimpleMeterRegistry engineMeters, SampleQuestions samples, List<Question> measured,
+                       String broker, Map<String, List<Double>> ratios) throws InterruptedException {
+    TopicCreator.createMissing(c);
+    PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(c, reasoner, engineMeters,
+        samples.take(warmup, "warmup-pipeline-"), measured, Duration.ofMillis(intervalMs),
+        Duration.ofSeconds(timeoutSeconds), broker);
+    System.out.println(endToEnd.json());
+    System.out.println(PipelineBenchmark.comparison(direct, endToEnd));
+    ratios.computeIfAbsent(broker, b -> new ArrayList<>())
+        .add(endToEnd.questionsPerSecond() / direct.questionsPerSecond());
+  }
+
+  /** The configuration on {@code bootstrapServers}, with an application id, topics and a state directory of its own. */
+  private static MemreasonConfig ownTopics(MemreasonConfig loaded, String bootstrapServers, TemporaryDirectory dir) {
+    String run = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+    Map<String, String> s = new LinkedHashMap<>(Map.of("kafka.bootstrap.servers", bootstrapServers,
+        "streams.application.id", run, "streams.state.dir", dir.path().resolve(run).toString()));
+    for (String topic : List.of("questions", "memory-steps", "reason-steps", "answers", "feedback",
+        "training-examples", "model-versions", "dead-letters", "feedback-stats")) {
+      s.put("topics." + topic, run + "." + topic);
+    }
+    return loaded.with(s);
   }
 
   /** A random model of {@link #shape} with one prefix token and one token per step kind, written to {@code dir}. */

@@ -102,7 +102,7 @@ final class DemoCommand implements Callable<Integer> {
    */
   void run(Models models, PrometheusMeterRegistry registry, PrintStream out, boolean colour) throws Exception {
     try (ShutdownSignal signal = new ShutdownSignal();
-         TemporaryDirectory dir = new TemporaryDirectory("memreason-demo");
+         TemporaryDirectory dir = TemporaryDirectory.besideStreamsState(config.load(WEB_DEFAULTS), "demo-");
          EmbeddedKafka kafka = EmbeddedKafka.start(dir.path().resolve("kafka"), 0)) {
       LearningDemo lesson = learn ? LearningDemo.forDefaultModel(dir.path().resolve("atlas")) : null;
       VerifyDemo check = verify ? VerifyDemo.forDefaultModel() : null;

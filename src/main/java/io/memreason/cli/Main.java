@@ -2,7 +2,10 @@ package io.memreason.cli;
 
 import io.memreason.llm.DjlEnvironment;
 import picocli.CommandLine;
+import java.util.Arrays;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.ParseResult;
 
 /** The memreason command line: {@code memreason <command> [options]}. */
@@ -13,8 +16,18 @@ import picocli.CommandLine.ParseResult;
         BootstrapCommand.class, RetrainCommand.class, FetchModelCommand.class,
         ImportReferenceCommand.class, TokenCommand.class})
 public final class Main implements Runnable {
+  static final String VERBOSE = "--verbose";
+
+  @Option(names = VERBOSE, scope = ScopeType.INHERIT, description = "Show every log line: Kafka's at INFO, and the"
+      + " warnings every healthy run has, which are hidden otherwise (see config/log4j2.xml).")
+  boolean verbose;
 
   public static void main(String[] args) {
+    // Before any logger exists (the commands' classes have some): log4j2.xml reads these when it starts.
+    if (Arrays.asList(args).contains(VERBOSE)) {
+      System.setProperty("memreason.log.kafka", "INFO");
+      System.setProperty("memreason.log.benign", "NEUTRAL");
+    }
     CommandLine commandLine = commandLine();
     // Before any DJL class loads: offline, no telemetry, and torch's threads: one per worker thread when serving,
     // what the training command asks for when training.

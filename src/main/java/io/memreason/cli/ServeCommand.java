@@ -60,6 +60,8 @@ final class ServeCommand implements Callable<Integer> {
       log.info("serving {} with model {}; live page, API, metrics and health on port {}", c.topics().questions(),
           reasoner.modelVersion(), web.port());
       signal.await();
+      // First the pipeline: it drains and hands its partitions over while the page and the aggregator still run.
+      pipeline.close();
     }
     return 0;
   }

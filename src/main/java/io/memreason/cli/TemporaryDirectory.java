@@ -1,5 +1,6 @@
 package io.memreason.cli;
 
+import io.memreason.config.MemreasonConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,12 +12,30 @@ import java.util.stream.Stream;
 final class TemporaryDirectory implements AutoCloseable {
   private final Path path;
 
+  /** In the OS temp directory. */
   TemporaryDirectory(String prefix) {
     try {
       path = Files.createTempDirectory(prefix);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a temporary directory: " + e.getMessage(), e);
     }
+  }
+
+  private TemporaryDirectory(Path parent, String prefix) {
+    try {
+      path = Files.createTempDirectory(Files.createDirectories(parent), prefix);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a directory in " + parent + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Beside the configured {@code streams.state.dir} (by default in ~/.local/state/memreason), for a run that keeps
+   * Streams state: Kafka Streams warns about a state directory in the OS temp directory, which the OS may clear.
+   */
+  static TemporaryDirectory besideStreamsState(MemreasonConfig config, String prefix) {
+    Path stateDir = Path.of(config.kafka().streamsProperties().get("state.dir")).toAbsolutePath();
+    return new TemporaryDirectory(stateDir.getParent(), prefix);
   }
 
   Path path() {

@@ -224,8 +224,7 @@ public record MemreasonConfig(
         positive(s, "topics.partitions"), (short) positive(s, "topics.replication-factor"), s.bool("topics.create"),
         s.string("topics.knowledge"));
     Pipeline pipeline = new Pipeline(positive(s, "pipeline.punctuate-interval-ms"),
-        positive(s, "pipeline.max-question-chars"), positive(s, "pipeline.answer-timeout-ms"),
-        notNegative(s, "pipeline.drain-timeout-ms"),
+        positive(s, "pipeline.max-question-chars"), positive(s, "pipeline.answer-timeout-ms"), drainTimeout(s),
         Pipeline.Verify.valueOf(oneOf(s, "pipeline.verify", "off", "annotate", "revise").toUpperCase(Locale.ROOT)),
         positive(s, "pipeline.verify-max-depth"));
     Model model = new Model(optionalLocation(s, "model.dir"), optionalLocation(s, "model.adapter"),
@@ -260,6 +259,18 @@ public record MemreasonConfig(
     Registry registry = new Registry(optionalPath(s, "registry.dir"), positive(s, "registry.keep-versions"),
         notNegativeDecimal(s, "registry.promotion-tolerance"), live);
     return new MemreasonConfig(kafka, topics, pipeline, model, engine, web, feedback, retrain, registry, hub(s), s);
+  }
+
+  /** The drain must leave the rest of a shutdown its time ({@link ShutdownBudget}). */
+  private static long drainTimeout(Settings s) {
+    long ms = notNegative(s, "pipeline.drain-timeout-ms");
+    if (ms > ShutdownBudget.MAX_DRAIN.toMillis()) {
+      throw new ConfigException("pipeline.drain-timeout-ms=" + ms + " does not fit in a shutdown: the JVM waits "
+          + ShutdownBudget.GRACE.toSeconds() + " s after SIGTERM and closing the rest takes up to "
+          + ShutdownBudget.GRACE.minus(ShutdownBudget.MAX_DRAIN).toSeconds() + " s, so at most "
+          + ShutdownBudget.MAX_DRAIN.toMillis());
+    }
+    return ms;
   }
 
   /**

@@ -1,16 +1,15 @@
 package io.memreason.console;
 
-import java.time.Duration;
+import io.memreason.config.ShutdownBudget;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Ctrl-C (or SIGTERM) for long-running commands: {@link #await()} returns when it comes, and the JVM waits
  * until this signal is closed, i.e. until the command has closed what it opened (declare the signal first in
- * try-with-resources, so it is closed last).
+ * try-with-resources, so it is closed last), at most {@link ShutdownBudget#GRACE}.
  */
 public final class ShutdownSignal implements AutoCloseable {
-  private static final Duration CLOSE_GRACE = Duration.ofSeconds(60);
 
   private final CountDownLatch requested = new CountDownLatch(1);
   private final CountDownLatch closed = new CountDownLatch(1);
@@ -20,7 +19,7 @@ public final class ShutdownSignal implements AutoCloseable {
     hook = new Thread(() -> {
       requested.countDown();
       try {
-        closed.await(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        closed.await(ShutdownBudget.GRACE.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

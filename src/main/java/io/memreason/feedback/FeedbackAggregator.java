@@ -1,11 +1,11 @@
 package io.memreason.feedback;
 
 import io.memreason.config.MemreasonConfig;
+import io.memreason.config.ShutdownBudget;
 import io.memreason.kafka.ClientProperties;
 import io.memreason.pipeline.serde.AvroSerdes;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -22,7 +22,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class FeedbackAggregator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FeedbackAggregator.class);
-  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   private final KafkaStreams streams;
 
@@ -52,6 +51,6 @@ public final class FeedbackAggregator implements AutoCloseable {
   @Override
   public void close() {
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-        .withTimeout(CLOSE_TIMEOUT));
+        .withTimeout(ShutdownBudget.FEEDBACK_CLOSE));
   }
 }

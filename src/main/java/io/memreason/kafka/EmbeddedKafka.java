@@ -155,6 +155,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         Map.entry("share.coordinator.state.topic.num.partitions", "1"),
         // The first join of every group would otherwise wait 3 s for more members.
         Map.entry("group.initial.rebalance.delay.ms", "0"),
+        // A transaction whose producer died is aborted within a second of its timeout, not within ten: until then
+        // its partitions show readers nothing newer (what a production cluster should set too, see the README).
+        Map.entry("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000"),
         // The cleaner's 128 MiB default dedupe buffer lives on the heap of this (shared) JVM.
         Map.entry("log.cleaner.dedupe.buffer.size", "8388608"),
         Map.entry("auto.create.topics.enable", "false")));
@@ -240,7 +243,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  private static int freePort() {
+  /** A port on 127.0.0.1 that nothing listens on at this moment. */
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket()) {
       s.setReuseAddress(true);
       s.bind(new InetSocketAddress("127.0.0.1", 0));

@@ -3,13 +3,17 @@ package io.memreason.kafka;
 import io.memreason.config.MemreasonConfig;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -70,8 +74,10 @@ public final class TopicCreator {
   }
 
   /**
-   * A created topic's partitions get their leaders a moment later; producing before that only causes retries
-   * and warnings, so wait (there is no notification to wait on, hence the short polling).
+   * A created topic's partitions get their leaders a moment later, and a leader serves its partition a moment after
+   * the metadata names it; producing before that only causes retries and warnings (NOT_LEADER_OR_FOLLOWER), so wait
+   * until every partition has a leader that answers a request for its end offset (there is no notification to wait
+   * on, hence the short polling).
    */
   private static void awaitLeaders(Admin admin, List<String> names) throws InterruptedException, ExecutionException {
     long deadline = System.nanoTime() + LEADER_TIMEOUT.toNanos();
@@ -87,11 +93,24 @@ public final class TopicCreator {
       }
       boolean led = described.size() == names.size() && described.values().stream()
           .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-      if (led) {
+      if (led && served(admin, described)) {
         return;
       }
       Thread.sleep(50);
     }
     log.warn("topics {} have partitions without a leader after {} s", names, LEADER_TIMEOUT.toSeconds());
+  }
+
+  /** Whether the leader of every partition answers a request for its end offset. */
+  private static boolean served(Admin admin, Map<String, TopicDescription> topics) throws InterruptedException {
+    Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+    topics.values().forEach(d -> d.partitions().forEach(p ->
+        ends.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+    try {
+      admin.listOffsets(ends, new ListOffsetsOptions().timeoutMs(1000)).all().get();
+      return true;
+    } catch (ExecutionException notYet) {
+      return false;
+    }
   }
 }

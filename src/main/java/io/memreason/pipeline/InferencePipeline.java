@@ -1,6 +1,7 @@
 package io.memreason.pipeline;
 
 import io.memreason.config.MemreasonConfig;
+import io.memreason.config.ShutdownBudget;
 import io.memreason.kafka.ClientProperties;
 import io.memreason.pipeline.serde.AvroSerdes;
 import io.memreason.reasoning.MemoryVerifier;
@@ -9,8 +10,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
@@ -24,7 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class InferencePipeline implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InferencePipeline.class);
-  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   private static final Duration DRAIN_CHECK = Duration.ofMillis(20);
 
@@ -35,6 +39,7 @@ public final class InferencePipeline implements AutoCloseable {
   private final Duration drainTimeout;
   private final Object stateChanges = new Object();
   private volatile Throwable failure;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private InferencePipeline(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics, PipelineMetrics metrics,
                             Drain drain, Duration drainTimeout) {
@@ -99,6 +104,11 @@ public final class InferencePipeline implements AutoCloseable {
     return streams.state();
   }
 
+  /** The Kafka clients' metrics (Streams, its producer and consumers), e.g. for a benchmark's profile. */
+  public Map<MetricName, ? extends Metric> kafkaMetrics() {
+    return streams.metrics();
+  }
+
   /** Why the pipeline stopped on its own, if it did. */
   public Throwable failure() {
     return failure;
@@ -126,31 +136,35 @@ public final class InferencePipeline implements AutoCloseable {
 
   /**
    * Drains (see {@code pipeline.drain-timeout-ms}), then commits what was forwarded and leaves the consumer group, so
-   * another instance takes the partitions at once instead of after the session timeout.
+   * another instance takes the partitions at once instead of after the session timeout. Closing again does nothing.
    */
   @Override
   public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
     drain();
     streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-        .withTimeout(CLOSE_TIMEOUT));
+        .withTimeout(ShutdownBudget.PIPELINE_CLOSE));
     streamsMetrics.close();
   }
 
   /**
    * Hands no new question to the model and waits, at most the drain timeout, until the questions in flight are
-   * answered; the punctuators go on forwarding meanwhile. Whatever is left stays pending for the next owner.
+   * answered; the punctuators go on forwarding meanwhile, also while the group rebalances (a task that moves away
+   * meanwhile leaves its questions to its next owner). Whatever is left stays pending for the next owner.
    */
   private void drain() {
     drain.start();
     long deadline = System.nanoTime() + drainTimeout.toNanos();
     int inFlight = metrics.inFlight();
-    if (inFlight == 0 || streams.state() != KafkaStreams.State.RUNNING) {
+    if (inFlight == 0 || !streams.state().isRunningOrRebalancing()) {
       return;
     }
     log.info("draining: {} questions in flight, waiting up to {} ms for their answers", inFlight,
         drainTimeout.toMillis());
     try {
-      while (metrics.inFlight() > 0 && System.nanoTime() < deadline && streams.state() == KafkaStreams.State.RUNNING) {
+      while (metrics.inFlight() > 0 && System.nanoTime() < deadline && streams.state().isRunningOrRebalancing()) {
         Thread.sleep(DRAIN_CHECK.toMillis());
       }
     } catch (InterruptedException e) {

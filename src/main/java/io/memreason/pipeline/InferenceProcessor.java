@@ -17,10 +17,15 @@ import io.memreason.reasoning.VerifyingTraceListener;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.KafkaException;
@@ -36,12 +41,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers the questions of one questions-topic partition. {@code process()} validates a question, records it
- * in the changelogged pending store and hands it to the {@link Reasoner}; the model's engine threads leave
- * steps and traces in an {@link Outbox}; a wall-clock punctuator forwards them (memory steps, reason steps,
- * the answer) and updates or deletes the pending entry in the same transaction. No transaction spans a model
- * call, and after a crash the pending entries are resubmitted: generation is deterministic, and steps below
- * the entry's {@code emittedSteps} were already published, so none is published twice.
+ * Answers the questions of one questions-topic partition. {@code process()} validates a question and records it
+ * in the changelogged pending store, where it waits until the {@link Reasoner} has room for it; questions are
+ * handed to the model in the order they were read, within the task's share of the model ({@link Admission}), and
+ * nothing ever waits for the model: {@code process()} and the punctuator return at once, so a transaction lasts
+ * about one commit interval and {@code transaction.timeout.ms} can be seconds. The model's engine threads leave
+ * steps and traces in an {@link Outbox}; a wall-clock punctuator forwards them (memory steps, reason steps, the
+ * answer), updates each question's pending entry once, or deletes it, in the same transaction, and hands waiting
+ * questions to the model as room frees. After a crash or a rebalance the pending entries are handed to the model
+ * again: generation is deterministic, and steps below the entry's {@code emittedSteps} were already published, so
+ * none is published twice.
  *
  * <p>With {@code pipeline.verify} on, each memory step the model writes is checked by the {@link MemoryVerifier} on
  * the engine's thread as soon as it is complete and published with the verdict; with {@code revise}, the first
@@ -59,10 +68,12 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   static final String DUPLICATE = "DUPLICATE";
 
   /**
-   * A question this instance has handed to the model, the listener whose events count, and the steps of this attempt
-   * so far by index (those published before a restart included: generation starts from the first step again).
+   * A question this instance has handed to the model, the listener whose events count, its pending entry (kept
+   * here so that no step has to read it back from the store) and the steps of this attempt so far by index (those
+   * published before a restart included: generation starts from the first step again).
    */
-  private record InFlight(Outbox.Listener listener, long submittedAtMs, Map<Integer, Step> steps) {}
+  private record InFlight(Outbox.Listener listener, long submittedAtMs, PendingQuestion entry,
+                          Map<Integer, Step> steps) {}
 
   private final Reasoner reasoner;
   private final QuestionDecoder decoder;
@@ -71,16 +82,21 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   private final MemreasonConfig.Pipeline settings;
   private final PipelineMetrics metrics;
   private final Drain drain;
+  private final Admission admission;
   private final Optional<Function<ProcessorContext<?, ?>, MemoryVerifier>> verifiers;
   private final AutomaticRevisions revisions;
   private final Outbox outbox = new Outbox();
-  /** Only the stream thread touches this map. */
+  // Only the stream thread touches these.
   private final Map<String, InFlight> inFlight = new HashMap<>();
+  /** Ids of the pending questions not handed to the model yet, oldest first. */
+  private final Set<String> waiting = new LinkedHashSet<>();
+  /** The model refused a question for lack of room since the last punctuation: no use asking again before it. */
+  private boolean modelFull;
 
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, PendingQuestion> pending;
   private Optional<MemoryVerifier> verifier = Optional.empty();
-  private boolean restoredResubmitted;
+  private boolean restored;
 
   /**
    * @param verifiers the memory verifier of a processor, made from its context (it may read a global store); empty
@@ -88,8 +104,8 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
    */
   InferenceProcessor(Reasoner reasoner, QuestionDecoder decoder, DeadLetters deadLetters,
                      MemreasonConfig.Engine engineDefaults, MemreasonConfig.Pipeline settings, PipelineMetrics metrics,
-                     Drain drain, Optional<Function<ProcessorContext<?, ?>, MemoryVerifier>> verifiers,
-                     AutomaticRevisions revisions) {
+                     Drain drain, Admission admission,
+                     Optional<Function<ProcessorContext<?, ?>, MemoryVerifier>> verifiers, AutomaticRevisions revisions) {
     this.reasoner = reasoner;
     this.decoder = decoder;
     this.deadLetters = deadLetters;
@@ -97,6 +113,7 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     this.settings = settings;
     this.metrics = metrics;
     this.drain = drain;
+    this.admission = admission;
     this.verifiers = verifiers;
     this.revisions = revisions;
   }
@@ -107,10 +124,10 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     this.pending = context.getStateStore(InferenceTopology.PENDING_STORE);
     this.verifier = verifiers.map(made -> made.apply(context));
     // Streams may close and re-initialise this same instance (a corrupted task is revived), so nothing from
-    // an earlier life may count: whatever is in the store now must be submitted again.
-    this.restoredResubmitted = false;
-    // Resubmitting restored questions may have to wait for room in the model's queue while forwarding
-    // finished work, and forwarding is only allowed from process() and punctuators: the first punctuation does it.
+    // an earlier life may count: whatever is in the store now must be handed to the model again.
+    this.restored = false;
+    // Handing a restored question to the model may fail and answer it FAILED, and forwarding is only allowed from
+    // process() and punctuators: the first punctuation reads the store.
     context.schedule(Duration.ofMillis(settings.punctuateIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
         this::punctuate);
   }
@@ -125,25 +142,26 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
       return;
     }
     Question question = ((QuestionDecoder.Accepted) result).question();
-    if (pending.get(question.getId()) != null) {
+    String id = question.getId();
+    if (waiting.contains(id) || inFlight.containsKey(id) || pending.get(id) != null) {
       deadLetter(source, record, new QuestionDecoder.Rejected(DUPLICATE,
-          "question " + ReasonText.quote(question.getId()) + " is already being answered: question ids must be unique"));
+          "question " + ReasonText.quote(id) + " is already being answered: question ids must be unique"));
       return;
     }
     // The version is chosen by the question id (a canary takes a share of the ids): the same after a restart.
-    PendingQuestion entry = new PendingQuestion(question, 0, reasoner.modelVersionFor(question.getId()), now(), null);
-    pending.put(question.getId(), entry);
-    if (!drain.started()) {
-      guarded(question.getId(), () -> submit(entry));
-    }
+    pending.put(id, new PendingQuestion(question, 0, reasoner.modelVersionFor(id), now(), null));
+    enqueue(id);
+    admitWaiting();
   }
 
   private void punctuate(long timestamp) {
-    if (!restoredResubmitted && !drain.started()) {
-      restoredResubmitted = true;
-      resubmitRestored();
+    if (!restored) {
+      restored = true;
+      enqueueRestored();
     }
     forwardFinishedWork();
+    modelFull = false;
+    admitWaiting();
     failOverdue(timestamp);
   }
 
@@ -185,79 +203,110 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     }
   }
 
-  /** Questions that were pending when this task was last closed or crashed. */
-  private void resubmitRestored() {
-    List<PendingQuestion> restored = new ArrayList<>();
+  /** Questions that were pending when this task was last closed or crashed wait again, oldest first. */
+  private void enqueueRestored() {
+    List<PendingQuestion> found = new ArrayList<>();
     try (KeyValueIterator<String, PendingQuestion> it = pending.all()) {
       it.forEachRemaining(kv -> {
-        if (!inFlight.containsKey(kv.key)) {
-          restored.add(kv.value);
+        if (!inFlight.containsKey(kv.key) && !waiting.contains(kv.key)) {
+          found.add(kv.value);
         }
       });
     }
-    if (!restored.isEmpty()) {
-      log.info("task {}: resubmitting {} questions restored from the pending store", context.taskId(), restored.size());
+    if (!found.isEmpty()) {
+      log.info("task {}: {} questions restored from the pending store wait for the model", context.taskId(),
+          found.size());
     }
-    restored.forEach(entry -> guarded(entry.getQuestion().getId(), () -> submit(entry)));
+    found.sort(Comparator.comparing(PendingQuestion::getAcceptedAt));
+    found.forEach(entry -> enqueue(entry.getQuestion().getId()));
+  }
+
+  private void enqueue(String id) {
+    if (waiting.add(id)) {
+      metrics.waitingChanged(1);
+    }
   }
 
   /**
-   * Hands a question to the model. While the model's queue is full this keeps forwarding finished steps and
-   * answers: that is the back-pressure, and output keeps flowing meanwhile.
+   * Hands waiting questions to the model, oldest first, while it takes them and this task is within its share; never
+   * waits. During a drain none goes: they stay pending for the next owner of the partition.
+   */
+  private void admitWaiting() {
+    Iterator<String> oldestFirst = waiting.iterator();
+    while (oldestFirst.hasNext() && !modelFull && !drain.started() && inFlight.size() < admission.share()) {
+      String id = oldestFirst.next();
+      PendingQuestion entry = pending.get(id);
+      if (entry != null) {
+        guarded(id, () -> submit(entry));
+        if (modelFull) {
+          break; // it stays first in line
+        }
+      }
+      oldestFirst.remove();
+      metrics.waitingChanged(-1);
+    }
+    admission.waiting(this, !waiting.isEmpty());
+  }
+
+  /**
+   * Offers a question to the model without waiting: taken, it is in flight; refused for lack of room, the model is
+   * full until the next punctuation; refused as such, it is answered FAILED.
    */
   private void submit(PendingQuestion entry) {
     Question q = entry.getQuestion();
     String version = versionOf(entry);
+    ReasoningRequest request = ReasoningRequests.from(q, engineDefaults, version);
+    Outbox.Listener listener = outbox.listenerFor(q.getId());
+    // The outbox's events name the outbox listener: a verifying listener in front of it changes nothing there.
+    TraceListener heard = verifier.<TraceListener>map(v -> new VerifyingTraceListener(v, listener)).orElse(listener);
+    boolean accepted;
+    try {
+      accepted = reasoner.submit(request, heard, Duration.ZERO);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StreamsException("interrupted while handing a question to the model", e);
+    } catch (RuntimeException e) {
+      log.warn("the model refused question {}: {}", ReasonText.quote(q.getId()), e.toString());
+      publishAnswer(entry, TraceRecords.failed(q, version, "the model refused the question: " + e, now()));
+      return;
+    }
+    if (!accepted) {
+      modelFull = true;
+      return;
+    }
+    track(q.getId(), new InFlight(listener, context.currentSystemTimeMs(), entry, new HashMap<>()));
     String answering = reasoner.modelVersionFor(q.getId());
     if (!version.equals(answering)) {
       log.warn("question {} was started with model {} and continues with {}: its trace may change from step {} on",
           q.getId(), version, answering, entry.getEmittedSteps());
     }
-    ReasoningRequest request = ReasoningRequests.from(q, engineDefaults, version);
-    Outbox.Listener listener = outbox.listenerFor(q.getId());
-    track(q.getId(), new InFlight(listener, context.currentSystemTimeMs(), new HashMap<>()));
-    // The outbox's events name the outbox listener: a verifying listener in front of it changes nothing there.
-    TraceListener heard = verifier.<TraceListener>map(v -> new VerifyingTraceListener(v, listener)).orElse(listener);
-    Duration wait = Duration.ofMillis(settings.punctuateIntervalMs());
-    while (true) {
-      boolean accepted;
-      try {
-        accepted = reasoner.submit(request, heard, wait);
-      } catch (InterruptedException e) {
-        untrack(q.getId());
-        Thread.currentThread().interrupt();
-        throw new StreamsException("interrupted while waiting for room in the model's queue", e);
-      } catch (RuntimeException e) {
-        untrack(q.getId());
-        log.warn("the model refused question {}: {}", ReasonText.quote(q.getId()), e.toString());
-        publishAnswer(entry, TraceRecords.failed(q, version, "the model refused the question: " + e, now()));
-        return;
-      }
-      if (accepted) {
-        return;
-      }
-      forwardFinishedWork();
-    }
   }
 
-  /** Forwards everything the model finished since the last call. */
+  /**
+   * Forwards everything the model finished since the last call, and records how far each question got with one
+   * store update per question, however many of its steps went out.
+   */
   private void forwardFinishedWork() {
-    outbox.drain(event -> guarded(event.source().questionId(), () -> forward(event)));
+    Map<String, PendingQuestion> advanced = new LinkedHashMap<>();
+    outbox.drain(event -> guarded(event.source().questionId(), () -> forward(event, advanced)));
+    advanced.forEach((id, entry) -> {
+      if (inFlight.containsKey(id)) {
+        guarded(id, () -> pending.put(id, entry));
+      }
+    });
   }
 
-  private void forward(Outbox.Event event) {
+  private void forward(Outbox.Event event, Map<String, PendingQuestion> advanced) {
     String id = event.source().questionId();
     InFlight attempt = inFlight.get(id);
     if (attempt == null || attempt.listener() != event.source()) {
       return; // an attempt that was cancelled or replaced
     }
-    PendingQuestion entry = pending.get(id);
-    if (entry == null) {
-      untrack(id);
-      return;
-    }
+    PendingQuestion entry = attempt.entry();
     if (event instanceof Outbox.StepWritten written) {
-      publishStep(entry, written.step(), versionOf(entry), attempt);
+      if (publishStep(entry, written.step(), versionOf(entry), attempt)) {
+        advanced.put(id, entry);
+      }
     } else {
       Trace trace = ((Outbox.TraceFinished) event).trace();
       // Every step goes out before the answer, even one the model did not stream.
@@ -266,10 +315,11 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     }
   }
 
-  private void publishStep(PendingQuestion entry, Step step, String modelVersion, InFlight attempt) {
+  /** Publishes a step not published before; the entry's {@code emittedSteps} follows, the store is the caller's. */
+  private boolean publishStep(PendingQuestion entry, Step step, String modelVersion, InFlight attempt) {
     attempt.steps().putIfAbsent(step.index(), step);
     if (step.kind() == StepKind.ANSWER || step.index() < entry.getEmittedSteps()) {
-      return; // the answer step travels in the Answer; lower indexes went out before a restart
+      return false; // the answer step travels in the Answer; lower indexes went out before a restart
     }
     String id = entry.getQuestion().getId();
     ReasoningStep record = TraceRecords.step(id, step, modelVersion);
@@ -293,7 +343,7 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
       metrics.firstStep(Duration.between(entry.getQuestion().getSubmittedAt(), step.completedAt()));
     }
     entry.setEmittedSteps(step.index() + 1);
-    pending.put(id, entry);
+    return true;
   }
 
   private void publishAnswer(PendingQuestion entry, Answer answer) {
@@ -350,5 +400,8 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     inFlight.keySet().forEach(reasoner::cancel);
     metrics.inFlightChanged(-inFlight.size());
     inFlight.clear();
+    metrics.waitingChanged(-waiting.size());
+    waiting.clear();
+    admission.waiting(this, false);
   }
 }

@@ -68,8 +68,9 @@ public final class InferenceTopology {
     Topology topology = new Topology();
     Optional<Function<ProcessorContext<?, ?>, MemoryVerifier>> verifiers = verifiers(config, verifier, serdes, topology);
     topology.addSource(QUESTIONS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.questions());
+    Admission admission = Admission.of(config.engine());
     topology.addProcessor(PROCESSOR, () -> new InferenceProcessor(reasoner, decoder, deadLetters, config.engine(),
-        config.pipeline(), metrics, drain, verifiers, revisions), QUESTIONS_SOURCE);
+        config.pipeline(), metrics, drain, admission, verifiers, revisions), QUESTIONS_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(pendingStore, Serdes.String(), serdes.serde(PendingQuestion.class))
         .withCachingEnabled(), PROCESSOR);
     topology.addSink(MEMORY_STEPS_SINK, topics.memorySteps(), keys, bounded(serdes, ReasoningStep.class, limits), PROCESSOR);

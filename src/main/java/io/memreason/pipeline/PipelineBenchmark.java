@@ -12,6 +12,8 @@ import io.memreason.reasoning.ReasoningRequest;
 import io.memreason.reasoning.Step;
 import io.memreason.reasoning.Trace;
 import io.memreason.reasoning.TraceListener;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -38,18 +40,28 @@ public final class PipelineBenchmark {
   private static final Duration POLL_MIN = Duration.ofMillis(1);
   private static final Duration POLL_MAX = Duration.ofMillis(100);
 
-  /** Throughput and latency of one way of answering the questions. */
-  public record Result(String mode, int questions, double seconds, double questionsPerSecond, long p50Ms, long p99Ms) {
+  /**
+   * Throughput and latency of one way of answering the questions, and what it cost.
+   *
+   * @param broker where the pipeline's broker ran ({@code in-process}, or its address), empty for the direct run
+   * @param cost CPU per question (and, for the pipeline, records, bytes and transactions per question)
+   */
+  public record Result(String mode, String broker, int questions, double seconds, double questionsPerSecond,
+                       long p50Ms, long p99Ms, Map<String, Object> cost) {
     /** One JSON line. */
     public String json() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("bench", "pipeline");
       m.put("mode", mode);
+      if (!broker.isEmpty()) {
+        m.put("broker", broker);
+      }
       m.put("questions", questions);
       m.put("seconds", round(seconds));
       m.put("questions_per_s", round(questionsPerSecond));
       m.put("p50_ms", p50Ms);
       m.put("p99_ms", p99Ms);
+      m.putAll(cost);
       return GSON.toJson(m);
     }
   }
@@ -64,6 +76,7 @@ public final class PipelineBenchmark {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("bench", "pipeline");
     m.put("mode", "comparison");
+    m.put("broker", endToEnd.broker());
     m.put("questions", endToEnd.questions());
     m.put("direct_questions_per_s", round(direct.questionsPerSecond()));
     m.put("pipeline_questions_per_s", round(endToEnd.questionsPerSecond()));
@@ -75,15 +88,33 @@ public final class PipelineBenchmark {
     return GSON.toJson(m);
   }
 
+  /** The median of the rounds' ratios on one broker, as one JSON line. */
+  public static String medianRatio(String broker, List<Double> ratios) {
+    List<Double> sorted = ratios.stream().sorted().toList();
+    int n = sorted.size();
+    double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("bench", "pipeline");
+    m.put("mode", "median");
+    m.put("broker", broker);
+    m.put("rounds", n);
+    m.put("ratios", sorted.stream().map(PipelineBenchmark::round).toList());
+    m.put("median_ratio", round(median));
+    return GSON.toJson(m);
+  }
+
   /**
    * Offers the questions to the reasoner, one every {@code interval} (zero: all at once; each is submitted as soon
    * as the reasoner accepts it); a question's latency runs from its turn (waiting for room included, as in the
    * pipeline, where it waits on the topic) to its finished trace.
    */
-  public static Result direct(Reasoner reasoner, List<Question> questions, MemreasonConfig.Engine engine,
-                              Duration interval, Duration timeout) throws InterruptedException {
+  public static Result direct(Reasoner reasoner, MeterRegistry engineMeters, List<Question> questions,
+                              MemreasonConfig.Engine engine, Duration interval, Duration timeout)
+      throws InterruptedException {
     CountDownLatch finished = new CountDownLatch(questions.size());
     Map<String, Long> latencies = new ConcurrentHashMap<>();
+    long cpuBefore = processCpuNanos();
+    EngineSteps stepsBefore = EngineSteps.of(engineMeters);
     long start = System.nanoTime();
     for (int i = 0; i < questions.size(); i++) {
       Question q = questions.get(i);
@@ -108,18 +139,48 @@ public final class PipelineBenchmark {
       throw new IllegalStateException("the model answered " + latencies.size() + " of " + questions.size()
           + " questions within " + timeout.toSeconds() + " s");
     }
-    return result("direct", new ArrayList<>(latencies.values()), System.nanoTime() - start);
+    long elapsed = System.nanoTime() - start;
+    Map<String, Object> cost = new LinkedHashMap<>(Map.of("process_cpu_ms_per_question",
+        round((processCpuNanos() - cpuBefore) / 1e6 / questions.size())));
+    cost.putAll(EngineSteps.of(engineMeters).since(stepsBefore, questions.size()));
+    return result("direct", "", new ArrayList<>(latencies.values()), elapsed, cost);
+  }
+
+  /**
+   * The engine's decoding steps so far and the sequences they decoded in all (from {@code memreason.engine.batch.size}):
+   * a model fed too slowly decodes smaller batches, so more steps for the same questions.
+   */
+  private record EngineSteps(long steps, double sequences) {
+    static EngineSteps of(MeterRegistry meters) {
+      DistributionSummary batches = meters.find("memreason.engine.batch.size").summary();
+      return batches == null ? new EngineSteps(0, 0) : new EngineSteps(batches.count(), batches.totalAmount());
+    }
+
+    Map<String, Object> since(EngineSteps before, int questions) {
+      long steps = this.steps - before.steps;
+      if (steps == 0) {
+        return Map.of();
+      }
+      return Map.of("decode_steps_per_question", round((double) steps / questions),
+          "mean_batch", round((sequences - before.sequences) / steps));
+    }
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   /**
    * Runs the pipeline on the configured cluster (topics must exist), answers the {@code warmup} questions (the first
    * transactions and fetches of a fresh pipeline take up to a second; a running one does not pay that), then
    * produces the questions, one every {@code interval} (zero: all at once), and waits for all their answers; a
-   * question's latency runs from its production to its answer being readable.
+   * question's latency runs from its production to its answer being readable. {@code broker} says where the broker
+   * runs, for the report.
    */
-  public static Result endToEnd(MemreasonConfig config, Reasoner reasoner, List<Question> warmup,
-                                List<Question> questions, Duration interval, Duration timeout)
-      throws InterruptedException {
+  public static Result endToEnd(MemreasonConfig config, Reasoner reasoner, MeterRegistry engineMeters,
+                                List<Question> warmup, List<Question> questions, Duration interval, Duration timeout,
+                                String broker) throws InterruptedException {
     try (InferencePipeline pipeline = InferencePipeline.start(config, reasoner, new SimpleMeterRegistry());
          TraceSubscription subscription = TraceSubscription.fromNow(config);
          KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ClientProperties.producer(config))) {
@@ -127,12 +188,22 @@ public final class PipelineBenchmark {
       if (!warmup.isEmpty()) {
         answer(config, subscription, producer, warmup, Duration.ZERO, timeout);
       }
-      return answer(config, subscription, producer, questions, interval, timeout);
+      String applicationId = config.kafka().applicationId();
+      PipelineProfile.Snapshot before = PipelineProfile.snapshot(pipeline, applicationId);
+      EngineSteps stepsBefore = EngineSteps.of(engineMeters);
+      long start = System.nanoTime();
+      List<Long> latencies = answer(config, subscription, producer, questions, interval, timeout);
+      long elapsed = System.nanoTime() - start;
+      PipelineProfile profile = PipelineProfile.between(before, PipelineProfile.snapshot(pipeline, applicationId),
+          questions.size());
+      Map<String, Object> cost = new LinkedHashMap<>(profile.fields());
+      cost.putAll(EngineSteps.of(engineMeters).since(stepsBefore, questions.size()));
+      return result("pipeline", broker, latencies, elapsed, cost);
     }
   }
 
-  /** Produces each question on its turn and times its answer. */
-  private static Result answer(MemreasonConfig config, TraceSubscription subscription,
+  /** Produces each question on its turn and times its answer; the latencies in nanoseconds. */
+  private static List<Long> answer(MemreasonConfig config, TraceSubscription subscription,
                                KafkaProducer<byte[], byte[]> producer, List<Question> questions, Duration interval,
                                Duration timeout) {
     Serializer<Question> serializer = AvroSerdes.forConfig(config.kafka()).serde(Question.class).serializer();
@@ -168,7 +239,7 @@ public final class PipelineBenchmark {
       subscription.poll(Duration.ofNanos(Math.max(POLL_MIN.toNanos(), Math.min(POLL_MAX.toNanos(), untilNext))),
           collect);
     }
-    return result("pipeline", latencies, System.nanoTime() - start);
+    return latencies;
   }
 
   /** Waits until a question's turn (a {@link System#nanoTime()}), if it has not come yet. */
@@ -186,11 +257,12 @@ public final class PipelineBenchmark {
     }
   }
 
-  private static Result result(String mode, List<Long> latenciesNanos, long elapsedNanos) {
+  private static Result result(String mode, String broker, List<Long> latenciesNanos, long elapsedNanos,
+                               Map<String, Object> cost) {
     List<Long> sorted = latenciesNanos.stream().sorted().toList();
     double seconds = elapsedNanos / 1e9;
-    return new Result(mode, sorted.size(), seconds, sorted.size() / seconds, percentileMs(sorted, 0.50),
-        percentileMs(sorted, 0.99));
+    return new Result(mode, broker, sorted.size(), seconds, sorted.size() / seconds, percentileMs(sorted, 0.50),
+        percentileMs(sorted, 0.99), cost);
   }
 
   /** Nearest-rank percentile. */

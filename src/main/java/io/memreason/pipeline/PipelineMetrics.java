@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * steps by kind ({@code memreason_steps_total{kind}}), tokens generated ({@code memreason_tokens_generated_total}),
  * answer latency and time to first step, both from the question's submission
  * ({@code memreason_answer_latency_seconds}, {@code memreason_first_step_latency_seconds}, histograms), questions in
- * flight ({@code memreason_pending_questions}), records replaced because they could not be published
+ * flight ({@code memreason_pending_questions}), questions waiting for room in the model
+ * ({@code memreason_waiting_questions}), records replaced because they could not be published
  * ({@code memreason_outputs_replaced_total{type}}), the memory verifier's verdicts
  * ({@code memreason_memory_verdicts_total{verdict}}) and the revisions the pipeline asked
  * ({@code memreason_revisions_total{origin="automatic"}}).
@@ -37,6 +38,7 @@ public final class PipelineMetrics {
   private final Timer firstStepLatency;
   private final Counter tokensGenerated;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger waiting = new AtomicInteger();
   private final AtomicBoolean failureLogged = new AtomicBoolean();
 
   public PipelineMetrics(MeterRegistry registry) {
@@ -53,6 +55,8 @@ public final class PipelineMetrics {
         .description("Tokens generated for answered questions").register(registry);
     Gauge.builder("memreason.pending.questions", inFlight, AtomicInteger::get)
         .description("Questions handed to the model and not answered yet").register(registry);
+    Gauge.builder("memreason.waiting.questions", waiting, AtomicInteger::get)
+        .description("Questions read and waiting in the pending store for room in the model").register(registry);
   }
 
   void answered(Answer answer) {
@@ -114,6 +118,10 @@ public final class PipelineMetrics {
 
   void inFlightChanged(int delta) {
     inFlight.addAndGet(delta);
+  }
+
+  void waitingChanged(int delta) {
+    waiting.addAndGet(delta);
   }
 
   private void outcome(String outcome) {

@@ -8,15 +8,48 @@ import io.memreason.registry.ModelSource;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /** The demo, on its own embedded broker, with the default model asked its atlas questions. */
 class DemoIT {
+  private static final Pattern WARNING_OR_ERROR = Pattern.compile("^\\S+ (WARN|ERROR) ");
+  private static final Pattern EXCEPTION_NAME = Pattern.compile("[A-Za-z]+(Exception|Error)\\b");
+
+  /**
+   * What a user sees from {@code bin/memreason demo}: the jar and its libraries in a JVM of their own with memreason's
+   * logging configuration, stdout and stderr together. Nothing but the traces and memreason's own INFO lines: no
+   * warning, no error, no exception, on a fresh broker whose topics and internal topics are all new.
+   */
+  @Test
+  void aDemoRunPrintsNoWarningNoErrorAndNoException() throws Exception {
+    PipelineFixture.defaultModel(); // built here if needed, not by the demo
+    Path jar = Path.of("target", "memreason.jar");
+    assertTrue(Files.exists(jar), "mvn package builds " + jar + " before the integration tests");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process demo = new ProcessBuilder(java, "-Xmx2g", "-cp", jar + File.pathSeparator + Path.of("target", "lib", "*"),
+        "io.memreason.cli.Main", "demo", "--questions", "3", "--interval-ms", "0", "--set", "web.port=0")
+        .redirectErrorStream(true).start();
+    List<String> lines;
+    try (var output = demo.inputReader(StandardCharsets.UTF_8)) {
+      lines = output.lines().toList();
+    }
+    assertTrue(demo.waitFor(3, TimeUnit.MINUTES), "the demo ends");
+    System.out.println(String.join("\n", lines));
+    assertEquals(0, demo.exitValue());
+    assertEquals(3, lines.stream().filter(l -> l.startsWith("[answer] ")).count(), "the demo answered its questions");
+    assertEquals(List.of(), lines.stream().filter(l -> WARNING_OR_ERROR.matcher(l).find()).toList());
+    assertEquals(List.of(), lines.stream().filter(l -> EXCEPTION_NAME.matcher(l).find()).toList());
+  }
 
   @Test
   void printsEveryQuestionWithItsStepsLiveAndItsAnswer() throws Exception {

@@ -89,4 +89,18 @@ class MemreasonConfigTest {
         () -> MemreasonConfig.load(Optional.empty(), Map.of(), Map.of("engine.device", "tpu")));
     assertTrue(e.getMessage().startsWith("engine.device must be one of"));
   }
+
+  @Test
+  void theDrainMustLeaveTheRestOfAShutdownItsTime() {
+    assertTrue(ShutdownBudget.MAX_DRAIN.plus(ShutdownBudget.FEEDBACK_CLOSE).plus(ShutdownBudget.PIPELINE_CLOSE)
+        .plus(ShutdownBudget.OTHERS).compareTo(ShutdownBudget.GRACE) <= 0, "the parts fit in the grace");
+    long fits = ShutdownBudget.MAX_DRAIN.toMillis();
+    assertEquals(fits, MemreasonConfig.load(Optional.empty(), Map.of(),
+        Map.of("pipeline.drain-timeout-ms", Long.toString(fits))).pipeline().drainTimeoutMs());
+    assertTrue(MemreasonConfig.defaults().pipeline().drainTimeoutMs() <= fits);
+    ConfigException e = assertThrows(ConfigException.class, () -> MemreasonConfig.load(Optional.empty(), Map.of(),
+        Map.of("pipeline.drain-timeout-ms", Long.toString(fits + 1))));
+    assertEquals("pipeline.drain-timeout-ms=" + (fits + 1) + " does not fit in a shutdown: the JVM waits 60 s after"
+        + " SIGTERM and closing the rest takes up to 30 s, so at most " + fits, e.getMessage());
+  }
 }

@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KeyValue;
@@ -68,15 +67,21 @@ class InferenceTopologyTest {
   private TestOutputTopic<String, DeadLetter> deadLetters;
 
   private void start() {
+    start(Stores.inMemoryKeyValueStore(InferenceTopology.PENDING_STORE));
+  }
+
+  private void start(org.apache.kafka.streams.state.KeyValueBytesStoreSupplier pendingStore) {
     reasoner = new ManualReasoner();
     drain = new Drain();
     PipelineMetrics metrics = new PipelineMetrics(registry);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "inference-test");
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    // No cache in front of the store: every write of the processor reaches it (and a counting store counts it).
+    props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
     props.putAll(InferenceTopology.exceptionHandling(config, serdes, metrics, limits));
-    driver = new TopologyTestDriver(InferenceTopology.build(config, reasoner, serdes, metrics, drain,
-        Stores.inMemoryKeyValueStore(InferenceTopology.PENDING_STORE), limits, verifier), props, START);
+    driver = new TopologyTestDriver(InferenceTopology.build(config, reasoner, serdes, metrics, drain, pendingStore,
+        limits, verifier), props, START);
     drivers.add(driver);
     MemreasonConfig.Topics t = CONFIG.topics();
     questions = driver.createInputTopic(t.questions(), new ByteArraySerializer(), new ByteArraySerializer());
@@ -315,21 +320,78 @@ class InferenceTopologyTest {
   }
 
   @Test
-  void keepsPublishingFinishedWorkWhileTheModelsQueueIsFull() {
+  void aQuestionWaitsInThePendingStoreWhileTheModelIsFullAndGoesInOnceThereIsRoom() {
     start();
     send(question("q1", "Is water wet?"));
     reasoner.write("q1", 2);
-    // q2 waits for room; meanwhile the model finishes q1, and q1's answer goes out before q2 is accepted.
-    AtomicBoolean finished = new AtomicBoolean();
-    reasoner.refuse(3, () -> {
-      if (!finished.getAndSet(true)) {
-        reasoner.finish("q1");
-      }
-    });
+    reasoner.refuse(2, () -> {});
+    // process() does not wait for room: q2 and q3 are read, stored, and wait.
     send(question("q2", "Is fire cold?"));
+    send(question("q3", "Is ice hot?"));
+    assertEquals(List.of("q1"), submittedIds());
+    assertEquals(0, pendingStore().get("q2").getEmittedSteps());
+    assertEquals(0, pendingStore().get("q3").getEmittedSteps());
+    assertEquals(2.0, registry.get("memreason.waiting.questions").gauge().value());
+
+    // The model finishes q1 while it is still full: q1's answer goes out meanwhile.
+    reasoner.finish("q1");
+    tick();
     assertEquals("q1", answers.readValue().getQuestionId());
     assertEquals(4, memory.readValuesToList().size() + reason.readValuesToList().size());
-    assertEquals(List.of("q1", "q2"), reasoner.submitted.stream().map(r -> r.id()).toList());
+    assertEquals(List.of("q1"), submittedIds());
+
+    tick(); // room: the waiting questions go in, in the order they were read
+    assertEquals(List.of("q1", "q2", "q3"), submittedIds());
+    assertEquals(0.0, registry.get("memreason.waiting.questions").gauge().value());
+  }
+
+  @Test
+  void aTaskHasAtMostTheModelsCapacityInFlightAndTheRestWaitsInOrder() {
+    start();
+    MemreasonConfig.Engine engine = CONFIG.engine();
+    int capacity = engine.workers() * (engine.maxBatch() + engine.queueCapacity());
+    for (int i = 0; i < capacity + 3; i++) {
+      send(question("q" + i, "Is water wet?"));
+    }
+    assertEquals(capacity, reasoner.submitted.size());
+    reasoner.finish("q0");
+    reasoner.finish("q1");
+    tick();
+    assertEquals(List.of("q" + capacity, "q" + (capacity + 1)),
+        submittedIds().subList(capacity, capacity + 2));
+    assertEquals(1.0, registry.get("memreason.waiting.questions").gauge().value());
+  }
+
+  @Test
+  void restoredQuestionsGoToTheModelOldestFirst() {
+    start();
+    for (String id : List.of("c", "a", "b")) {
+      pendingStore().put(id, new PendingQuestion(question(id, "Is water wet?"), 0, ManualReasoner.VERSION,
+          START.plusSeconds(List.of("c", "a", "b").indexOf(id)), null));
+    }
+    tick();
+    assertEquals(List.of("c", "a", "b"), submittedIds());
+  }
+
+  @Test
+  void aPunctuationUpdatesAQuestionsPendingEntryOnceHoweverManyStepsWentOut() {
+    CountingStore.Supplier store = new CountingStore.Supplier(InferenceTopology.PENDING_STORE);
+    start(store);
+    send(question("q1", "Is water wet?"));
+    assertEquals(1, store.puts(), "the question is recorded when it is read");
+    reasoner.write("q1", 3);
+    tick();
+    assertEquals(3, memory.readValuesToList().size() + reason.readValuesToList().size());
+    assertEquals(2, store.puts(), "three steps, one update");
+    assertEquals(3, pendingStore().get("q1").getEmittedSteps());
+    reasoner.finish("q1");
+    tick();
+    assertEquals(2, store.puts(), "the answer deletes the entry without updating it first");
+    assertNull(pendingStore().get("q1"));
+  }
+
+  private List<String> submittedIds() {
+    return reasoner.submitted.stream().map(r -> r.id()).toList();
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.memreason.config.MemreasonConfig;
 import io.memreason.kafka.EmbeddedKafka;
 import io.memreason.kafka.EmbeddedKafkaExtension;
 import io.memreason.reasoning.Reasoner;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,10 +25,12 @@ class PipelineBenchmarkIT {
     MemreasonConfig config = PipelineFixture.withTopics(PipelineFixture.config(kafka.bootstrapServers(), "bench"));
     List<Question> questions = PipelineFixture.questions("b", 40);
     Duration timeout = Duration.ofSeconds(120);
-    try (Reasoner reasoner = PipelineFixture.reasoner()) {
-      PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, questions, config.engine(), Duration.ZERO, timeout);
-      PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(config, reasoner,
-          PipelineFixture.questions("w", 4), questions, Duration.ZERO, timeout);
+    SimpleMeterRegistry engineMeters = new SimpleMeterRegistry();
+    try (Reasoner reasoner = PipelineFixture.reasoner(engineMeters)) {
+      PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, engineMeters, questions, config.engine(),
+          Duration.ZERO, timeout);
+      PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(config, reasoner, engineMeters,
+          PipelineFixture.questions("w", 4), questions, Duration.ZERO, timeout, "in-process");
       System.out.println(direct.json());
       System.out.println(endToEnd.json());
       System.out.println(PipelineBenchmark.comparison(direct, endToEnd));
@@ -39,6 +42,28 @@ class PipelineBenchmarkIT {
       assertEquals("comparison", comparison.get("mode").getAsString());
       assertEquals(Math.round(endToEnd.questionsPerSecond() / direct.questionsPerSecond() * 100) / 100.0,
           comparison.get("ratio").getAsDouble());
+      assertEquals("in-process", comparison.get("broker").getAsString());
+
+      // What the pipeline spent per question: one answer each, its steps, a share of the transactions.
+      JsonObject pipeline = JsonParser.parseString(endToEnd.json()).getAsJsonObject();
+      JsonObject byTopic = pipeline.getAsJsonObject("records_per_question_by_topic");
+      assertEquals(1.0, byTopic.get(config.topics().answers()).getAsDouble(), "one answer per question");
+      // A topic the measured questions wrote nothing to (some sets of atlas questions have no reason step) is absent.
+      double steps = recordsTo(byTopic, config.topics().memorySteps()) + recordsTo(byTopic, config.topics().reasonSteps());
+      assertTrue(steps >= 1, "every atlas question has steps: " + byTopic);
+      assertTrue(pipeline.get("records_per_question").getAsDouble() >= 1 + steps);
+      assertTrue(pipeline.get("transactions_per_question").getAsDouble() > 0);
+      assertTrue(pipeline.get("streams_cpu_ms_per_question").getAsDouble() > 0);
+      assertTrue(pipeline.get("process_cpu_ms_per_question").getAsDouble()
+          > pipeline.get("streams_cpu_ms_per_question").getAsDouble());
+      assertTrue(pipeline.get("mean_batch").getAsDouble() >= 1, "the engine's batches are reported: " + pipeline);
+      // Decode steps per question are tokens per question over the batch: below 1 with big batches, never 0.
+      assertTrue(JsonParser.parseString(direct.json()).getAsJsonObject().get("decode_steps_per_question")
+          .getAsDouble() > 0);
     }
+  }
+
+  private static double recordsTo(JsonObject byTopic, String topic) {
+    return byTopic.has(topic) ? byTopic.get(topic).getAsDouble() : 0;
   }
 }

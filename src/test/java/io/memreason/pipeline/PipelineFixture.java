@@ -14,6 +14,7 @@ import io.memreason.registry.ModelSource;
 import io.memreason.training.DefaultModel;
 import io.memreason.training.TrainingProgress;
 import io.memreason.training.atlas.AtlasQuestion;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -41,6 +42,12 @@ public final class PipelineFixture {
   /** The model behind the pipeline in the integration tests: the default model, greedy, on the CPU. */
   public static Reasoner reasoner() {
     return reasoner(MemreasonConfig.defaults().with(DEFAULT_MODEL_ENGINE));
+  }
+
+  /** The same, its engine's meters on {@code meters}. */
+  static Reasoner reasoner(MeterRegistry meters) {
+    return new LlmVersionLoader(MemreasonConfig.defaults().with(DEFAULT_MODEL_ENGINE).engine(), meters)
+        .load(new ModelSource("default-model", defaultModel(), Optional.empty()));
   }
 
   /** The default model on the engine {@code config} describes (workers, batch size, limits). */
