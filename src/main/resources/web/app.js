@@ -27,6 +27,7 @@ const state = {
   cards: new Map(),    // question id -> its card element
   drafts: new Map(),   // question id -> the label being given on this page: {verdict, wrong: Set, corrected}
   shadowCorrections: new Map(), // question id -> the corrected answer being typed for its shadow answer
+  shadowStatus: new Map(), // question id -> what became of the last shadow label sent: {text, kind}
   selected: null,      // the question in the detail view
   wanted: null,        // a question to select as soon as it arrives (from the address or the ask form)
   editing: null,       // the step being corrected in the detail view: {id, index, text}
@@ -563,7 +564,10 @@ function shadowBlock(trace) {
         id: 'shadow-current-label', class: 'current-label',
         text: s.label ? `On the feedback topic: ${describeLabel(s.label)}.` : 'Shadow answer not labelled yet.',
       }),
-      el('div', { id: 'shadow-label-status', class: 'label-status', role: 'status', 'aria-live': 'polite' })));
+      el('div', {
+        id: 'shadow-label-status', class: 'label-status', role: 'status', 'aria-live': 'polite',
+        text: state.shadowStatus.get(trace.id)?.text ?? '', dataset: { kind: state.shadowStatus.get(trace.id)?.kind ?? '' },
+      })));
 }
 
 async function sendShadowLabel(id, verdict) {
@@ -572,13 +576,11 @@ async function sendShadowLabel(id, verdict) {
   const corrected = (state.shadowCorrections.get(id) ?? '').trim();
   if (verdict === 'INCORRECT' && corrected) body.correctedAnswer = corrected;
   const reply = await post('/api/feedback', body);
-  if (state.selected !== id) return;
-  const status = $('shadow-label-status');
-  if (!status) return;
-  status.textContent = reply.ok
-    ? `Saved the shadow label: ${verdict.toLowerCase()} (feedback partition ${reply.json.partition}, offset ${reply.json.offset}).`
-    : `Not saved: ${reply.json.error}`;
-  status.dataset.kind = reply.ok ? 'saved' : 'error';
+  // Kept with the question: the shadow block is redrawn whenever its trace changes (the label arriving, too).
+  state.shadowStatus.set(id, reply.ok
+    ? { text: `Saved the shadow label: ${verdict.toLowerCase()} (feedback partition ${reply.json.partition}, offset ${reply.json.offset}).`, kind: 'saved' }
+    : { text: `Not saved: ${reply.json.error}`, kind: 'error' });
+  if (state.selected === id) renderDetail();
 }
 
 function labelling(trace) {
