@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.memreason.avro.Answer;
+import io.memreason.kafka.CommittedRecords;
 import io.memreason.avro.GivenStep;
 import io.memreason.avro.Knowledge;
 import io.memreason.avro.KnownFact;
@@ -36,10 +37,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -85,20 +84,7 @@ class MemoryVerifierIT {
   private static List<Question> questionsOnTheTopic(MemreasonConfig config) {
     String topic = config.topics().questions();
     var deserializer = AvroSerdes.forConfig(config.kafka()).serde(Question.class).deserializer();
-    List<Question> all = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(ClientProperties.readCommittedConsumer(config))) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          all.add(deserializer.deserialize(topic, r.value()));
-        }
-      }
-    }
-    return all;
+    return CommittedRecords.of(config, topic).stream().map(r -> deserializer.deserialize(topic, r.value())).toList();
   }
 
   private static MemreasonConfig started(EmbeddedKafka kafka, String name, String mode) throws Exception {

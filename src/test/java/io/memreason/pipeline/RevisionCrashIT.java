@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.memreason.avro.GivenStep;
+import io.memreason.kafka.CommittedRecords;
 import io.memreason.avro.Question;
 import io.memreason.avro.ReasoningStep;
 import io.memreason.avro.RevisedStep;
 import io.memreason.avro.StepKind;
 import io.memreason.config.MemreasonConfig;
-import io.memreason.kafka.ClientProperties;
 import io.memreason.kafka.EmbeddedKafka;
 import io.memreason.kafka.EmbeddedKafkaExtension;
 import io.memreason.pipeline.serde.AvroSerdes;
@@ -30,8 +30,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -159,17 +157,8 @@ class RevisionCrashIT {
     String topic = config.topics().questions();
     var deserializer = AvroSerdes.forConfig(config.kafka()).serde(Question.class).deserializer();
     Map<String, Integer> counts = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(ClientProperties.readCommittedConsumer(config))) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          counts.merge(Objects.requireNonNull(deserializer.deserialize(topic, r.value())).getId(), 1, Integer::sum);
-        }
-      }
+    for (ConsumerRecord<byte[], byte[]> r : CommittedRecords.of(config, topic)) {
+      counts.merge(Objects.requireNonNull(deserializer.deserialize(topic, r.value())).getId(), 1, Integer::sum);
     }
     return counts;
   }

@@ -8,6 +8,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.memreason.avro.Answer;
+import io.memreason.kafka.CommittedRecords;
 import io.memreason.avro.AnswerStatus;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.ModelAccuracy;
@@ -302,18 +303,9 @@ class LivePageIT {
       evil.stop(0);
     }
     String topic = config.topics().questions();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(ClientProperties.readCommittedConsumer(config))) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          assertFalse(serdes.serde(io.memreason.avro.Question.class).deserializer().deserialize(topic, r.value())
-              .getText().equals(text), "the cross-site form asked a question");
-        }
-      }
+    for (ConsumerRecord<byte[], byte[]> r : CommittedRecords.of(config, topic)) {
+      assertFalse(serdes.serde(io.memreason.avro.Question.class).deserializer().deserialize(topic, r.value())
+          .getText().equals(text), "the cross-site form asked a question");
     }
   }
 
