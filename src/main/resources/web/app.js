@@ -26,6 +26,8 @@ const state = {
   traces: new Map(),   // question id -> the latest TraceView from the server
   cards: new Map(),    // question id -> its card element
   drafts: new Map(),   // question id -> the label being given on this page: {verdict, wrong: Set, corrected}
+  shadowCorrections: new Map(), // question id -> the corrected answer being typed for its shadow answer
+  shadowStatus: new Map(), // question id -> what became of the last shadow label sent: {text, kind}
   selected: null,      // the question in the detail view
   wanted: null,        // a question to select as soon as it arrives (from the address or the ask form)
   editing: null,       // the step being corrected in the detail view: {id, index, text}
@@ -230,6 +232,10 @@ function cardHead(trace) {
       class: 'tag revision-tag',
       title: trace.revises.reason ?? `a revision of question ${trace.revises.questionId}`,
       text: `${trace.revises.reason ? 'auto-revision' : 'revision'} of step ${trace.revises.stepIndex}`,
+    }),
+    trace.shadow && el('span', {
+      class: 'tag shadow-tag', title: 'a candidate also answered this question in the shadow (never served)',
+      text: `shadow, ${trace.shadow.modelVersion}`,
     }),
     trace.revisions?.length > 0 && el('span', {
       class: 'tag revisions-tag', text: `${trace.revisions.length} revision${trace.revisions.length === 1 ? '' : 's'}`,
@@ -507,7 +513,8 @@ function renderDetail(force = false) {
       el('div', { id: 'detail-steps' }),
       el('div', { id: 'detail-answer' }),
       el('h3', { text: 'Label' }),
-      labelling(trace));
+      labelling(trace),
+      el('div', { id: 'detail-shadow' }));
   }
   $('detail-meta').replaceChildren(cardHead(trace), el('div', { class: 'detail-id mono', text: trace.id }),
     trace.answer && el('div', {
@@ -525,6 +532,55 @@ function renderDetail(force = false) {
   }
   $('detail-answer').replaceChildren(original ? '' : answerBlock(trace));
   updateLabelling(trace);
+  $('detail-shadow').replaceChildren(shadowBlock(trace));
+}
+
+/**
+ * A candidate's shadow answer beside the served one (serving.shadow): its trace and answer, marked "shadow, vX", and
+ * its own label, sent with shadow: true so that it never replaces the served answer's label.
+ */
+function shadowBlock(trace) {
+  const s = trace.shadow;
+  if (!s) return '';
+  const shown = { id: trace.id, steps: s.steps, answer: s.answer, label: s.label, submittedAt: trace.submittedAt };
+  const corrected = el('input', {
+    id: 'shadow-corrected-answer', type: 'text', maxlength: '2000', placeholder: 'Corrected answer (optional)',
+    'aria-label': 'Corrected shadow answer', value: state.shadowCorrections.get(trace.id) ?? '',
+    oninput: (e) => state.shadowCorrections.set(trace.id, e.target.value),
+  });
+  const verdictButton = (verdict, text) => el('button', {
+    type: 'button', class: 'shadow-verdict', dataset: { verdict }, text, disabled: !s.answer,
+    'aria-pressed': s.label?.verdict === verdict ? 'true' : 'false',
+    onclick: () => sendShadowLabel(trace.id, verdict),
+  });
+  return el('section', { class: 'shadow', dataset: { modelVersion: s.modelVersion } },
+    el('h3', {}, el('span', { class: 'tag shadow-tag', text: `shadow, ${s.modelVersion}` }),
+      ' answered beside the served answer; never shown as the answer'),
+    s.steps.length === 0 ? el('p', { class: 'empty', text: 'No steps.' }) : stepList(shown, 'compare'),
+    answerBlock(shown),
+    may('label') && el('div', { class: 'shadow-labelling' },
+      verdictButton('CORRECT', '✓ Correct'), verdictButton('INCORRECT', '✗ Incorrect'), corrected,
+      el('div', {
+        id: 'shadow-current-label', class: 'current-label',
+        text: s.label ? `On the feedback topic: ${describeLabel(s.label)}.` : 'Shadow answer not labelled yet.',
+      }),
+      el('div', {
+        id: 'shadow-label-status', class: 'label-status', role: 'status', 'aria-live': 'polite',
+        text: state.shadowStatus.get(trace.id)?.text ?? '', dataset: { kind: state.shadowStatus.get(trace.id)?.kind ?? '' },
+      })));
+}
+
+async function sendShadowLabel(id, verdict) {
+  const body = { questionId: id, verdict, shadow: true };
+  if (session.auth === 'none') body.labeller = ($('labeller')?.value || 'web').trim() || 'web';
+  const corrected = (state.shadowCorrections.get(id) ?? '').trim();
+  if (verdict === 'INCORRECT' && corrected) body.correctedAnswer = corrected;
+  const reply = await post('/api/feedback', body);
+  // Kept with the question: the shadow block is redrawn whenever its trace changes (the label arriving, too).
+  state.shadowStatus.set(id, reply.ok
+    ? { text: `Saved the shadow label: ${verdict.toLowerCase()} (feedback partition ${reply.json.partition}, offset ${reply.json.offset}).`, kind: 'saved' }
+    : { text: `Not saved: ${reply.json.error}`, kind: 'error' });
+  if (state.selected === id) renderDetail();
 }
 
 function labelling(trace) {

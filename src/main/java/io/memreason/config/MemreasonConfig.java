@@ -36,10 +36,12 @@ public record MemreasonConfig(
    * Topic names, and the shape used when memreason creates them.
    *
    * @param knowledge facts by subject (compacted), read by the memory verifier as a global table
+   * @param shadowAnswers a candidate's shadow answers ({@code serving.shadow}): never shown to users as answers
    */
   public record Topics(String questions, String memorySteps, String reasonSteps, String answers, String feedback,
                        String trainingExamples, String modelVersions, String deadLetters, String feedbackStats,
-                       int partitions, short replicationFactor, boolean create, String knowledge) {}
+                       int partitions, short replicationFactor, boolean create, String knowledge,
+                       String shadowAnswers) {}
 
   /**
    * The inference processor.
@@ -158,17 +160,20 @@ public record MemreasonConfig(
   public record Registry(Optional<Path> dir, int keepVersions, double promotionTolerance, Live live) {}
 
   /**
-   * Canary traffic and the live gate ({@code serving.canary}, {@code registry.live-*}).
+   * Canary and shadow traffic and the live gate ({@code serving.canary}, {@code serving.shadow},
+   * {@code registry.live-*}).
    *
-   * @param canary share of the questions a candidate answers as a canary; 0: candidates that pass the offline gate are
-   *     promoted at once
-   * @param minLabels labelled canary answers the live gate needs before it decides
+   * @param canary share of the questions a candidate answers as a canary; 0 with {@code shadow} 0: candidates that
+   *     pass the offline gate are promoted at once
+   * @param shadow share of the questions the serving version answers that the candidate also answers, to the
+   *     shadow-answers topic only
+   * @param minLabels labelled canary or shadow answers the live gate needs before it decides
    * @param confidence of the one-sided test by which a candidate is "below" the serving version
    */
-  public record Live(double canary, int minLabels, double confidence) {
-    /** Whether a candidate goes through live traffic before promotion. */
+  public record Live(double canary, double shadow, int minLabels, double confidence) {
+    /** Whether a candidate goes through live traffic (as a canary, a shadow or both) before promotion. */
     public boolean enabled() {
-      return canary > 0;
+      return canary > 0 || shadow > 0;
     }
   }
 
@@ -222,7 +227,7 @@ public record MemreasonConfig(
         s.string("topics.training-examples"), s.string("topics.model-versions"), s.string("topics.dead-letters"),
         s.string("topics.feedback-stats"),
         positive(s, "topics.partitions"), (short) positive(s, "topics.replication-factor"), s.bool("topics.create"),
-        s.string("topics.knowledge"));
+        s.string("topics.knowledge"), s.string("topics.shadow-answers"));
     Pipeline pipeline = new Pipeline(positive(s, "pipeline.punctuate-interval-ms"),
         positive(s, "pipeline.max-question-chars"), positive(s, "pipeline.answer-timeout-ms"), drainTimeout(s),
         Pipeline.Verify.valueOf(oneOf(s, "pipeline.verify", "off", "annotate", "revise").toUpperCase(Locale.ROOT)),
@@ -250,7 +255,7 @@ public record MemreasonConfig(
         s.string("retrain.eval-task"), paths(s, "retrain.replay-data"), notNegativeInt(s, "retrain.replay-size"),
         positive(s, "retrain.epochs"), (float) s.decimal("retrain.learning-rate"), s.longValue("retrain.seed"),
         Path.of(s.string("retrain.work-dir")), positiveLong(s, "retrain.lock-stale-ms"));
-    Live live = new Live(share(s, "serving.canary"), positive(s, "registry.live-min-labels"),
+    Live live = new Live(share(s, "serving.canary"), share(s, "serving.shadow"), positive(s, "registry.live-min-labels"),
         share(s, "registry.live-confidence"));
     if (!(live.confidence() > 0.5 && live.confidence() < 1)) {
       throw new ConfigException("registry.live-confidence must be between 0.5 and 1 (e.g. 0.95), not "

@@ -8,6 +8,7 @@ import io.memreason.avro.TrainingExample;
 import io.memreason.avro.Verdict;
 import io.memreason.config.MemreasonConfig;
 import io.memreason.pipeline.DeadLetters;
+import io.memreason.pipeline.ShadowKey;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,6 +36,10 @@ import org.slf4j.LoggerFactory;
  * whose answer is not waits in a store for {@code feedback.wait-for-answer-ms} (the answer may still be on its way)
  * and is then a dead letter ({@code UNKNOWN_QUESTION}). Records that cannot be read or applied are dead letters too,
  * kept byte for byte. Forwards {@link TrainingExample}s and {@link DeadLetter}s, keyed by question id.
+ *
+ * <p>A candidate's shadow answers (the shadow-answers topic, keyed by question id too) are joined the same way with the
+ * labels that say {@code shadow}: both are kept under the question's {@link ShadowKey}, and so is the training example
+ * they make, so a shadow label never replaces the served answer's label of the same question, nor the other way round.
  */
 final class FeedbackJoinProcessor implements Processor<byte[], byte[], String, SpecificRecord> {
   private static final Logger log = LoggerFactory.getLogger(FeedbackJoinProcessor.class);
@@ -92,17 +97,17 @@ final class FeedbackJoinProcessor implements Processor<byte[], byte[], String, S
     if (record.value() == null) {
       deadLetter(key, origin, INVALID, "a tombstone (null value) on " + source.topic() + ": labels and answers"
           + " are never deleted this way");
-    } else if (source.topic().equals(topics.answers())) {
-      answerArrived(key, record.value(), origin);
+    } else if (source.topic().equals(topics.answers()) || source.topic().equals(topics.shadowAnswers())) {
+      answerArrived(source.topic(), key, record.value(), origin);
     } else {
       labelArrived(key, record.value(), origin);
     }
   }
 
-  private void answerArrived(String key, byte[] value, PendingFeedback.Builder origin) {
+  private void answerArrived(String topic, String key, byte[] value, PendingFeedback.Builder origin) {
     Answer answer;
     try {
-      answer = answers.deserialize(topics.answers(), value);
+      answer = answers.deserialize(topic, value);
     } catch (RuntimeException e) {
       deadLetter(key, origin, UNDECODABLE, "not an Answer: " + e.getMessage());
       return;
@@ -112,10 +117,18 @@ final class FeedbackJoinProcessor implements Processor<byte[], byte[], String, S
           + ": answers are keyed by question id");
       return;
     }
-    answerStore.put(key, answer);
-    PendingFeedback waiting = waitingStore.get(key);
+    // The topic says which answer it is: a shadow answer is never joined with a label of the served one.
+    boolean shadow = topic.equals(topics.shadowAnswers());
+    if (answer.getShadow() != shadow) {
+      deadLetter(key, origin, INVALID, "an answer with shadow=" + answer.getShadow() + " on " + topic
+          + ": served answers go to " + topics.answers() + ", shadow answers to " + topics.shadowAnswers());
+      return;
+    }
+    String stored = storeKey(key, shadow);
+    answerStore.put(stored, answer);
+    PendingFeedback waiting = waitingStore.get(stored);
     if (waiting != null) {
-      waitingStore.delete(key);
+      waitingStore.delete(stored);
       join(answer, waiting);
     }
   }
@@ -144,20 +157,27 @@ final class FeedbackJoinProcessor implements Processor<byte[], byte[], String, S
       return;
     }
     PendingFeedback pending = origin.setFeedback(label).build();
-    Answer answer = answerStore.get(key);
+    String stored = storeKey(key, label.getShadow());
+    Answer answer = answerStore.get(stored);
     if (answer != null) {
       join(answer, pending);
     } else {
       // A later label for the same question replaces the one waiting, as it would replace a joined one.
-      waitingStore.put(key, pending);
+      waitingStore.put(stored, pending);
     }
+  }
+
+  /** Where a question's served answer or shadow answer, its waiting label and its training example are kept. */
+  private static String storeKey(String questionId, boolean shadow) {
+    return shadow ? ShadowKey.of(questionId) : questionId;
   }
 
   private void join(Answer answer, PendingFeedback pending) {
     String id = answer.getQuestionId();
     try {
       TrainingExample example = TrainingExamples.join(answer, pending.getFeedback());
-      context.forward(new Record<>(id, example, context.currentSystemTimeMs()));
+      example.setShadow(answer.getShadow());
+      context.forward(new Record<>(storeKey(id, answer.getShadow()), example, context.currentSystemTimeMs()));
       metrics.labelJoined(example.getVerdict().name());
     } catch (TrainingExamples.Mismatch e) {
       deadLetter(id, PendingFeedback.newBuilder(pending), INVALID, e.getMessage());
@@ -176,8 +196,10 @@ final class FeedbackJoinProcessor implements Processor<byte[], byte[], String, S
     }
     for (KeyValue<String, PendingFeedback> kv : expired) {
       waitingStore.delete(kv.key);
-      deadLetter(kv.key, PendingFeedback.newBuilder(kv.value), UNKNOWN_QUESTION, "no answer to question " + kv.key
-          + " arrived within feedback.wait-for-answer-ms=" + settings.waitForAnswerMs() + " of its label (or it"
+      Feedback label = kv.value.getFeedback();
+      String id = label.getQuestionId();
+      deadLetter(id, PendingFeedback.newBuilder(kv.value), UNKNOWN_QUESTION, "no " + (label.getShadow() ? "shadow " : "")
+          + "answer to question " + id + " arrived within feedback.wait-for-answer-ms=" + settings.waitForAnswerMs() + " of its label (or it"
           + " is older than feedback.answer-retention-ms=" + settings.answerRetentionMs() + ")");
     }
   }

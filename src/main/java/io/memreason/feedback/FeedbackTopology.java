@@ -33,8 +33,9 @@ import org.apache.kafka.streams.state.Stores;
  * The feedback aggregator as a Kafka Streams topology:
  *
  * <pre>
- *   answers + feedback ─► feedback-join ─► training-examples (compacted, the latest label per question)
- *                                      └─► dead-letters
+ *   answers + shadow-answers + feedback ─► feedback-join ─► training-examples (compacted, the latest label per
+ *                                                           question, and per shadow answer)
+ *                                                       └─► dead-letters
  *   training-examples (as a table) ─► group by model version ─► accuracy ─► feedback-stats (compacted) + gauges
  * </pre>
  *
@@ -67,7 +68,7 @@ public final class FeedbackTopology {
         serdes.serde(PendingFeedback.class)));
 
     // Read as raw bytes, decoded by the join: a record that cannot be read becomes a dead letter.
-    KStream<byte[], byte[]> input = builder.stream(List.of(topics.answers(), topics.feedback()),
+    KStream<byte[], byte[]> input = builder.stream(List.of(topics.answers(), topics.shadowAnswers(), topics.feedback()),
         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("answers-and-feedback-source"));
     input.process(() -> new FeedbackJoinProcessor(topics, config.feedback(),
                 serdes.serde(Answer.class).deserializer(), serdes.serde(Feedback.class).deserializer(), metrics,

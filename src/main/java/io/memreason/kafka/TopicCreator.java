@@ -36,7 +36,7 @@ public final class TopicCreator {
     MemreasonConfig.Topics t = config.topics();
     List<NewTopic> wanted = new ArrayList<>();
     for (String name : List.of(t.questions(), t.memorySteps(), t.reasonSteps(), t.answers(), t.feedback(),
-        t.deadLetters())) {
+        t.deadLetters(), t.shadowAnswers())) {
       wanted.add(new NewTopic(name, t.partitions(), t.replicationFactor()));
     }
     for (String name : List.of(t.modelVersions(), t.trainingExamples(), t.feedbackStats(), t.knowledge())) {

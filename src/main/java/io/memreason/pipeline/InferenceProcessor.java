@@ -57,6 +57,13 @@ import org.slf4j.LoggerFactory;
  * contradicted memory step of a trace also asks its {@link AutomaticRevisions revision}, in the same transaction as
  * the step, so that the revision is asked exactly once.
  *
+ * <p>With {@code serving.shadow}, a candidate also answers a sample of the questions in the shadow
+ * ({@link Reasoner#shadowVersionFor}): the pending entry names the candidate ({@code shadowVersion}) from the start,
+ * the shadow request takes room in the model through the same admission as the served one, and its trace (an
+ * {@link Answer} marked {@code shadow}, its steps inside) goes to the shadow-answers topic only, never to the answers
+ * or step topics. The entry is deleted when both are published ({@code answered} records that the served one is); a
+ * restored entry re-runs only what is still owed, so a crash neither loses nor duplicates a shadow answer.
+ *
  * <p>Nothing a question brings may stop the stream. Bad input becomes a dead letter; a question the model refuses
  * or fails is answered FAILED; and if publishing a question's work throws anything unexpected (a bug), the question
  * is answered FAILED with the error, once, and the stream goes on. Only Kafka's own exceptions (a fenced producer, a
@@ -88,6 +95,8 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   private final Outbox outbox = new Outbox();
   // Only the stream thread touches these.
   private final Map<String, InFlight> inFlight = new HashMap<>();
+  /** The shadow generations in flight, by question id; their entries are those of {@code inFlight}, if there. */
+  private final Map<String, InFlight> shadows = new HashMap<>();
   /** Ids of the pending questions not handed to the model yet, oldest first. */
   private final Set<String> waiting = new LinkedHashSet<>();
   /** The model refused a question for lack of room since the last punctuation: no use asking again before it. */
@@ -143,13 +152,16 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     }
     Question question = ((QuestionDecoder.Accepted) result).question();
     String id = question.getId();
-    if (waiting.contains(id) || inFlight.containsKey(id) || pending.get(id) != null) {
+    if (waiting.contains(id) || inFlight.containsKey(id) || shadows.containsKey(id) || pending.get(id) != null) {
       deadLetter(source, record, new QuestionDecoder.Rejected(DUPLICATE,
           "question " + ReasonText.quote(id) + " is already being answered: question ids must be unique"));
       return;
     }
-    // The version is chosen by the question id (a canary takes a share of the ids): the same after a restart.
-    pending.put(id, new PendingQuestion(question, 0, reasoner.modelVersionFor(id), now(), null));
+    // The versions are chosen by the question id (a canary takes a share of the ids, the shadow samples them): the same
+    // after a restart.
+    pending.put(id, PendingQuestion.newBuilder().setQuestion(question).setEmittedSteps(0)
+        .setModelVersion(reasoner.modelVersionFor(id)).setAcceptedAt(now())
+        .setShadowVersion(reasoner.shadowVersionFor(id).orElse(null)).build());
     enqueue(id);
     admitWaiting();
   }
@@ -186,9 +198,9 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
    */
   private void giveUp(String id, String error) {
     reasoner.cancel(id);
+    PendingQuestion entry = liveEntry(id);
     untrack(id);
-    PendingQuestion entry = pending.get(id);
-    if (entry == null) {
+    if (entry == null || entry.getAnswered()) {
       return;
     }
     try {
@@ -196,10 +208,49 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     } catch (KafkaException e) {
       throw e;
     } catch (RuntimeException e) {
+      reasoner.cancel(ShadowKey.of(id));
+      untrackShadow(id);
       pending.delete(id);
       metrics.dropped();
       log.error("question {} is dropped: it cannot be answered FAILED either: {}", ReasonText.quote(id), e.toString(),
           e);
+    }
+  }
+
+  /**
+   * Runs the work of one question's shadow generation; if it throws anything but Kafka's own exceptions, the shadow is
+   * answered FAILED on the shadow-answers topic instead, once; the served answer is not touched.
+   */
+  private void guardedShadow(String id, Runnable work) {
+    try {
+      work.run();
+    } catch (KafkaException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      log.error("the shadow of question {} failed unexpectedly and is answered FAILED: {}", ReasonText.quote(id),
+          e.toString(), e);
+      giveUpShadow(id, "memreason failed while answering the question in the shadow (a bug, please report it): " + e);
+    }
+  }
+
+  /** Ends a shadow generation that cannot go on with a FAILED shadow answer; should even that throw, it is dropped. */
+  private void giveUpShadow(String id, String error) {
+    reasoner.cancel(ShadowKey.of(id));
+    PendingQuestion entry = liveEntry(id);
+    untrackShadow(id);
+    if (entry == null || entry.getShadowVersion() == null) {
+      return;
+    }
+    try {
+      publishShadow(entry, TraceRecords.shadow(TraceRecords.failed(entry.getQuestion(), entry.getShadowVersion(), error,
+          now())), null);
+    } catch (KafkaException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      log.error("the shadow of question {} is dropped: it cannot be answered FAILED either: {}", ReasonText.quote(id),
+          e.toString(), e);
+      entry.setShadowVersion(null);
+      settle(entry, null);
     }
   }
 
@@ -208,7 +259,7 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     List<PendingQuestion> found = new ArrayList<>();
     try (KeyValueIterator<String, PendingQuestion> it = pending.all()) {
       it.forEachRemaining(kv -> {
-        if (!inFlight.containsKey(kv.key) && !waiting.contains(kv.key)) {
+        if (!inFlight.containsKey(kv.key) && !shadows.containsKey(kv.key) && !waiting.contains(kv.key)) {
           found.add(kv.value);
         }
       });
@@ -233,11 +284,15 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
    */
   private void admitWaiting() {
     Iterator<String> oldestFirst = waiting.iterator();
-    while (oldestFirst.hasNext() && !modelFull && !drain.started() && inFlight.size() < admission.share()) {
+    while (oldestFirst.hasNext() && !modelFull && !drain.started()
+        && inFlight.size() + shadows.size() < admission.share()) {
       String id = oldestFirst.next();
-      PendingQuestion entry = pending.get(id);
+      PendingQuestion entry = liveEntry(id);
       if (entry != null) {
         guarded(id, () -> submit(entry));
+        if (!modelFull) {
+          guardedShadow(id, () -> submitShadow(entry));
+        }
         if (modelFull) {
           break; // it stays first in line
         }
@@ -254,11 +309,13 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
    */
   private void submit(PendingQuestion entry) {
     Question q = entry.getQuestion();
+    if (entry.getAnswered() || inFlight.containsKey(q.getId())) {
+      return; // only its shadow is still owed, or it went in before its shadow found the model full
+    }
     String version = versionOf(entry);
     ReasoningRequest request = ReasoningRequests.from(q, engineDefaults, version);
     Outbox.Listener listener = outbox.listenerFor(q.getId());
-    // The outbox's events name the outbox listener: a verifying listener in front of it changes nothing there.
-    TraceListener heard = verifier.<TraceListener>map(v -> new VerifyingTraceListener(v, listener)).orElse(listener);
+    TraceListener heard = heard(listener);
     boolean accepted;
     try {
       accepted = reasoner.submit(request, heard, Duration.ZERO);
@@ -283,12 +340,66 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   }
 
   /**
+   * Offers a question's shadow generation, if one is owed, to the candidate without waiting, like {@link #submit}; a
+   * candidate no longer loaded (rolled back before the shadow went in) is answered FAILED on the shadow topic.
+   */
+  private void submitShadow(PendingQuestion entry) {
+    Question q = entry.getQuestion();
+    String candidate = entry.getShadowVersion();
+    if (candidate == null || shadows.containsKey(q.getId())) {
+      return;
+    }
+    Outbox.Listener listener = outbox.shadowListenerFor(q.getId());
+    boolean accepted;
+    try {
+      accepted = reasoner.submitTo(candidate, ReasoningRequests.shadow(q, engineDefaults, candidate), heard(listener),
+          Duration.ZERO);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StreamsException("interrupted while handing a shadow question to the model", e);
+    } catch (RuntimeException e) {
+      log.info("question {} gets no shadow answer from {}: {}", ReasonText.quote(q.getId()), candidate, e.getMessage());
+      publishShadow(entry, TraceRecords.shadow(TraceRecords.failed(q, candidate,
+          "the shadow version refused the question: " + e.getMessage(), now())), null);
+      return;
+    }
+    if (!accepted) {
+      modelFull = true;
+      return;
+    }
+    if (shadows.put(q.getId(), new InFlight(listener, context.currentSystemTimeMs(), entry, new HashMap<>())) != null) {
+      throw new IllegalStateException("question " + q.getId() + " had a shadow in flight already");
+    }
+  }
+
+  /** The outbox's events name the outbox listener: a verifying listener in front of it changes nothing there. */
+  private TraceListener heard(Outbox.Listener listener) {
+    return verifier.<TraceListener>map(v -> new VerifyingTraceListener(v, listener)).orElse(listener);
+  }
+
+  /**
+   * The pending entry of a question: the one its generations in flight share (so that what one records is not lost by
+   * the other), else the store's.
+   */
+  private PendingQuestion liveEntry(String id) {
+    InFlight attempt = inFlight.containsKey(id) ? inFlight.get(id) : shadows.get(id);
+    return attempt != null ? attempt.entry() : pending.get(id);
+  }
+
+  /**
    * Forwards everything the model finished since the last call, and records how far each question got with one
    * store update per question, however many of its steps went out.
    */
   private void forwardFinishedWork() {
     Map<String, PendingQuestion> advanced = new LinkedHashMap<>();
-    outbox.drain(event -> guarded(event.source().questionId(), () -> forward(event, advanced)));
+    outbox.drain(event -> {
+      String id = event.source().questionId();
+      if (event.source().shadow()) {
+        guardedShadow(id, () -> forwardShadow(event, advanced));
+      } else {
+        guarded(id, () -> forward(event, advanced));
+      }
+    });
     advanced.forEach((id, entry) -> {
       if (inFlight.containsKey(id)) {
         guarded(id, () -> pending.put(id, entry));
@@ -312,6 +423,19 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
       // Every step goes out before the answer, even one the model did not stream.
       trace.steps().forEach(step -> publishStep(entry, step, trace.modelVersion(), attempt));
       publishAnswer(entry, TraceRecords.answer(entry.getQuestion(), trace, entry.getAutomaticRevisionId()));
+    }
+  }
+
+  /** A finished shadow trace goes to the shadow-answers topic, its steps inside; its steps go nowhere else. */
+  private void forwardShadow(Outbox.Event event, Map<String, PendingQuestion> advanced) {
+    InFlight attempt = shadows.get(event.source().questionId());
+    if (attempt == null || attempt.listener() != event.source()) {
+      return; // an attempt that was cancelled or replaced
+    }
+    if (event instanceof Outbox.TraceFinished finished) {
+      PendingQuestion entry = attempt.entry();
+      publishShadow(entry, TraceRecords.shadow(TraceRecords.answer(entry.getQuestion(), finished.trace(), null)),
+          advanced);
     }
   }
 
@@ -349,9 +473,35 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
   private void publishAnswer(PendingQuestion entry, Answer answer) {
     String id = entry.getQuestion().getId();
     context.forward(new Record<>(id, answer, context.currentSystemTimeMs()), InferenceTopology.ANSWERS_SINK);
-    pending.delete(id);
     untrack(id);
+    entry.setAnswered(true);
+    settle(entry, null);
     metrics.answered(answer);
+  }
+
+  /** Publishes a shadow answer to the shadow-answers topic; the entry no longer owes one. */
+  private void publishShadow(PendingQuestion entry, Answer answer, Map<String, PendingQuestion> advanced) {
+    String id = entry.getQuestion().getId();
+    context.forward(new Record<>(id, answer, context.currentSystemTimeMs()), InferenceTopology.SHADOW_ANSWERS_SINK);
+    untrackShadow(id);
+    entry.setShadowVersion(null);
+    settle(entry, advanced);
+    metrics.shadowAnswered(answer);
+  }
+
+  /**
+   * Records what a question still owes: nothing (the entry is deleted), or the served answer or the shadow one. While
+   * the served generation is in flight, the punctuation's one update of its entry ({@code advanced}) carries it.
+   */
+  private void settle(PendingQuestion entry, Map<String, PendingQuestion> advanced) {
+    String id = entry.getQuestion().getId();
+    if (entry.getAnswered() && entry.getShadowVersion() == null) {
+      pending.delete(id);
+    } else if (advanced != null && inFlight.containsKey(id)) {
+      advanced.put(id, entry);
+    } else {
+      pending.put(id, entry);
+    }
   }
 
   /** A question the model has not finished within pipeline.answer-timeout-ms is answered FAILED. */
@@ -361,6 +511,13 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
         .map(Map.Entry::getKey).toList();
     for (String id : overdue) {
       guarded(id, () -> giveUp(id, "no answer within pipeline.answer-timeout-ms=" + settings.answerTimeoutMs()));
+    }
+    List<String> overdueShadows = shadows.entrySet().stream()
+        .filter(e -> nowMs - e.getValue().submittedAtMs() > settings.answerTimeoutMs())
+        .map(Map.Entry::getKey).toList();
+    for (String id : overdueShadows) {
+      guardedShadow(id, () -> giveUpShadow(id, "no shadow answer within pipeline.answer-timeout-ms="
+          + settings.answerTimeoutMs()));
     }
   }
 
@@ -385,6 +542,10 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     }
   }
 
+  private void untrackShadow(String id) {
+    shadows.remove(id);
+  }
+
   /** The model version a question was started with; its steps are attributed to it. */
   private String versionOf(PendingQuestion entry) {
     return entry.getModelVersion() == null ? reasoner.modelVersion() : entry.getModelVersion();
@@ -400,6 +561,8 @@ final class InferenceProcessor implements Processor<byte[], byte[], String, Spec
     inFlight.keySet().forEach(reasoner::cancel);
     metrics.inFlightChanged(-inFlight.size());
     inFlight.clear();
+    shadows.keySet().forEach(id -> reasoner.cancel(ShadowKey.of(id)));
+    shadows.clear();
     metrics.waitingChanged(-waiting.size());
     waiting.clear();
     admission.waiting(this, false);

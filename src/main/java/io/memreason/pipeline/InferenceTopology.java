@@ -28,7 +28,7 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The inference pipeline as a Kafka Streams topology: questions in; memory steps, reason steps, answers and dead letters
- * out; with {@code pipeline.verify=revise} also the revisions it asks, back to the questions topic; with the knowledge
+ * out, and a candidate's shadow answers ({@code serving.shadow}) to their own topic; with {@code pipeline.verify=revise} also the revisions it asks, back to the questions topic; with the knowledge
  * topic's verifier, that topic as a global table.
  */
 public final class InferenceTopology {
@@ -39,6 +39,7 @@ public final class InferenceTopology {
   public static final String ANSWERS_SINK = "answers-sink";
   public static final String DEAD_LETTERS_SINK = "dead-letters-sink";
   public static final String REVISIONS_SINK = "revisions-sink";
+  public static final String SHADOW_ANSWERS_SINK = "shadow-answers-sink";
   public static final String PENDING_STORE = "pending-questions";
 
   private InferenceTopology() {}
@@ -78,6 +79,7 @@ public final class InferenceTopology {
     topology.addSink(ANSWERS_SINK, topics.answers(), keys, bounded(serdes, Answer.class, limits), PROCESSOR);
     topology.addSink(DEAD_LETTERS_SINK, topics.deadLetters(), keys, bounded(serdes, DeadLetter.class, limits), PROCESSOR);
     topology.addSink(REVISIONS_SINK, topics.questions(), keys, bounded(serdes, Question.class, limits), PROCESSOR);
+    topology.addSink(SHADOW_ANSWERS_SINK, topics.shadowAnswers(), keys, bounded(serdes, Answer.class, limits), PROCESSOR);
     return topology;
   }
 

@@ -24,7 +24,12 @@ final class Outbox {
 
   /** A new listener for one attempt at answering a question. */
   Listener listenerFor(String questionId) {
-    return new Listener(questionId);
+    return new Listener(questionId, false);
+  }
+
+  /** A new listener for one attempt at a question's shadow generation ({@code serving.shadow}). */
+  Listener shadowListenerFor(String questionId) {
+    return new Listener(questionId, true);
   }
 
   /** Hands every event waiting now to {@code handler}, oldest first. */
@@ -40,13 +45,20 @@ final class Outbox {
    */
   final class Listener implements TraceListener {
     private final String questionId;
+    private final boolean shadow;
 
-    private Listener(String questionId) {
+    private Listener(String questionId, boolean shadow) {
       this.questionId = questionId;
+      this.shadow = shadow;
     }
 
     String questionId() {
       return questionId;
+    }
+
+    /** Whether this attempt is the question's shadow generation, whose trace goes to the shadow-answers topic only. */
+    boolean shadow() {
+      return shadow;
     }
 
     @Override

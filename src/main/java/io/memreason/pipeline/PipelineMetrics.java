@@ -70,6 +70,14 @@ public final class PipelineMetrics {
     });
   }
 
+  /** A candidate's shadow answer went to the shadow-answers topic (it counts in no served figure). */
+  void shadowAnswered(Answer answer) {
+    safely(() -> Counter.builder("memreason.shadow.answers")
+        .description("Shadow answers published to the shadow-answers topic, by version and status")
+        .tag("model_version", answer.getModelVersion()).tag("status", lower(answer.getStatus().name()))
+        .register(registry).increment());
+  }
+
   void deadLettered(String errorType) {
     safely(() -> {
       outcome("rejected");

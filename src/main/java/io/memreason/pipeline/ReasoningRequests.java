@@ -21,6 +21,19 @@ final class ReasoningRequests {
   private ReasoningRequests() {}
 
   static ReasoningRequest from(Question q, MemreasonConfig.Engine defaults, String modelVersion) {
+    return from(q, defaults, modelVersion, q.getId());
+  }
+
+  /**
+   * The request of a question's shadow generation by {@code candidate}: as the candidate would answer the question if
+   * it served it (the same seed), under the request id {@link ShadowKey#of}, so it never meets the served request.
+   */
+  static ReasoningRequest shadow(Question q, MemreasonConfig.Engine defaults, String candidate) {
+    return from(q, defaults, candidate, ShadowKey.of(q.getId()));
+  }
+
+  private static ReasoningRequest from(Question q, MemreasonConfig.Engine defaults, String modelVersion,
+                                       String requestId) {
     io.memreason.avro.Decoding o = q.getDecoding();
     Decoding decoding = new Decoding(
         o != null && o.getTemperature() != null ? o.getTemperature() : defaults.temperature(),
@@ -30,7 +43,7 @@ final class ReasoningRequests {
         o != null && o.getSeed() != null ? o.getSeed() : seed(q.getId(), modelVersion));
     Task task = q.getTask() == null ? Task.OPEN : Task.valueOf(q.getTask().name());
     List<String> options = q.getOptions() == null ? List.of() : List.copyOf(q.getOptions());
-    return new ReasoningRequest(q.getId(), q.getText(), task, options, decoding, givenSteps(q));
+    return new ReasoningRequest(requestId, q.getText(), task, options, decoding, givenSteps(q));
   }
 
   /** The question's given steps as the model's template takes them (their kinds were checked by QuestionLimits). */

@@ -66,6 +66,12 @@ final class TraceRecords {
         .build();
   }
 
+  /** A candidate's shadow answer: as {@code answer} (its steps inside), marked shadow; it goes to shadow-answers only. */
+  static Answer shadow(Answer answer) {
+    answer.setShadow(true);
+    return answer;
+  }
+
   /** The answer to a question the model could not answer, so that no question goes unanswered. */
   static Answer failed(Question q, String modelVersion, String error, Instant at) {
     return base(q, modelVersion, at)

@@ -3,6 +3,7 @@ package io.memreason.reasoning;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,27 @@ public interface Reasoner extends AutoCloseable {
    */
   default String modelVersionFor(String requestId) {
     return modelVersion();
+  }
+
+  /**
+   * The candidate version that also answers this question in the shadow ({@code serving.shadow}), if any: none
+   * unless a candidate runs beside the serving version and the question is in its shadow sample.
+   */
+  default Optional<String> shadowVersionFor(String requestId) {
+    return Optional.empty();
+  }
+
+  /**
+   * Queues a request for a named loaded version (a shadow request for the candidate), like {@link #submit}.
+   *
+   * @throws IllegalStateException when {@code version} is not loaded (any more)
+   */
+  default boolean submitTo(String version, ReasoningRequest request, TraceListener listener, Duration timeout)
+      throws InterruptedException {
+    if (!version.equals(modelVersion())) {
+      throw new IllegalStateException("model version " + version + " is not loaded; " + modelVersion() + " is");
+    }
+    return submit(request, listener, timeout);
   }
 
   @Override

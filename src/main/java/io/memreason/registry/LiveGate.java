@@ -4,7 +4,8 @@ import java.util.Locale;
 import org.apache.commons.math3.distribution.NormalDistribution;
 
 /**
- * The promotion gate's live rule: a canary is judged on its labelled live answers against the serving version's.
+ * The promotion gate's live rule: a canary is judged on its labelled live answers (those it served as a canary and
+ * those it gave in the shadow) against the serving version's.
  * Nothing is decided before both have at least {@code minLabels} labelled answers; then the rule is a one-sided
  * two-proportion z-test with the pooled standard error, {@code z = (p_c - p_s) / sqrt(p(1-p)(1/n_c + 1/n_s))}:
  * the candidate is <em>below</em> the serving version when {@code z < -z_conf} (e.g. -1.645 at 95 %). Below: roll back.

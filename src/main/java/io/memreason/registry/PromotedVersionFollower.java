@@ -212,8 +212,8 @@ public final class PromotedVersionFollower implements AutoCloseable {
 
   /** Loads a canary and starts it beside the serving version; a failure leaves the serving version alone. */
   private void startCanary(SwappableReasoner target, ModelVersion announced) {
-    if (routing.share() == 0) {
-      log.warn("model version {} is announced as a canary, but serving.canary is 0 here: "
+    if (routing.share() == 0 && !target.shadows()) {
+      log.warn("model version {} is announced as a canary, but serving.canary and serving.shadow are 0 here: "
           + "this process does not run it", announced.getVersion());
       return;
     }

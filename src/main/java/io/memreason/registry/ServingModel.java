@@ -52,7 +52,8 @@ public final class ServingModel implements Reasoner {
           .orElse(configured);
       log.info("serving model version {} ({})", source.version(),
           promoted.isPresent() ? "promoted last on " + config.topics().modelVersions() : "no version promoted yet");
-      SwappableReasoner reasoner = new SwappableReasoner(source.version(), loader.load(source));
+      SwappableReasoner reasoner = new SwappableReasoner(source.version(), loader.load(source),
+          new ShadowSampling(config.registry().live().shadow()));
       // A canary in effect is running before the first question is routed: a question resubmitted after a restart
       // goes to the version that started it.
       follower.startCanaryInEffect(reasoner);
@@ -91,6 +92,17 @@ public final class ServingModel implements Reasoner {
   @Override
   public String modelVersionFor(String requestId) {
     return reasoner.modelVersionFor(requestId);
+  }
+
+  @Override
+  public Optional<String> shadowVersionFor(String requestId) {
+    return reasoner.shadowVersionFor(requestId);
+  }
+
+  @Override
+  public boolean submitTo(String version, ReasoningRequest request, TraceListener listener, Duration timeout)
+      throws InterruptedException {
+    return reasoner.submitTo(version, request, listener, timeout);
   }
 
   /** The versions behind this process: the serving one and, while one runs, the canary. */

@@ -29,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * chosen by a hash of the question id ({@link CanaryRouting}), goes to it, so a question resubmitted after a crash goes
  * to the same version again. Promoting the canary ({@link #swapTo} of its version)
  * needs no load; dropping it ({@link #endCanary}) lets it finish what it has, like a swap.
+ *
+ * <p>While a canary runs, a sample of the questions the serving version answers ({@link ShadowSampling}) is also
+ * answered by the canary in the shadow: {@link #shadowVersionFor} names it, and the pipeline submits the shadow request
+ * with {@link #submitTo}.
  */
 public final class SwappableReasoner implements Reasoner {
   private static final Logger log = LoggerFactory.getLogger(SwappableReasoner.class);
@@ -59,10 +63,17 @@ public final class SwappableReasoner implements Reasoner {
   /** The candidate answering a share of the questions, if any. */
   private Generation canary;
   private CanaryRouting routing = CanaryRouting.NONE;
+  private final ShadowSampling shadow;
 
-  /** Serves {@code reasoner} as version {@code version}; this takes ownership of it. */
+  /** Serves {@code reasoner} as version {@code version}, with no shadow traffic; this takes ownership of it. */
   public SwappableReasoner(String version, Reasoner reasoner) {
+    this(version, reasoner, ShadowSampling.NONE);
+  }
+
+  /** Serves {@code reasoner} as version {@code version}; a canary also answers {@code shadow}'s sample. */
+  public SwappableReasoner(String version, Reasoner reasoner, ShadowSampling shadow) {
     this.current = new Generation(version, reasoner);
+    this.shadow = shadow;
   }
 
   @Override
@@ -82,6 +93,44 @@ public final class SwappableReasoner implements Reasoner {
   @Override
   public synchronized String modelVersionFor(String questionId) {
     return routing.toCanary(questionId) ? canary.version : current.version;
+  }
+
+  /**
+   * The canary, when one runs and this question is in the shadow sample and the serving version answers it (a
+   * question the canary serves has no shadow: it would be the same version).
+   */
+  @Override
+  public synchronized Optional<String> shadowVersionFor(String questionId) {
+    if (canary == null || routing.toCanary(questionId) || !shadow.sampled(questionId)) {
+      return Optional.empty();
+    }
+    return Optional.of(canary.version);
+  }
+
+  /** Whether a canary here also answers a sample of the questions in the shadow. */
+  public boolean shadows() {
+    return shadow.share() > 0;
+  }
+
+  /**
+   * Submits to the loaded version {@code version}: the canary, the serving version, or one still finishing its
+   * questions (a shadow request restored after the canary was promoted).
+   */
+  @Override
+  public boolean submitTo(String version, ReasoningRequest request, TraceListener listener, Duration timeout)
+      throws InterruptedException {
+    Generation g;
+    synchronized (this) {
+      g = canary != null && canary.version.equals(version) ? canary
+          : current.version.equals(version) ? current : null;
+      if (g == null) {
+        throw new IllegalStateException("model version " + version + " is not loaded here any more; "
+            + current.version + " serves" + (canary == null ? "" : ", " + canary.version + " is the canary"));
+      }
+      g.live.add(request.id());
+      ownerOf.put(request.id(), g);
+    }
+    return submitTo(g, request, listener, timeout);
   }
 
   /** The canary's routing, if a canary runs. */

@@ -13,16 +13,17 @@ import java.util.Set;
 
 /**
  * A label given through {@code POST /api/feedback} (or the page): {@code {questionId, verdict, correctedAnswer?,
- * stepVerdicts?: [{index, correct, correctedText?}], labeller?}}. It becomes a {@link Feedback} record only for an
- * answered question the page knows, with step indexes from that question's trace. {@code labeller} is null when the
- * body names none.
+ * stepVerdicts?: [{index, correct, correctedText?}], labeller?, shadow?}}. It becomes a {@link Feedback} record only for
+ * an answered question the page knows, with step indexes from that question's trace; with {@code shadow: true} it
+ * labels the question's shadow answer instead, which the page must have. {@code labeller} is null when the body names
+ * none.
  */
 record FeedbackRequest(String questionId, Verdict verdict, String correctedAnswer, List<StepVerdict> stepVerdicts,
-                       String labeller) {
+                       String labeller, boolean shadow) {
   static final int MAX_ID_CHARS = QuestionLimits.MAX_ID_CHARS;
   static final String DEFAULT_LABELLER = "web";
   private static final Set<String> FIELDS = Set.of("questionId", "verdict", "correctedAnswer", "stepVerdicts",
-      "labeller");
+      "labeller", "shadow");
   private static final Set<String> STEP_FIELDS = Set.of("index", "correct", "correctedText");
 
   static FeedbackRequest parse(String body) {
@@ -46,7 +47,7 @@ record FeedbackRequest(String questionId, Verdict verdict, String correctedAnswe
       }
     }
     String labeller = json.string("labeller", LabelLimits.MAX_LABELLER_CHARS).orElse(null);
-    return new FeedbackRequest(questionId, verdict, corrected, steps, labeller);
+    return new FeedbackRequest(questionId, verdict, corrected, steps, labeller, json.bool("shadow").orElse(false));
   }
 
   private static StepVerdict stepVerdict(JsonRequest s) {
@@ -70,23 +71,33 @@ record FeedbackRequest(String questionId, Verdict verdict, String correctedAnswe
       throw ApiException.badRequest("labeller is '" + labeller + "', but this token labels as '" + caller.name()
           + "': leave labeller out (the token's name is used) or sign in as " + labeller);
     }
-    return new FeedbackRequest(questionId, verdict, correctedAnswer, stepVerdicts, caller.name());
+    return new FeedbackRequest(questionId, verdict, correctedAnswer, stepVerdicts, caller.name(), shadow);
   }
 
   /** The record to produce, once the question is known to be answered and every step index is in its trace. */
   Feedback toFeedback(TraceView trace, Instant labelledAt) {
-    if (!trace.answered()) {
+    if (shadow) {
+      checkShadow(trace);
+    } else if (!trace.answered()) {
       throw new ApiException(HttpStatus.CONFLICT, "question " + questionId + " has no answer yet: label it once"
           + " it is answered");
     }
     for (StepVerdict s : stepVerdicts) {
-      if (!trace.hasStep(s.getIndex())) {
-        throw ApiException.badRequest("question " + questionId + " has no step " + s.getIndex() + " (its steps: "
-            + trace.steps().stream().map(TraceView.Step::index).toList() + ")");
+      if (!(shadow ? trace.shadow().hasStep(s.getIndex()) : trace.hasStep(s.getIndex()))) {
+        List<TraceView.Step> steps = shadow ? trace.shadow().steps() : trace.steps();
+        throw ApiException.badRequest((shadow ? "the shadow answer of question " : "question ") + questionId
+            + " has no step " + s.getIndex() + " (its steps: " + steps.stream().map(TraceView.Step::index).toList() + ")");
       }
     }
     return Feedback.newBuilder().setQuestionId(questionId).setVerdict(verdict).setCorrectedAnswer(correctedAnswer)
         .setStepVerdicts(stepVerdicts).setLabeller(labeller != null ? labeller : DEFAULT_LABELLER).setLabelledAt(labelledAt)
-        .build();
+        .setShadow(shadow).build();
+  }
+
+  private void checkShadow(TraceView trace) {
+    if (trace.shadow() == null || trace.shadow().answer() == null) {
+      throw new ApiException(HttpStatus.CONFLICT, "question " + questionId + " has no shadow answer here: only a"
+          + " question a candidate answered in the shadow (serving.shadow) has one; label it once it has arrived");
+    }
   }
 }

@@ -66,6 +66,17 @@ final class LiveTraces implements TopicFollower.Listener {
     answeredListeners.forEach(l -> l.accept(answer.getQuestionId()));
   }
 
+  /**
+   * A candidate's shadow answer goes beside the served answer of a question the page shows; it counts in no figure of
+   * the traffic (the served answers do) and wakes no one waiting for the answer.
+   */
+  @Override
+  public void onShadowAnswer(Answer answer) {
+    if (traces.get(answer.getQuestionId()).isPresent()) {
+      changed(answer.getQuestionId(), t -> t.withShadowAnswer(answer));
+    }
+  }
+
   /** Tells {@code listener} the id of every question answered from now on. */
   void onAnswered(Consumer<String> listener) {
     answeredListeners.add(listener);

@@ -179,6 +179,7 @@ final class MonitorApi {
       body.put("questionId", feedback.getQuestionId());
       body.put("verdict", feedback.getVerdict().name());
       body.put("stepVerdicts", feedback.getStepVerdicts().size());
+      body.put("shadow", feedback.getShadow());
       body.put("partition", metadata.partition());
       body.put("offset", metadata.offset());
       ctx.json(body);

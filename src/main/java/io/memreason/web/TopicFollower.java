@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Follows what the live page shows, as one read_committed consumer on a thread of its own (no consumer group: every
- * partition is assigned). Questions, memory and reason steps, answers and feedback are followed from the moment it
+ * partition is assigned). Questions, memory and reason steps, answers, shadow answers and feedback are followed from the moment it
  * starts; the feedback statistics and the model versions (compacted topics: the latest figures and the latest
  * registry status per model version) from the beginning.
  * A record that cannot be decoded is logged and skipped: the page must not stop for it. Questions are decoded and
@@ -46,6 +46,9 @@ final class TopicFollower implements AutoCloseable {
     void onStep(ReasoningStep step);
 
     void onAnswer(Answer answer);
+
+    /** A candidate's shadow answer (serving.shadow), from the shadow-answers topic. */
+    void onShadowAnswer(Answer answer);
 
     void onFeedback(Feedback feedback);
 
@@ -94,7 +97,8 @@ final class TopicFollower implements AutoCloseable {
     try {
       MemreasonConfig.Topics t = config.topics();
       List<TopicPartition> fromNow = new ArrayList<>();
-      for (String topic : List.of(t.questions(), t.memorySteps(), t.reasonSteps(), t.answers(), t.feedback())) {
+      for (String topic : List.of(t.questions(), t.memorySteps(), t.reasonSteps(), t.answers(), t.shadowAnswers(),
+          t.feedback())) {
         fromNow.addAll(follower.partitions(topic, config));
       }
       List<TopicPartition> fromStart = new ArrayList<>(follower.partitions(t.feedbackStats(), config));
@@ -169,6 +173,8 @@ final class TopicFollower implements AutoCloseable {
       listener.onStep(steps.deserialize(topic, r.headers(), r.value()));
     } else if (topic.equals(topics.answers())) {
       listener.onAnswer(answers.deserialize(topic, r.headers(), r.value()));
+    } else if (topic.equals(topics.shadowAnswers())) {
+      listener.onShadowAnswer(answers.deserialize(topic, r.headers(), r.value()));
     } else {
       listener.onFeedback(feedback.deserialize(topic, r.headers(), r.value()));
     }

@@ -22,10 +22,12 @@ import java.util.List;
  * @param decoding the question's decoding overrides, which a revision of it keeps
  * @param revises the question and step this one revises, when it is a revision
  * @param revisions the revisions of this question seen so far, oldest first
+ * @param shadow the candidate's shadow answer to the question ({@code serving.shadow}), when there is one: shown beside
+ *     the served answer, never instead of it
  */
 record TraceView(String id, String question, String task, List<String> options, Long submittedAt, String status,
                  String modelVersion, List<Step> steps, Answer answer, Label label, Decoding decoding,
-                 Revises revises, List<String> revisions) {
+                 Revises revises, List<String> revisions, Shadow shadow) {
 
   static final String PENDING = "PENDING";
 
@@ -80,9 +82,21 @@ record TraceView(String id, String question, String task, List<String> options, 
   /** A labeller's judgement of one step. */
   record StepVerdict(int index, boolean correct, String correctedText) {}
 
+  /**
+   * A candidate version's shadow answer, with its whole trace and its own label (a label with {@code shadow: true}).
+   *
+   * @param status the shadow answer's status ({@code OK}, {@code TRUNCATED}, {@code FAILED})
+   */
+  record Shadow(String modelVersion, String status, List<Step> steps, Answer answer, Label label) {
+    boolean hasStep(int index) {
+      return steps.stream().anyMatch(s -> s.index() == index);
+    }
+  }
+
   /** A question known only by its id so far. */
   static TraceView unseen(String id) {
-    return new TraceView(id, null, null, List.of(), null, PENDING, null, List.of(), null, null, null, null, List.of());
+    return new TraceView(id, null, null, List.of(), null, PENDING, null, List.of(), null, null, null, null, List.of(),
+        null);
   }
 
   boolean answered() {
@@ -97,13 +111,13 @@ record TraceView(String id, String question, String task, List<String> options, 
   TraceView withQuestion(Question q) {
     return new TraceView(id, q.getText(), q.getTask() == null ? "OPEN" : q.getTask().name(),
         q.getOptions() == null ? List.of() : List.copyOf(q.getOptions()), q.getSubmittedAt().toEpochMilli(), status,
-        modelVersion, steps, answer, label, Decoding.of(q.getDecoding()), Revises.of(q.getRevises()), revisions);
+        modelVersion, steps, answer, label, Decoding.of(q.getDecoding()), Revises.of(q.getRevises()), revisions, shadow);
   }
 
   TraceView withStep(ReasoningStep s) {
     return new TraceView(id, question, task, options, submittedAt, status,
         modelVersion == null ? s.getModelVersion() : modelVersion, merged(steps, List.of(Step.of(s))), answer, label,
-        decoding, revises, revisions);
+        decoding, revises, revisions, shadow);
   }
 
   /**
@@ -111,21 +125,37 @@ record TraceView(String id, String question, String task, List<String> options, 
    * missed (e.g. published before the monitor started following).
    */
   TraceView withAnswer(io.memreason.avro.Answer a) {
-    Answer answer = new Answer(a.getAnswerText(), a.getLabel(), a.getError(), a.getLatencyMs(),
-        a.getAnsweredAt().toEpochMilli(), a.getPromptTokens(), a.getGeneratedTokens());
+    Answer answer = answerOf(a);
     return new TraceView(id, question == null ? a.getQuestion() : question, task == null ? a.getTask().name() : task,
         options, submittedAt == null ? a.getSubmittedAt().toEpochMilli() : submittedAt, a.getStatus().name(),
         a.getModelVersion(), merged(steps, a.getSteps().stream().map(Step::of).toList()), answer, label, decoding,
-        revises == null ? Revises.of(a.getRevises()) : revises, revisions);
+        revises == null ? Revises.of(a.getRevises()) : revises, revisions, shadow);
   }
 
+  /** A candidate's shadow answer (its steps inside) is shown beside the served one; it changes nothing of that one. */
+  TraceView withShadowAnswer(io.memreason.avro.Answer a) {
+    Label shadowLabel = shadow == null ? null : shadow.label();
+    Shadow arrived = new Shadow(a.getModelVersion(), a.getStatus().name(),
+        a.getSteps().stream().map(Step::of).sorted(Comparator.comparingInt(Step::index)).toList(), answerOf(a),
+        shadowLabel);
+    return new TraceView(id, question == null ? a.getQuestion() : question, task == null ? a.getTask().name() : task,
+        options, submittedAt == null ? a.getSubmittedAt().toEpochMilli() : submittedAt, status, modelVersion, steps,
+        answer, label, decoding, revises, revisions, arrived);
+  }
+
+  /** A label of the served answer, or with {@code shadow} of the shadow answer (if the page has it). */
   TraceView withLabel(Feedback f) {
     List<StepVerdict> verdicts = f.getStepVerdicts().stream()
         .map(v -> new StepVerdict(v.getIndex(), v.getCorrect(), v.getCorrectedText())).toList();
-    Label label = new Label(f.getVerdict().name(), f.getCorrectedAnswer(), verdicts, f.getLabeller(),
+    Label given = new Label(f.getVerdict().name(), f.getCorrectedAnswer(), verdicts, f.getLabeller(),
         f.getLabelledAt().toEpochMilli());
-    return new TraceView(id, question, task, options, submittedAt, status, modelVersion, steps, answer, label,
-        decoding, revises, revisions);
+    if (f.getShadow()) {
+      return shadow == null ? this : new TraceView(id, question, task, options, submittedAt, status, modelVersion,
+          steps, answer, label, decoding, revises, revisions,
+          new Shadow(shadow.modelVersion(), shadow.status(), shadow.steps(), shadow.answer(), given));
+    }
+    return new TraceView(id, question, task, options, submittedAt, status, modelVersion, steps, answer, given,
+        decoding, revises, revisions, shadow);
   }
 
   /** A question that revises this one was seen. */
@@ -136,7 +166,12 @@ record TraceView(String id, String question, String task, List<String> options, 
     List<String> more = new ArrayList<>(revisions);
     more.add(revisionId);
     return new TraceView(id, question, task, options, submittedAt, status, modelVersion, steps, answer, label,
-        decoding, revises, List.copyOf(more));
+        decoding, revises, List.copyOf(more), shadow);
+  }
+
+  private static Answer answerOf(io.memreason.avro.Answer a) {
+    return new Answer(a.getAnswerText(), a.getLabel(), a.getError(), a.getLatencyMs(), a.getAnsweredAt().toEpochMilli(),
+        a.getPromptTokens(), a.getGeneratedTokens());
   }
 
   /** The steps of both lists by index; a step seen twice keeps its first version (both are the same step). */

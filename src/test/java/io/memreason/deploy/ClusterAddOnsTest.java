@@ -41,7 +41,7 @@ class ClusterAddOnsTest {
 
   private static List<String> topicNames(MemreasonConfig.Topics t) {
     return List.of(t.questions(), t.memorySteps(), t.reasonSteps(), t.answers(), t.feedback(), t.trainingExamples(),
-        t.modelVersions(), t.deadLetters(), t.feedbackStats());
+        t.modelVersions(), t.deadLetters(), t.feedbackStats(), t.shadowAnswers());
   }
 
   @Test

@@ -19,7 +19,9 @@ import io.memreason.avro.TrainingExample;
 import io.memreason.avro.TrainingStep;
 import io.memreason.avro.Verdict;
 import io.memreason.config.MemreasonConfig;
+import io.memreason.pipeline.ShadowKey;
 import io.memreason.pipeline.serde.AvroSerdes;
+import io.memreason.registry.LiveGate;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -32,6 +34,7 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -52,6 +55,7 @@ class FeedbackTopologyTest {
   private TopologyTestDriver driver;
   private TestInputTopic<byte[], byte[]> answers;
   private TestInputTopic<byte[], byte[]> feedback;
+  private TestInputTopic<byte[], byte[]> shadowAnswers;
   private TestOutputTopic<String, TrainingExample> examples;
   private TestOutputTopic<String, ModelAccuracy> stats;
   private TestOutputTopic<String, DeadLetter> deadLetters;
@@ -66,6 +70,7 @@ class FeedbackTopologyTest {
     MemreasonConfig.Topics t = CONFIG.topics();
     answers = driver.createInputTopic(t.answers(), new ByteArraySerializer(), new ByteArraySerializer());
     feedback = driver.createInputTopic(t.feedback(), new ByteArraySerializer(), new ByteArraySerializer());
+    shadowAnswers = driver.createInputTopic(t.shadowAnswers(), new ByteArraySerializer(), new ByteArraySerializer());
     StringDeserializer keys = new StringDeserializer();
     examples = driver.createOutputTopic(t.trainingExamples(), keys, serdes.serde(TrainingExample.class).deserializer());
     stats = driver.createOutputTopic(t.feedbackStats(), keys, serdes.serde(ModelAccuracy.class).deserializer());
@@ -107,6 +112,18 @@ class FeedbackTopologyTest {
 
   private void send(Feedback f) {
     feedback.pipeInput(bytes(f.getQuestionId()), serdes.serde(Feedback.class).serializer().serialize("f", f));
+  }
+
+  /** A candidate's shadow answer, on the shadow-answers topic. */
+  private void sendShadow(Answer a) {
+    a.setShadow(true);
+    shadowAnswers.pipeInput(bytes(a.getQuestionId()), serdes.serde(Answer.class).serializer().serialize("s", a));
+  }
+
+  private static Feedback shadowLabel(String id, Verdict verdict, String correctedAnswer, StepVerdict... steps) {
+    Feedback f = label(id, verdict, correctedAnswer, steps);
+    f.setShadow(true);
+    return f;
   }
 
   private static byte[] bytes(String s) {
@@ -258,6 +275,76 @@ class FeedbackTopologyTest {
     assertEquals(2.0 / 3, gauge("memreason.feedback.step.error.rate", "v1", "memory"), 1e-9);
     assertEquals(1.0 / 3, gauge("memreason.feedback.step.error.rate", "v1", "reason"), 1e-9);
     assertTrue(Double.isNaN(gauge("memreason.feedback.step.error.rate", "v2", "memory")), "no step of v2 judged");
+  }
+
+  @Test
+  void shadowLabelsJoinTheShadowAnswersAndCountForTheCandidateWithoutReplacingTheServedLabels() {
+    send(answer("q1", "v1", "Molvia"));
+    sendShadow(answer("q1", "v2", "Tarsen"));
+    send(answer("q2", "v1", "Tarsen"));
+    sendShadow(answer("q2", "v2", "Tarsen"));
+    send(label("q1", Verdict.INCORRECT, "Tarsen", step(0, false, null)));
+    send(shadowLabel("q1", Verdict.CORRECT, null, step(1, false, null)));
+    // q2's served answer stays unlabelled: only its shadow answer is judged.
+    send(shadowLabel("q2", Verdict.CORRECT, null));
+
+    List<KeyValue<String, TrainingExample>> joined = examples.readKeyValuesToList();
+    assertEquals(List.of("q1", ShadowKey.of("q1"), ShadowKey.of("q2")), joined.stream().map(kv -> kv.key).toList(),
+        "a shadow label's example has its own key: it does not replace the served answer's");
+    TrainingExample served = joined.get(0).value;
+    assertEquals("v1", served.getModelVersion());
+    assertFalse(served.getShadow());
+    assertEquals(Verdict.INCORRECT, served.getVerdict());
+    TrainingExample shadow = joined.get(1).value;
+    assertEquals("q1", shadow.getQuestionId());
+    assertEquals("v2", shadow.getModelVersion());
+    assertTrue(shadow.getShadow());
+    assertEquals(Verdict.CORRECT, shadow.getVerdict());
+    assertEquals("Tarsen", shadow.getAnswer(), "the shadow answer is the one judged");
+
+    Map<String, ModelAccuracy> byVersion = stats.readKeyValuesToMap();
+    assertEquals(1, byVersion.get("v1").getLabelled());
+    assertEquals(0, byVersion.get("v1").getCorrect());
+    assertEquals(1, byVersion.get("v1").getMemoryStepsWrong());
+    assertEquals(2, byVersion.get("v2").getLabelled(), "the candidate's live accuracy counts its shadow answers");
+    assertEquals(2, byVersion.get("v2").getCorrect());
+    assertEquals(1, byVersion.get("v2").getReasonStepsWrong());
+    assertEquals(1.0, gauge("memreason.feedback.accuracy", "v2", null));
+    // What the live gate reads: the latest example of each key, per version.
+    Map<String, TrainingExample> current = new java.util.LinkedHashMap<>();
+    joined.forEach(kv -> current.put(kv.key, kv.value));
+    Map<String, LiveGate.Labels> live = RetrainJob.liveLabels(current.values());
+    assertEquals(new LiveGate.Labels(1, 0), live.get("v1"));
+    assertEquals(new LiveGate.Labels(2, 2), live.get("v2"));
+
+    send(shadowLabel("q1", Verdict.INCORRECT, "Tarsen"));
+    ModelAccuracy moved = stats.readKeyValuesToMap().get("v2");
+    assertEquals(2, moved.getLabelled(), "a later shadow label replaces the earlier one");
+    assertEquals(1, moved.getCorrect());
+    assertFalse(stats.readKeyValuesToMap().containsKey("v1"), "the served version's figures do not move");
+    assertTrue(deadLetters.isEmpty());
+  }
+
+  @Test
+  void aShadowLabelWaitsForItsShadowAnswerAndIsNeverJoinedWithTheServedOne() {
+    send(answer("q1", "v1", "Tarsen"));
+    send(shadowLabel("q1", Verdict.CORRECT, null));
+    assertTrue(examples.isEmpty(), "the served answer is not the one the label judges");
+    sendShadow(answer("q1", "v2", "Tarsen"));
+    TrainingExample e = examples.readValue();
+    assertEquals("v2", e.getModelVersion());
+    assertTrue(e.getShadow());
+
+    send(shadowLabel("q9", Verdict.CORRECT, null));
+    driver.advanceWallClockTime(Duration.ofMillis(WAIT_MS + 1000));
+    DeadLetter letter = deadLetters.readValue();
+    assertEquals(FeedbackJoinProcessor.UNKNOWN_QUESTION, letter.getErrorType());
+    assertTrue(letter.getError().contains("no shadow answer to question q9"), letter.getError());
+
+    Answer notShadow = answer("q3", "v2", "Tarsen");
+    shadowAnswers.pipeInput(bytes("q3"), serdes.serde(Answer.class).serializer().serialize("s", notShadow));
+    assertEquals(FeedbackJoinProcessor.INVALID, deadLetters.readValue().getErrorType(),
+        "a served answer on the shadow topic is refused");
   }
 
   /** A revision of v1's question q1 at its step 0, answered by {@code version} with the same four steps. */

@@ -33,6 +33,7 @@ public final class ComponentAcls {
         new Acl("Write,Describe", "topic", false, t.memorySteps()),
         new Acl("Write,Describe", "topic", false, t.reasonSteps()),
         new Acl("Write,Describe", "topic", false, t.answers()),
+        new Acl("Write,Describe", "topic", false, t.shadowAnswers()),
         new Acl("Write,Describe", "topic", false, t.deadLetters()),
         new Acl("Read,Describe", "topic", false, t.modelVersions()),
         // The changelog of the pending-questions store: created by Streams, read back after a crash.
@@ -43,6 +44,7 @@ public final class ComponentAcls {
     String feedback = c.feedback().applicationId();
     acls.put(Component.FEEDBACK, List.of(
         new Acl("Read,Describe", "topic", false, t.answers()),
+        new Acl("Read,Describe", "topic", false, t.shadowAnswers()),
         new Acl("Read,Describe", "topic", false, t.feedback()),
         new Acl("Read,Write,Describe", "topic", false, t.trainingExamples()),
         new Acl("Write,Describe", "topic", false, t.feedbackStats()),
@@ -59,6 +61,7 @@ public final class ComponentAcls {
         new Acl("Read,Describe", "topic", false, t.memorySteps()),
         new Acl("Read,Describe", "topic", false, t.reasonSteps()),
         new Acl("Read,Describe", "topic", false, t.answers()),
+        new Acl("Read,Describe", "topic", false, t.shadowAnswers()),
         new Acl("Read,Write,Describe", "topic", false, t.feedback()),
         new Acl("Read,Describe", "topic", false, t.feedbackStats()),
         new Acl("Read,Describe", "topic", false, t.modelVersions())));

@@ -65,6 +65,7 @@ class InferenceTopologyTest {
   private TestOutputTopic<String, ReasoningStep> reason;
   private TestOutputTopic<String, Answer> answers;
   private TestOutputTopic<String, DeadLetter> deadLetters;
+  private TestOutputTopic<String, Answer> shadowAnswers;
 
   private void start() {
     start(Stores.inMemoryKeyValueStore(InferenceTopology.PENDING_STORE));
@@ -90,6 +91,7 @@ class InferenceTopologyTest {
     reason = driver.createOutputTopic(t.reasonSteps(), keys, serdes.serde(ReasoningStep.class).deserializer());
     answers = driver.createOutputTopic(t.answers(), keys, serdes.serde(Answer.class).deserializer());
     deadLetters = driver.createOutputTopic(t.deadLetters(), keys, serdes.serde(DeadLetter.class).deserializer());
+    shadowAnswers = driver.createOutputTopic(t.shadowAnswers(), keys, serdes.serde(Answer.class).deserializer());
   }
 
   @AfterEach
@@ -204,6 +206,135 @@ class InferenceTopologyTest {
     Map<String, Answer> byId = answers.readKeyValuesToMap();
     assertEquals(2, byId.size());
     assertEquals(4, byId.get("q1").getSteps().size());
+  }
+
+  @Test
+  void aShadowAnswerGoesOnceToShadowAnswersOnlyAndThePublicTopicsHoldTheServedTraceAlone() {
+    start();
+    reasoner.shadow("test-v2", java.util.Set.of("q1"));
+    send(question("q1", "Is water wet?"));
+    send(question("q2", "Is fire cold?"));
+    tick();
+    assertEquals(List.of("q1", ShadowKey.of("q1"), "q2"), reasoner.submitted.stream().map(ReasoningRequest::id).toList(),
+        "the shadow request goes in with its question, under its own request id");
+    assertEquals(ReasoningRequests.seed("q1", "test-v2"),
+        reasoner.submitted.get(1).decoding().seed(), "the candidate samples as if it served q1");
+    reasoner.write(ShadowKey.of("q1"), 2);
+    reasoner.finish(ShadowKey.of("q1"));
+    reasoner.finish("q1");
+    reasoner.finish("q2");
+    tick();
+
+    List<ReasoningStep> steps = new ArrayList<>(memory.readValuesToList());
+    steps.addAll(reason.readValuesToList());
+    assertEquals(8, steps.size(), "four steps of each question, none of the shadow's");
+    assertTrue(steps.stream().allMatch(st -> st.getModelVersion().equals(ManualReasoner.VERSION)), steps.toString());
+    Map<String, Answer> served = answers.readKeyValuesToMap();
+    assertEquals(java.util.Set.of("q1", "q2"), served.keySet());
+    served.values().forEach(a -> {
+      assertEquals(ManualReasoner.VERSION, a.getModelVersion());
+      assertEquals(false, a.getShadow());
+    });
+    List<KeyValue<String, Answer>> shadow = shadowAnswers.readKeyValuesToList();
+    assertEquals(1, shadow.size(), "one shadow answer: " + shadow);
+    Answer s = shadow.get(0).value;
+    assertEquals("q1", shadow.get(0).key);
+    assertEquals("q1", s.getQuestionId());
+    assertEquals("test-v2", s.getModelVersion());
+    assertTrue(s.getShadow());
+    assertEquals(AnswerStatus.OK, s.getStatus());
+    assertEquals(4, s.getSteps().size(), "the shadow's steps travel inside its answer");
+    assertTrue(s.getSteps().stream().allMatch(st -> st.getModelVersion().equals("test-v2")
+        && st.getQuestionId().equals("q1")));
+    assertEquals(0, count(pendingStore()), "nothing is owed any more");
+    assertEquals(1.0, registry.get("memreason.shadow.answers").tag("model_version", "test-v2").counter().count());
+  }
+
+  @Test
+  void aRestartFromThePendingStoreRunsOnlyTheGenerationStillOwedOnce() {
+    start();
+    reasoner.shadow("test-v2", java.util.Set.of("q1", "q2"));
+    send(question("q1", "Is water wet?"));
+    send(question("q2", "Is fire cold?"));
+    tick();
+    reasoner.finish("q1"); // q1: served, its shadow unfinished
+    reasoner.finish(ShadowKey.of("q2")); // q2: shadow done, the served one half-way
+    reasoner.write("q2", 2);
+    tick();
+    assertEquals(List.of("q1"), keys(answers));
+    assertEquals(List.of("q2"), keys(shadowAnswers));
+    List<String> reasonedBefore = new ArrayList<>();
+    memory.readValuesToList().forEach(st -> reasonedBefore.add(st.getQuestionId() + "#" + st.getIndex()));
+    reason.readValuesToList().forEach(st -> reasonedBefore.add(st.getQuestionId() + "#" + st.getIndex()));
+    PendingQuestion q1 = pendingStore().get("q1");
+    assertTrue(q1.getAnswered(), "q1's served answer is recorded as published");
+    assertEquals("test-v2", q1.getShadowVersion(), "q1 still owes its shadow answer");
+    PendingQuestion q2 = pendingStore().get("q2");
+    assertEquals(false, q2.getAnswered());
+    assertNull(q2.getShadowVersion(), "q2 owes no shadow answer any more");
+    assertEquals(2, q2.getEmittedSteps());
+
+    List<KeyValue<String, PendingQuestion>> state = new ArrayList<>();
+    pendingStore().all().forEachRemaining(state::add);
+    ManualReasoner crashed = reasoner;
+    driver.close();
+    drivers.remove(driver);
+    assertEquals(java.util.Set.of("q2", ShadowKey.of("q1")), crashed.cancelled);
+
+    start();
+    reasoner.shadow("test-v2", java.util.Set.of("q1", "q2"));
+    state.forEach(kv -> pendingStore().put(kv.key, kv.value));
+    tick();
+    assertEquals(List.of(ShadowKey.of("q1"), "q2"),
+        reasoner.submitted.stream().map(ReasoningRequest::id).sorted().toList(),
+        "only what is owed is run again: q1's shadow and q2's served answer");
+    reasoner.finish(ShadowKey.of("q1"));
+    reasoner.finish("q2");
+    tick();
+    tick();
+    assertEquals(List.of("q2"), keys(answers), "no served answer twice");
+    List<KeyValue<String, Answer>> shadow = shadowAnswers.readKeyValuesToList();
+    assertEquals(List.of("q1"), shadow.stream().map(kv -> kv.key).toList(), "no shadow answer twice");
+    assertEquals("test-v2", shadow.get(0).value.getModelVersion());
+    List<String> reasonedAfter = new ArrayList<>(reasonedBefore);
+    memory.readValuesToList().forEach(st -> reasonedAfter.add(st.getQuestionId() + "#" + st.getIndex()));
+    reason.readValuesToList().forEach(st -> reasonedAfter.add(st.getQuestionId() + "#" + st.getIndex()));
+    assertEquals(List.of("q1#0", "q1#1", "q1#2", "q1#3", "q2#0", "q2#1", "q2#2", "q2#3"),
+        reasonedAfter.stream().sorted().toList(), "every served step exactly once, no shadow step");
+    assertEquals(0, count(pendingStore()));
+  }
+
+  @Test
+  void aShadowWhoseCandidateIsGoneIsAnsweredFailedOnTheShadowTopicAndTheServedAnswerIsUntouched() {
+    start();
+    reasoner.shadow("test-v2", java.util.Set.of("q1"));
+    pendingStore().put("q1", new PendingQuestion(question("q1", "Is water wet?"), 0, ManualReasoner.VERSION, START,
+        null, "test-v0", false));
+    tick();
+    reasoner.finish("q1");
+    tick();
+    assertEquals(List.of("q1"), keys(answers));
+    Answer shadow = shadowAnswers.readValue();
+    assertEquals(AnswerStatus.FAILED, shadow.getStatus());
+    assertEquals("test-v0", shadow.getModelVersion());
+    assertTrue(shadow.getShadow());
+    assertTrue(shadowAnswers.isEmpty());
+    assertEquals(0, count(pendingStore()));
+  }
+
+  private static List<String> keys(TestOutputTopic<String, Answer> topic) {
+    return topic.readKeyValuesToList().stream().map(kv -> kv.key).toList();
+  }
+
+  private static long count(KeyValueStore<String, PendingQuestion> store) {
+    long n = 0;
+    try (var it = store.all()) {
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+    }
+    return n;
   }
 
   @Test
@@ -367,7 +498,7 @@ class InferenceTopologyTest {
     start();
     for (String id : List.of("c", "a", "b")) {
       pendingStore().put(id, new PendingQuestion(question(id, "Is water wet?"), 0, ManualReasoner.VERSION,
-          START.plusSeconds(List.of("c", "a", "b").indexOf(id)), null));
+          START.plusSeconds(List.of("c", "a", "b").indexOf(id)), null, null, false));
     }
     tick();
     assertEquals(List.of("c", "a", "b"), submittedIds());

@@ -40,6 +40,10 @@ final class ManualReasoner implements Reasoner {
   private Runnable whileRefusing = () -> {};
   private RuntimeException failure;
   private RuntimeException versionFailure;
+  /** The candidate that answers {@link #shadowed} questions in the shadow, and the version of each request. */
+  private String candidate;
+  private Set<String> shadowed = Set.of();
+  private final Map<String, String> versionOf = new LinkedHashMap<>();
 
   @Override
   public boolean submit(ReasoningRequest request, TraceListener listener, Duration timeout) {
@@ -52,10 +56,35 @@ final class ManualReasoner implements Reasoner {
       return false;
     }
     submitted.add(request);
+    versionOf.putIfAbsent(request.id(), VERSION);
     requests.put(request.id(), request);
     running.put(request.id(), listener);
     written.put(request.id(), 0);
     return true;
+  }
+
+  /** {@code version} runs beside {@link #VERSION} and answers these questions in the shadow. */
+  void shadow(String version, Set<String> questionIds) {
+    candidate = version;
+    shadowed = Set.copyOf(questionIds);
+  }
+
+  @Override
+  public Optional<String> shadowVersionFor(String questionId) {
+    return candidate != null && shadowed.contains(questionId) ? Optional.of(candidate) : Optional.empty();
+  }
+
+  @Override
+  public boolean submitTo(String version, ReasoningRequest request, TraceListener listener, Duration timeout) {
+    if (!version.equals(VERSION) && !version.equals(candidate)) {
+      throw new IllegalStateException("model version " + version + " is not loaded");
+    }
+    versionOf.put(request.id(), version);
+    boolean accepted = submit(request, listener, timeout);
+    if (!accepted) {
+      versionOf.remove(request.id());
+    }
+    return accepted;
   }
 
   /** The steps the model writes for one question (after its given steps), instead of the {@link #SCRIPT}. */
@@ -109,7 +138,7 @@ final class ManualReasoner implements Reasoner {
     }
     steps.add(new Step(length, StepKind.ANSWER, "The answer is: True", 5, T, T.plusMillis(50)));
     listener(id).onFinished(new Trace(id, steps, Optional.of("True"), Trace.Status.OK, Optional.empty(), 12, 42,
-        VERSION, T.plusMillis(60)));
+        versionOf.getOrDefault(id, VERSION), T.plusMillis(60)));
     running.remove(id);
   }
 

@@ -95,6 +95,7 @@ public final class PipelineFixture {
         Map.entry("topics.dead-letters", unique + ".dead-letters"),
         Map.entry("topics.feedback-stats", unique + ".feedback-stats"),
         Map.entry("topics.knowledge", unique + ".knowledge"),
+        Map.entry("topics.shadow-answers", unique + ".shadow-answers"),
         Map.entry("topics.partitions", "3"),
         Map.entry("pipeline.max-question-chars", "200")))
         .with(DEFAULT_MODEL_ENGINE);

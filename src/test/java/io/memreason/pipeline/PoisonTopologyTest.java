@@ -249,7 +249,7 @@ class PoisonTopologyTest {
     Question old = question("old");
     old.setSubmittedAt(Instant.ofEpochMilli(Long.MIN_VALUE));
     driver.<String, PendingQuestion>getKeyValueStore(InferenceTopology.PENDING_STORE)
-        .put("old", new PendingQuestion(old, 0, ManualReasoner.VERSION, START, null));
+        .put("old", new PendingQuestion(old, 0, ManualReasoner.VERSION, START, null, null, false));
     tick();
     reasoner.finish("old");
     tick();

@@ -35,6 +35,8 @@ final class PublishedRecords implements AutoCloseable {
   final List<ConsumerRecord<String, ReasoningStep>> reasonSteps = new ArrayList<>();
   final List<ConsumerRecord<String, Answer>> answers = new ArrayList<>();
   final List<ConsumerRecord<String, DeadLetter>> deadLetters = new ArrayList<>();
+  /** A candidate's shadow answers (serving.shadow), on their own topic. */
+  final List<ConsumerRecord<String, Answer>> shadowAnswers = new ArrayList<>();
 
   private final MemreasonConfig.Topics topics;
   private final KafkaConsumer<byte[], byte[]> consumer;
@@ -50,7 +52,8 @@ final class PublishedRecords implements AutoCloseable {
     this.deadLetterDeserializer = serdes.serde(DeadLetter.class).deserializer();
     this.consumer = new KafkaConsumer<>(ClientProperties.readCommittedConsumer(config));
     List<TopicPartition> partitions = new ArrayList<>();
-    for (String topic : List.of(topics.memorySteps(), topics.reasonSteps(), topics.answers(), topics.deadLetters())) {
+    for (String topic : List.of(topics.memorySteps(), topics.reasonSteps(), topics.answers(), topics.deadLetters(),
+        topics.shadowAnswers())) {
       for (int p = 0; p < topics.partitions(); p++) {
         partitions.add(new TopicPartition(topic, p));
       }
@@ -89,6 +92,8 @@ final class PublishedRecords implements AutoCloseable {
         reasonSteps.add(typed(r, key, steps.deserialize(r.topic(), r.value())));
       } else if (r.topic().equals(topics.answers())) {
         answers.add(typed(r, key, answerDeserializer.deserialize(r.topic(), r.value())));
+      } else if (r.topic().equals(topics.shadowAnswers())) {
+        shadowAnswers.add(typed(r, key, answerDeserializer.deserialize(r.topic(), r.value())));
       } else {
         deadLetters.add(typed(r, key, deadLetterDeserializer.deserialize(r.topic(), r.value())));
       }

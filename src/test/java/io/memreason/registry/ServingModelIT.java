@@ -112,6 +112,29 @@ class ServingModelIT {
     assertThrows(IllegalArgumentException.class, () -> PromotedVersionFollower.load(registry, escaping));
   }
 
+  @Test
+  void withServingShadowAloneACanaryAnswersNoUserAndShadowsItsSample() throws Exception {
+    config = config.with(Map.of("serving.canary", "0", "serving.shadow", "0.5"));
+    try (ModelVersionPublisher publisher = new ModelVersionPublisher(config)) {
+      publisher.publish(registry.promote(publishVersion("one").name(), "first").promoted());
+      publisher.publish(registry.canary(publishVersion("two").name(), "passed the offline gate"));
+
+      try (ServingModel serving = ServingModel.start(config, registry, loader, configured(), meters)) {
+        assertEquals(List.of("v1", "v2"), loaded, "the canary in effect is loaded before the first question");
+        assertEquals(Optional.of("v2"), serving.versions().canaryVersion());
+        ShadowSampling sampling = new ShadowSampling(0.5);
+        int shadowed = 0;
+        for (int i = 0; i < 100; i++) {
+          String id = "q" + i;
+          assertEquals("v1", serving.modelVersionFor(id), "a dark launch serves no user");
+          assertEquals(sampling.sampled(id) ? Optional.of("v2") : Optional.empty(), serving.shadowVersionFor(id), id);
+          shadowed += sampling.sampled(id) ? 1 : 0;
+        }
+        assertTrue(shadowed > 30 && shadowed < 70, shadowed + " of 100 shadowed");
+      }
+    }
+  }
+
   private static void await(BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (!condition.getAsBoolean()) {

@@ -3,6 +3,7 @@ package io.memreason.registry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.memreason.reasoning.Decoding;
 import io.memreason.reasoning.Reasoner;
@@ -167,6 +168,42 @@ class SwappableReasonerTest {
       v3.awaitClosed();
       assertEquals("v3", answers.versionOf.get("late"));
       assertFalse(reasoner.promoteCanary("v3"), "an ended canary cannot be promoted");
+    }
+  }
+
+  @Test
+  void theCanaryAnswersTheShadowSampleOfTheServingVersionsQuestionsAndOnlyWhileItRuns() throws Exception {
+    HeldReasoner v1 = new HeldReasoner("v1");
+    HeldReasoner v2 = new HeldReasoner("v2");
+    Answers answers = new Answers();
+    CanaryRouting routing = new CanaryRouting(0.2);
+    ShadowSampling sampling = new ShadowSampling(0.5);
+    try (SwappableReasoner reasoner = new SwappableReasoner("v1", v1, sampling)) {
+      assertTrue(reasoner.shadows());
+      assertEquals(Optional.empty(), reasoner.shadowVersionFor("q0"), "no candidate, no shadow");
+      reasoner.startCanary("v2", v2, routing);
+      int shadowed = 0;
+      for (int i = 0; i < 200; i++) {
+        String id = "q" + i;
+        boolean expected = !routing.toCanary(id) && sampling.sampled(id);
+        assertEquals(expected ? Optional.of("v2") : Optional.empty(), reasoner.shadowVersionFor(id), id);
+        shadowed += expected ? 1 : 0;
+      }
+      // Independent hashes: about half of the serving version's 80 %.
+      assertTrue(shadowed > 60 && shadowed < 100, shadowed + " of 200 shadowed");
+      assertTrue(reasoner.submitTo("v2", request("shadow-of-q"), answers, Duration.ZERO));
+      assertTrue(reasoner.submitTo("v1", request("q"), answers, Duration.ZERO));
+      assertEquals(List.of("shadow-of-q"), List.copyOf(v2.held.keySet()));
+      assertEquals(List.of("q"), List.copyOf(v1.held.keySet()));
+      assertThrows(IllegalStateException.class, () -> reasoner.submitTo("v9", request("x"), answers, Duration.ZERO));
+      reasoner.endCanary();
+      assertEquals(Optional.empty(), reasoner.shadowVersionFor("q1"), "an ended canary shadows nothing");
+      assertThrows(IllegalStateException.class,
+          () -> reasoner.submitTo("v2", request("late"), answers, Duration.ZERO),
+          "an ended canary takes no new shadow request");
+      v2.finish("shadow-of-q");
+      v2.awaitClosed();
+      assertEquals("v2", answers.versionOf.get("shadow-of-q"));
     }
   }
 

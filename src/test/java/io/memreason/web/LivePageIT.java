@@ -391,6 +391,42 @@ class LivePageIT {
     Files.write(Path.of("target", "live-page-revision.png"), chromium.driver.getScreenshotAs(OutputType.BYTES));
   }
 
+  @Test
+  @Order(6)
+  void aShadowAnswerIsShownBesideTheServedOneAndLabelledWithTheShadowFlag() throws Exception {
+    AtlasQuestion lookup = DefaultModel.defaultRecipe().dataset().test().get(0);
+    String id = ask(lookup.question());
+    JsonObject served = answer(id);
+    // Stands in for a candidate answering in the shadow (serving.shadow; ShadowTrafficIT runs the real one).
+    Answer shadow = Answer.newBuilder().setQuestionId(id).setQuestion(lookup.question()).setTask(Task.ATLAS)
+        .setAnswerText("The answer is: Nowhere").setLabel("Nowhere").setSteps(List.of(ReasoningStep.newBuilder()
+            .setQuestionId(id).setIndex(0).setKind(StepKind.MEMORY).setText("A shadow memory.")
+            .setModelVersion("v-shadow").setTokenCount(4).setStartedAt(Instant.now()).setCompletedAt(Instant.now())
+            .build()))
+        .setModelVersion("v-shadow").setStatus(AnswerStatus.OK).setPromptTokens(10).setGeneratedTokens(10)
+        .setSubmittedAt(Instant.now()).setAnsweredAt(Instant.now()).setLatencyMs(5).setShadow(true).build();
+    String topic = config.topics().shadowAnswers();
+    send(topic, id, serdes.serde(Answer.class).serializer().serialize(topic, shadow));
+
+    WebDriver page = open("/#q=" + id);
+    waitFor(page, d -> d.findElement(By.cssSelector(card(id) + " .shadow-tag")).getText().equals("shadow, v-shadow"));
+    waitFor(page, d -> d.findElement(By.cssSelector("#detail .shadow .answer-text")).getText()
+        .equals("The answer is: Nowhere"));
+    assertEquals(served.getAsJsonObject("answer").get("text").getAsString(),
+        page.findElement(By.cssSelector("#detail-answer .answer-text")).getText(), "the served answer stays as it is");
+    assertEquals("A shadow memory.", text(page, page.findElement(By.cssSelector("#detail .shadow .step .step-text"))));
+
+    page.findElement(By.cssSelector("#detail .shadow-verdict[data-verdict='INCORRECT']")).click();
+    waitFor(page, d -> d.findElement(By.id("shadow-label-status")).getText()
+        .startsWith("Saved the shadow label: incorrect"));
+    Feedback feedback = feedbackOn(id);
+    assertTrue(feedback.getShadow(), "the label judges the shadow answer");
+    assertEquals(Verdict.INCORRECT, feedback.getVerdict());
+    waitFor(page, d -> d.findElement(By.id("shadow-current-label")).getText().startsWith("On the feedback topic: incorrect"));
+    assertTrue(page.findElements(By.cssSelector(card(id) + " .verdict-pill")).isEmpty(),
+        "the served answer is not labelled by it");
+  }
+
   /** The page in a fresh document (a new address differing only in its #fragment would not reload it). */
   private WebDriver open(String path) {
     WebDriver page = chromium.driver;

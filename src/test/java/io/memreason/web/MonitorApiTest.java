@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.memreason.avro.Answer;
 import io.memreason.avro.Feedback;
 import io.memreason.avro.GivenStep;
 import io.memreason.avro.Question;
+import io.memreason.avro.ReasoningStep;
 import io.memreason.avro.RevisedStep;
 import io.memreason.avro.StepKind;
 import io.memreason.avro.StepVerdict;
@@ -169,6 +171,68 @@ class MonitorApiTest {
     assertEquals("False", f.getCorrectedAnswer());
     assertEquals(List.of(new StepVerdict(1, false, null)), f.getStepVerdicts());
     assertEquals("ana", f.getLabeller());
+  }
+
+  /** The candidate v2's shadow answer to q1: three steps, answer False. */
+  private void shadowAnswered(String id) {
+    List<ReasoningStep> steps = List.of(MonitorFixture.step(id, 0, StepKind.MEMORY, "recalled otherwise"),
+        MonitorFixture.step(id, 1, StepKind.REASON, "so not"), MonitorFixture.step(id, 2, StepKind.REASON, "thus"));
+    steps.forEach(st -> st.setModelVersion("v2"));
+    Answer shadow = MonitorFixture.answer(id, "Is Paris French?", steps, 300);
+    shadow.setModelVersion("v2");
+    shadow.setAnswerText("The answer is: False");
+    shadow.setLabel("False");
+    shadow.setShadow(true);
+    fixture.live.onShadowAnswer(shadow);
+  }
+
+  @Test
+  void aShadowAnswerIsShownBesideTheServedOneAndLabelledAsTheShadowsOwn() throws Exception {
+    fixture.answered("q1", "Is Paris French?");
+    shadowAnswered("q1");
+    JsonObject trace = json(get("/api/answers/q1?timeoutMs=0"));
+    assertEquals("The answer is: True", trace.getAsJsonObject("answer").get("text").getAsString(),
+        "the served answer is unchanged");
+    assertEquals(MonitorFixture.VERSION, trace.get("modelVersion").getAsString());
+    assertEquals(2, trace.getAsJsonArray("steps").size());
+    JsonObject shadow = trace.getAsJsonObject("shadow");
+    assertEquals("v2", shadow.get("modelVersion").getAsString());
+    assertEquals("The answer is: False", shadow.getAsJsonObject("answer").get("text").getAsString());
+    assertEquals(3, shadow.getAsJsonArray("steps").size());
+
+    HttpResponse<String> r = postJson("/api/feedback", "{\"questionId\": \"q1\", \"verdict\": \"INCORRECT\","
+        + " \"correctedAnswer\": \"True\", \"stepVerdicts\": [{\"index\": 2, \"correct\": false}], \"shadow\": true}");
+    assertEquals(200, r.statusCode(), r.body());
+    assertTrue(json(r).get("shadow").getAsBoolean());
+    Feedback f = serdes.serde(Feedback.class).deserializer().deserialize(fixture.config.topics().feedback(),
+        fixture.producer.history().get(0).value());
+    assertEquals("q1", new String(fixture.producer.history().get(0).key(), StandardCharsets.UTF_8));
+    assertTrue(f.getShadow());
+    assertEquals(List.of(new StepVerdict(2, false, null)), f.getStepVerdicts(), "step 2 is in the shadow's trace only");
+
+    fixture.live.onFeedback(f);
+    JsonObject labelled = json(get("/api/answers/q1?timeoutMs=0"));
+    assertTrue(labelled.get("label") == null, "the served answer stays unlabelled: " + labelled);
+    assertEquals("INCORRECT", labelled.getAsJsonObject("shadow").getAsJsonObject("label").get("verdict").getAsString());
+  }
+
+  @Test
+  void aShadowLabelNeedsTheShadowAnswerAndItsSteps() throws Exception {
+    fixture.answered("q1", "Is Paris French?");
+    HttpResponse<String> none = postJson("/api/feedback", "{\"questionId\": \"q1\", \"verdict\": \"CORRECT\", \"shadow\": true}");
+    assertEquals(409, none.statusCode());
+    assertTrue(json(none).get("error").getAsString().startsWith("question q1 has no shadow answer here"));
+    shadowAnswered("q1");
+    HttpResponse<String> r = postJson("/api/feedback", "{\"questionId\": \"q1\", \"verdict\": \"CORRECT\","
+        + " \"shadow\": true, \"stepVerdicts\": [{\"index\": 3, \"correct\": false}]}");
+    assertEquals(400, r.statusCode());
+    assertEquals("the shadow answer of question q1 has no step 3 (its steps: [0, 1, 2])", json(r).get("error").getAsString());
+    assertEquals(400, postJson("/api/feedback", "{\"questionId\": \"q1\", \"verdict\": \"CORRECT\", \"shadow\": \"yes\"}")
+        .statusCode());
+    assertEquals(List.of(), fixture.producer.history());
+    // A shadow answer of a question the page does not show is not kept.
+    shadowAnswered("unseen");
+    assertEquals(404, get("/api/answers/unseen?timeoutMs=0").statusCode());
   }
 
   @Test

@@ -47,7 +47,8 @@ public final class AvroSerdes {
    */
   static final List<String> HISTORY = List.of("schemas/history/DeadLetter-1.avsc", "schemas/history/Question-1.avsc",
       "schemas/history/ReasoningStep-1.avsc", "schemas/history/Answer-1.avsc", "schemas/history/PendingQuestion-1.avsc",
-      "schemas/history/TrainingExample-1.avsc");
+      "schemas/history/TrainingExample-1.avsc", "schemas/history/Answer-2.avsc", "schemas/history/PendingQuestion-2.avsc",
+      "schemas/history/TrainingExample-2.avsc", "schemas/history/Feedback-1.avsc");
 
   /** Every record type that travels on a topic or in a state store. */
   static final List<Class<? extends SpecificRecord>> RECORD_TYPES = List.of(Question.class, ReasoningStep.class,

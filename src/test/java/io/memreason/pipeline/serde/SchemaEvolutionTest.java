@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.memreason.avro.Feedback;
 import io.memreason.avro.GivenStep;
 import io.memreason.avro.PendingQuestion;
 import io.memreason.avro.Question;
@@ -26,8 +27,8 @@ import org.apache.avro.specific.SpecificData;
 import org.junit.jupiter.api.Test;
 
 /**
- * Given steps, revisions and verdicts came as optional fields with defaults: what the previous schema versions
- * ({@code schemas/history/*-1.avsc}) wrote is read by the current classes, and what the current ones write is read
+ * Given steps, revisions and verdicts, then the shadow fields, came as optional fields with defaults: what the previous
+ * schema versions ({@code schemas/history/*-N.avsc}, the latest of each name) wrote is read by the current classes, and what the current ones write is read
  * with the previous schemas, their new fields left out.
  */
 class SchemaEvolutionTest {
@@ -98,11 +99,32 @@ class SchemaEvolutionTest {
     assertEquals(2, read.getEmittedSteps());
     assertNull(read.getAutomaticRevisionId());
     assertNull(read.getQuestion().getGivenSteps());
+    assertNull(read.getShadowVersion(), "an entry written before serving.shadow owes no shadow answer");
+    assertFalse(read.getAnswered(), "and its served answer is still owed");
+  }
+
+  @Test
+  void anAnswerAndALabelOfThePreviousVersionAreTheServedAnswerAndItsLabel() throws IOException {
+    Schema feedbackV1 = previous("Feedback");
+    GenericRecord old = new GenericData.Record(feedbackV1);
+    old.put("questionId", "q1");
+    old.put("verdict", new GenericData.EnumSymbol(feedbackV1.getField("verdict").schema(), "CORRECT"));
+    old.put("stepVerdicts", List.of());
+    old.put("labeller", "ana");
+    old.put("labelledAt", T0.toEpochMilli());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new BinaryMessageEncoder<GenericRecord>(GenericData.get(), feedbackV1).encode(old, out);
+
+    Feedback read = serdes.serde(Feedback.class).deserializer().deserialize("feedback", out.toByteArray());
+
+    assertEquals("q1", read.getQuestionId());
+    assertFalse(read.getShadow(), "a label written before serving.shadow judges the served answer");
   }
 
   @Test
   void everyChangedRecordIsCompatibleWithItsPreviousVersionBothWays() {
-    for (String name : List.of("Question", "ReasoningStep", "Answer", "PendingQuestion", "TrainingExample")) {
+    for (String name : List.of("Question", "ReasoningStep", "Answer", "PendingQuestion", "TrainingExample",
+        "Feedback")) {
       Schema now = SpecificData.get().getSchema(SpecificData.get().getClass(previous(name)));
       assertEquals(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE,
           SchemaCompatibility.checkReaderWriterCompatibility(now, previous(name)).getType(), name + ": new reads old");
