@@ -5,15 +5,14 @@ import com.google.gson.JsonObject;
 import io.memreason.llm.bench.GenerateBenchmark;
 import io.memreason.llm.bench.PeakResidentMemory;
 import io.memreason.llm.random.ModelShape;
-import io.memreason.training.LoraTargets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -47,22 +46,19 @@ final class BenchGenerateCommand implements Callable<Integer> {
           + " (random LoRA factors and step tokens per version; 0, the default: the base alone).")
   int adapters;
 
-  @Option(names = "--lora-r", defaultValue = "16", description = "With --adapters: LoRA rank (default ${DEFAULT-VALUE}).")
-  int loraRank;
-
-  @Option(names = "--target", defaultValue = "mlp", paramLabel = "mlp|attn|all-linear",
-      description = "With --adapters: projections LoRA adapts (default ${DEFAULT-VALUE}).")
-  String target;
+  /** With --adapters: the versions' LoRA shape. */
+  @Mixin
+  RandomLoraOptions lora;
 
   @Override
   public Integer call() throws Exception {
     if (workers < 1 || promptTokens < 1 || newTokens < 2 || batches.stream().anyMatch(b -> b < 1) || adapters < 0
-        || loraRank < 1) {
+        || lora.rank < 1) {
       throw new IllegalArgumentException("--workers, --batches, --prompt-tokens and --lora-r must be positive, "
           + "--new-tokens >= 2, --adapters >= 0");
     }
     GenerateBenchmark.Plan plan = new GenerateBenchmark.Plan(shape, ModelShape.named(shape), workers, batches,
-        promptTokens, newTokens, adapters, EnumSet.copyOf(LoraTargets.fromName(target).projections()), loraRank);
+        promptTokens, newTokens, adapters, lora.projections(), lora.rank);
     Gson gson = new Gson();
     GenerateBenchmark.run(plan, r -> {
       JsonObject line = gson.toJsonTree(r).getAsJsonObject();

@@ -20,16 +20,15 @@ import io.memreason.reasoning.Reasoner;
 import io.memreason.reasoning.StepTokens;
 import io.memreason.registry.LlmVersionLoader;
 import io.memreason.registry.ModelSource;
-import io.memreason.training.LoraTargets;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -56,12 +55,8 @@ final class BenchSwapCommand implements Callable<Integer> {
       description = "How the two versions are held (default ${DEFAULT-VALUE}).")
   String engine;
 
-  @Option(names = "--lora-r", defaultValue = "16", description = "LoRA rank of each version (default ${DEFAULT-VALUE}).")
-  int rank;
-
-  @Option(names = "--target", defaultValue = "mlp", paramLabel = "mlp|attn|all-linear",
-      description = "Projections LoRA adapts (default ${DEFAULT-VALUE}).")
-  String target;
+  @Mixin
+  RandomLoraOptions lora;
 
   @Override
   public Integer call() throws Exception {
@@ -79,7 +74,7 @@ final class BenchSwapCommand implements Callable<Integer> {
       List<Path> versions = List.of(dir.path().resolve("v1"), dir.path().resolve("v2"));
       try (NDManager m = NDManager.newBaseManager()) {
         for (int v = 0; v < versions.size(); v++) {
-          RandomAdapters.lora(config, EnumSet.copyOf(LoraTargets.fromName(target).projections()), rank, rank, 10 + v,
+          RandomAdapters.lora(config, lora.projections(), lora.rank, lora.rank, 10 + v,
               0.02, m).write(versions.get(v), base.toString());
           RandomAdapters.stepTokens(StepTokens.of(1, 1).vocabulary(), config.hiddenSize(), 20 + v, 0.02, m)
               .write(versions.get(v));
