@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serializer;
@@ -113,7 +114,7 @@ public final class PipelineBenchmark {
       throws InterruptedException {
     CountDownLatch finished = new CountDownLatch(questions.size());
     Map<String, Long> latencies = new ConcurrentHashMap<>();
-    long cpuBefore = processCpuNanos();
+    CpuUse cpuBefore = CpuUse.now();
     EngineSteps stepsBefore = EngineSteps.of(engineMeters);
     long start = System.nanoTime();
     for (int i = 0; i < questions.size(); i++) {
@@ -140,8 +141,7 @@ public final class PipelineBenchmark {
           + " questions within " + timeout.toSeconds() + " s");
     }
     long elapsed = System.nanoTime() - start;
-    Map<String, Object> cost = new LinkedHashMap<>(Map.of("process_cpu_ms_per_question",
-        round((processCpuNanos() - cpuBefore) / 1e6 / questions.size())));
+    Map<String, Object> cost = new LinkedHashMap<>(CpuUse.now().since(cpuBefore, "", questions.size()));
     cost.putAll(EngineSteps.of(engineMeters).since(stepsBefore, questions.size()));
     return result("direct", "", new ArrayList<>(latencies.values()), elapsed, cost);
   }
@@ -166,28 +166,72 @@ public final class PipelineBenchmark {
     }
   }
 
-  private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-        .getOperatingSystemMXBean()).getProcessCpuTime();
+  /**
+   * How one way of answering was warmed up: the questions it answered unmeasured and the JIT compiler's share of the
+   * process's CPU during the last batch of them.
+   */
+  public record Warmup(String mode, String broker, int questions, double lastJitShare) {
+    /** One JSON line. */
+    public String json() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("bench", "pipeline");
+      m.put("mode", "warmup-" + mode);
+      if (!broker.isEmpty()) {
+        m.put("broker", broker);
+      }
+      m.put("questions", questions);
+      m.put("last_batch_jit_share", round(lastJitShare));
+      return GSON.toJson(m);
+    }
+  }
+
+  /** Answers one batch of questions, unmeasured. */
+  public interface Batch {
+    void answer(List<Question> questions) throws InterruptedException;
   }
 
   /**
-   * Runs the pipeline on the configured cluster (topics must exist), answers the {@code warmup} questions (the first
+   * Answers batches of questions ({@code batches.apply(i)}, with ids of their own) until the JIT compiler takes
+   * under {@code settledJitShare} of the process's CPU in one, or {@code limit} questions are answered. On two cores
+   * the JVM compiles the code of the model, Kafka's clients and an in-process broker for minutes, and its compiler
+   * threads take the model's CPU meanwhile; a serving process has long done so, and it is that process the
+   * measurement is of.
+   */
+  public static Warmup warmUp(String mode, String broker, int limit, double settledJitShare,
+                              IntFunction<List<Question>> batches, Batch batch) throws InterruptedException {
+    int answered = 0;
+    double share = 1;
+    for (int i = 0; answered < limit && share >= settledJitShare; i++) {
+      List<Question> questions = batches.apply(i);
+      CpuUse before = CpuUse.now();
+      batch.answer(questions);
+      share = CpuUse.now().jitShareSince(before);
+      answered += questions.size();
+    }
+    return new Warmup(mode, broker, answered, share);
+  }
+
+  /** Warms a pipeline on the configured cluster (topics must exist) up, as {@link #warmUp} says. */
+  public static Warmup warmUpPipeline(MemreasonConfig config, Reasoner reasoner, String broker, int limit,
+                                      double settledJitShare, IntFunction<List<Question>> batches, Duration timeout)
+      throws InterruptedException {
+    return onRunningPipeline(config, reasoner, timeout, (pipeline, subscription, producer) ->
+        warmUp("pipeline", broker, limit, settledJitShare, batches,
+            questions -> answer(config, subscription, producer, questions, Duration.ZERO, timeout)));
+  }
+
+  /**
+   * Runs the pipeline on the configured cluster (topics must exist), answers the {@code firstQuestions} (the first
    * transactions and fetches of a fresh pipeline take up to a second; a running one does not pay that), then
    * produces the questions, one every {@code interval} (zero: all at once), and waits for all their answers; a
    * question's latency runs from its production to its answer being readable. {@code broker} says where the broker
    * runs, for the report.
    */
   public static Result endToEnd(MemreasonConfig config, Reasoner reasoner, MeterRegistry engineMeters,
-                                List<Question> warmup, List<Question> questions, Duration interval, Duration timeout,
-                                String broker) throws InterruptedException {
-    try (InferencePipeline pipeline = InferencePipeline.start(config, reasoner, new SimpleMeterRegistry());
-         TraceSubscription subscription = TraceSubscription.fromNow(config);
-         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ClientProperties.producer(config))) {
-      pipeline.awaitRunning(timeout);
-      if (!warmup.isEmpty()) {
-        answer(config, subscription, producer, warmup, Duration.ZERO, timeout);
-      }
+                                List<Question> firstQuestions, List<Question> questions, Duration interval,
+                                Duration timeout, String broker) throws InterruptedException {
+    return onRunningPipeline(config, reasoner, timeout, (pipeline, subscription, producer) -> {
+      answer(config, subscription, producer, firstQuestions, Duration.ZERO, timeout);
       String applicationId = config.kafka().applicationId();
       PipelineProfile.Snapshot before = PipelineProfile.snapshot(pipeline, applicationId);
       EngineSteps stepsBefore = EngineSteps.of(engineMeters);
@@ -199,6 +243,22 @@ public final class PipelineBenchmark {
       Map<String, Object> cost = new LinkedHashMap<>(profile.fields());
       cost.putAll(EngineSteps.of(engineMeters).since(stepsBefore, questions.size()));
       return result("pipeline", broker, latencies, elapsed, cost);
+    });
+  }
+
+  /** Work on a running pipeline, with a subscription to its output and a producer of questions. */
+  private interface PipelineWork<T> {
+    T run(InferencePipeline pipeline, TraceSubscription subscription, KafkaProducer<byte[], byte[]> producer)
+        throws InterruptedException;
+  }
+
+  private static <T> T onRunningPipeline(MemreasonConfig config, Reasoner reasoner, Duration timeout,
+                                         PipelineWork<T> work) throws InterruptedException {
+    try (InferencePipeline pipeline = InferencePipeline.start(config, reasoner, new SimpleMeterRegistry());
+         TraceSubscription subscription = TraceSubscription.fromNow(config);
+         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ClientProperties.producer(config))) {
+      pipeline.awaitRunning(timeout);
+      return work.run(pipeline, subscription, producer);
     }
   }
 

@@ -27,6 +27,11 @@ class PipelineBenchmarkIT {
     Duration timeout = Duration.ofSeconds(120);
     SimpleMeterRegistry engineMeters = new SimpleMeterRegistry();
     try (Reasoner reasoner = PipelineFixture.reasoner(engineMeters)) {
+      // Warm-up answers whole batches, every one of their questions, and stops at its limit at the latest.
+      PipelineBenchmark.Warmup warmup = PipelineBenchmark.warmUpPipeline(config, reasoner, "in-process", 8, 0.03,
+          i -> PipelineFixture.questions("warm" + i + "-", 4), timeout);
+      assertTrue(warmup.questions() == 4 || warmup.questions() == 8, warmup.json());
+      assertTrue(warmup.lastJitShare() >= 0 && warmup.lastJitShare() <= 1, warmup.json());
       PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, engineMeters, questions, config.engine(),
           Duration.ZERO, timeout);
       PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(config, reasoner, engineMeters,
@@ -57,6 +62,16 @@ class PipelineBenchmarkIT {
       assertTrue(pipeline.get("process_cpu_ms_per_question").getAsDouble()
           > pipeline.get("streams_cpu_ms_per_question").getAsDouble());
       assertTrue(pipeline.get("mean_batch").getAsDouble() >= 1, "the engine's batches are reported: " + pipeline);
+      // Where the CPU went: the model's threads, the JIT compiler and the collector, for both runs.
+      JsonObject directJson = JsonParser.parseString(direct.json()).getAsJsonObject();
+      for (JsonObject run : List.of(directJson, pipeline)) {
+        assertTrue(run.get("jit_compile_ms_per_question").getAsDouble() >= 0, run.toString());
+        assertTrue(run.get("gc_ms_per_question").getAsDouble() >= 0, run.toString());
+        assertTrue(run.getAsJsonObject("cpu_ms_per_question_by_thread").get("memreason-generator-N").getAsDouble() > 0,
+            run.toString());
+      }
+      assertTrue(pipeline.getAsJsonObject("cpu_ms_per_question_by_thread").keySet().stream()
+          .anyMatch(kind -> kind.contains("StreamThread")), pipeline.toString());
       // Decode steps per question are tokens per question over the batch: below 1 with big batches, never 0.
       assertTrue(JsonParser.parseString(direct.json()).getAsJsonObject().get("decode_steps_per_question")
           .getAsDouble() > 0);
