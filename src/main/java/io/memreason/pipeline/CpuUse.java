@@ -14,24 +14,14 @@ import java.util.function.Predicate;
  * Where this process's CPU went, at one moment: the whole process, each Java thread, and the JVM's own work that no
  * Java thread shows (the JIT compiler's threads and the garbage collector). On a machine with few cores a short
  * benchmark is paid largely in JIT compilation, so a figure without it would blame the wrong code.
+ *
+ * @param threadNanos CPU nanoseconds so far by Java thread id
+ * @param compileMs the JIT compiler's time so far
+ * @param gcMs the collectors' time so far
  */
-final class CpuUse {
+record CpuUse(long processNanos, Map<Long, Long> threadNanos, Map<Long, String> threadNames, long compileMs,
+              long gcMs) {
   private static final int BUSIEST = 12;
-
-  private final long processNanos;
-  private final Map<Long, Long> threadNanos;
-  private final Map<Long, String> threadNames;
-  private final long compileMs;
-  private final long gcMs;
-
-  private CpuUse(long processNanos, Map<Long, Long> threadNanos, Map<Long, String> threadNames, long compileMs,
-                 long gcMs) {
-    this.processNanos = processNanos;
-    this.threadNanos = threadNanos;
-    this.threadNames = threadNames;
-    this.compileMs = compileMs;
-    this.gcMs = gcMs;
-  }
 
   static CpuUse now() {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
