@@ -157,6 +157,7 @@ public final class InferencePipeline implements AutoCloseable {
   private void drain() {
     drain.start();
     long deadline = System.nanoTime() + drainTimeout.toNanos();
+    long answersBefore = metrics.answers(); // first: an answer between the two reads then counts as answered
     int inFlight = metrics.inFlight();
     if (inFlight == 0 || !streams.state().isRunningOrRebalancing()) {
       return;
@@ -170,7 +171,10 @@ public final class InferencePipeline implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    log.info("drained: {} of {} questions answered, {} left pending for the next owner", inFlight - metrics.inFlight(),
-        inFlight, metrics.inFlight());
+    // No question goes to the model once the drain has started, so every answer since is one of those in flight; the
+    // others were still with the model, or on a partition a rebalance moved away meanwhile, and stay pending.
+    long answered = Math.min(inFlight, metrics.answers() - answersBefore);
+    log.info("drained: {} of {} questions answered, {} left pending for their partitions' next owners", answered,
+        inFlight, inFlight - answered);
   }
 }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,7 @@ public final class PipelineMetrics {
   private final Timer firstStepLatency;
   private final Counter tokensGenerated;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong answers = new AtomicLong();
   private final AtomicInteger waiting = new AtomicInteger();
   private final AtomicBoolean failureLogged = new AtomicBoolean();
 
@@ -60,6 +62,7 @@ public final class PipelineMetrics {
   }
 
   void answered(Answer answer) {
+    answers.incrementAndGet();
     safely(() -> {
       outcome(answer.getStatus().name());
       answerLatency.record(clamped(Duration.ofMillis(Math.max(0, answer.getLatencyMs()))));
@@ -120,6 +123,11 @@ public final class PipelineMetrics {
   }
 
   /** Questions handed to the model and not answered yet, over every task of the pipeline. */
+  /** The answers this pipeline has published (FAILED ones included). */
+  long answers() {
+    return answers.get();
+  }
+
   int inFlight() {
     return inFlight.get();
   }
