@@ -122,12 +122,12 @@ public final class PipelineMetrics {
     safely(() -> outcome("dropped"));
   }
 
-  /** Questions handed to the model and not answered yet, over every task of the pipeline. */
   /** The answers this pipeline has published (FAILED ones included). */
   long answers() {
     return answers.get();
   }
 
+  /** Questions handed to the model and not answered yet, over every task of the pipeline. */
   int inFlight() {
     return inFlight.get();
   }
