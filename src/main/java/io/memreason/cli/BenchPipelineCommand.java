@@ -87,19 +87,24 @@ final class BenchPipelineCommand implements Callable<Integer> {
       List<Question> measured = samples.take(questions, "bench-");
       SimpleMeterRegistry engineMeters = new SimpleMeterRegistry();
       Map<String, List<Double>> ratios = new LinkedHashMap<>();
-      // One in-process broker serves the warm-up and every round, as a running broker would: a new one per round
-      // would have the JVM compile much of its code again. It idles during the direct runs (its threads' CPU shows
-      // in their cpu_ms_per_question_by_thread).
+      // One broker in this process and one pipeline per broker serve the warm-up and every round, as in a serving
+      // process: a new broker or pipeline per round had the JVM compile much of their code again in each measured
+      // run. The pipelines idle during the direct runs (their threads' CPU shows in cpu_ms_per_question_by_thread).
       try (Reasoner reasoner = ReasonerFactory.create(loaded, engineMeters);
-           EmbeddedKafka kafka = EmbeddedKafka.start(dir.path().resolve("kafka"), 0)) {
+           EmbeddedKafka kafka = EmbeddedKafka.start(dir.path().resolve("kafka"), 0);
+           Pipelines pipelines = new Pipelines()) {
+        pipelines.start(ownTopics(loaded, kafka.bootstrapServers(), dir), reasoner, samples, "in-process", timeout);
+        if (bootstrap != null) {
+          pipelines.start(ownTopics(loaded, bootstrap, dir), reasoner, samples, bootstrap, timeout);
+        }
         if (warmup > 0) {
-          System.out.println(PipelineBenchmark.warmUp("direct", "", warmup, SETTLED_JIT_SHARE,
-              i -> samples.take(questions, "warmup-" + i + "-"), batch -> PipelineBenchmark.direct(reasoner,
-                  engineMeters, batch, loaded.engine(), Duration.ZERO, timeout)).json());
-          warmUp(ownTopics(loaded, kafka.bootstrapServers(), dir), reasoner, samples, "in-process", timeout);
-          if (bootstrap != null) {
-            warmUp(ownTopics(loaded, bootstrap, dir), reasoner, samples, bootstrap, timeout);
-          }
+          System.out.println(PipelineBenchmark.warmUp(warmup, SETTLED_JIT_SHARE,
+              i -> samples.take(questions, "warmup-" + i + "-"), batch -> {
+                PipelineBenchmark.direct(reasoner, engineMeters, batch, loaded.engine(), Duration.ZERO, timeout);
+                for (PipelineBenchmark.RunningPipeline pipeline : pipelines.all) {
+                  pipeline.answerUnmeasured(batch, timeout);
+                }
+              }).json());
         }
         // Rounds alternate the direct run and the pipeline's, so that a machine whose speed drifts (other work on
         // it) meets both alike; each pipeline run is compared with the direct run of its round.
@@ -107,11 +112,12 @@ final class BenchPipelineCommand implements Callable<Integer> {
           PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, engineMeters, measured, loaded.engine(),
               interval, timeout);
           System.out.println(direct.json());
-          compare(direct, ownTopics(loaded, kafka.bootstrapServers(), dir), reasoner, engineMeters, samples, measured,
-              "in-process", ratios);
-          if (bootstrap != null) {
-            compare(direct, ownTopics(loaded, bootstrap, dir), reasoner, engineMeters, samples, measured, bootstrap,
-                ratios);
+          for (PipelineBenchmark.RunningPipeline pipeline : pipelines.all) {
+            PipelineBenchmark.Result endToEnd = pipeline.measure(engineMeters, measured, interval, timeout);
+            System.out.println(endToEnd.json());
+            System.out.println(PipelineBenchmark.comparison(direct, endToEnd));
+            ratios.computeIfAbsent(endToEnd.broker(), b -> new ArrayList<>())
+                .add(endToEnd.questionsPerSecond() / direct.questionsPerSecond());
           }
         }
       }
@@ -122,25 +128,21 @@ final class BenchPipelineCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void warmUp(MemreasonConfig c, Reasoner reasoner, SampleQuestions samples, String broker, Duration timeout)
-      throws InterruptedException {
-    TopicCreator.createMissing(c);
-    System.out.println(PipelineBenchmark.warmUpPipeline(c, reasoner, broker, warmup, SETTLED_JIT_SHARE,
-        i -> samples.take(questions, "warmup-pipeline-" + i + "-"), timeout).json());
-  }
+  /** The benchmark's running pipelines, one per broker, closed together. */
+  private static final class Pipelines implements AutoCloseable {
+    final List<PipelineBenchmark.RunningPipeline> all = new ArrayList<>();
 
-  /** The pipeline end to end on one broker, then its comparison with the direct run. */
-  private void compare(PipelineBenchmark.Result direct, MemreasonConfig c, Reasoner reasoner,
-                       SimpleMeterRegistry engineMeters, SampleQuestions samples, List<Question> measured,
-                       String broker, Map<String, List<Double>> ratios) throws InterruptedException {
-    TopicCreator.createMissing(c);
-    PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(c, reasoner, engineMeters,
-        samples.take(FIRST_QUESTIONS, "first-"), measured, Duration.ofMillis(intervalMs),
-        Duration.ofSeconds(timeoutSeconds), broker);
-    System.out.println(endToEnd.json());
-    System.out.println(PipelineBenchmark.comparison(direct, endToEnd));
-    ratios.computeIfAbsent(broker, b -> new ArrayList<>())
-        .add(endToEnd.questionsPerSecond() / direct.questionsPerSecond());
+    void start(MemreasonConfig c, Reasoner reasoner, SampleQuestions samples, String broker, Duration timeout)
+        throws InterruptedException {
+      TopicCreator.createMissing(c);
+      all.add(PipelineBenchmark.RunningPipeline.start(c, reasoner, broker, samples.take(FIRST_QUESTIONS, "first-"),
+          timeout));
+    }
+
+    @Override
+    public void close() {
+      all.forEach(PipelineBenchmark.RunningPipeline::close);
+    }
   }
 
   /** The configuration on {@code bootstrapServers}, with an application id, topics and a state directory of its own. */

@@ -167,98 +167,132 @@ public final class PipelineBenchmark {
   }
 
   /**
-   * How one way of answering was warmed up: the questions it answered unmeasured and the JIT compiler's share of the
-   * process's CPU during the last batch of them.
+   * How the benchmark was warmed up: the questions each way of answering got unmeasured and the JIT compiler's share
+   * of the process's CPU during the last round of them.
    */
-  public record Warmup(String mode, String broker, int questions, double lastJitShare) {
+  public record Warmup(int questionsPerPath, int rounds, double lastJitShare) {
     /** One JSON line. */
     public String json() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("bench", "pipeline");
-      m.put("mode", "warmup-" + mode);
-      if (!broker.isEmpty()) {
-        m.put("broker", broker);
-      }
-      m.put("questions", questions);
-      m.put("last_batch_jit_share", round(lastJitShare));
+      m.put("mode", "warmup");
+      m.put("questions_per_path", questionsPerPath);
+      m.put("rounds", rounds);
+      m.put("last_round_jit_share", round(lastJitShare));
       return GSON.toJson(m);
     }
   }
 
-  /** Answers one batch of questions, unmeasured. */
-  public interface Batch {
+  /** Answers one round of questions, unmeasured, every way the benchmark measures. */
+  public interface Round {
     void answer(List<Question> questions) throws InterruptedException;
   }
 
   /**
-   * Answers batches of questions ({@code batches.apply(i)}, with ids of their own) until the JIT compiler takes
-   * under {@code settledJitShare} of the process's CPU in one, or {@code limit} questions are answered. On two cores
-   * the JVM compiles the code of the model, Kafka's clients and an in-process broker for minutes, and its compiler
-   * threads take the model's CPU meanwhile; a serving process has long done so, and it is that process the
-   * measurement is of.
+   * Answers rounds of questions ({@code batches.apply(i)}, with ids of their own) until the JIT compiler takes under
+   * {@code settledJitShare} of the process's CPU in one, or {@code limit} questions are answered. On two cores the JVM
+   * compiles the code of the model, Kafka's clients and an in-process broker for minutes, and its compiler threads
+   * take the model's CPU meanwhile; a serving process has long done so, and it is that process the measurement is of.
+   * A round goes every way the measured rounds go, in their order, so that the code each way runs, and the profiles
+   * the compiler sees, are those of the measured rounds.
    */
-  public static Warmup warmUp(String mode, String broker, int limit, double settledJitShare,
-                              IntFunction<List<Question>> batches, Batch batch) throws InterruptedException {
+  public static Warmup warmUp(int limit, double settledJitShare, IntFunction<List<Question>> batches, Round round)
+      throws InterruptedException {
     int answered = 0;
+    int rounds = 0;
     double share = 1;
-    for (int i = 0; answered < limit && share >= settledJitShare; i++) {
-      List<Question> questions = batches.apply(i);
+    while (answered < limit && share >= settledJitShare) {
+      List<Question> questions = batches.apply(rounds++);
       CpuUse before = CpuUse.now();
-      batch.answer(questions);
+      round.answer(questions);
       share = CpuUse.now().jitShareSince(before);
       answered += questions.size();
     }
-    return new Warmup(mode, broker, answered, share);
-  }
-
-  /** Warms a pipeline on the configured cluster (topics must exist) up, as {@link #warmUp} says. */
-  public static Warmup warmUpPipeline(MemreasonConfig config, Reasoner reasoner, String broker, int limit,
-                                      double settledJitShare, IntFunction<List<Question>> batches, Duration timeout)
-      throws InterruptedException {
-    return onRunningPipeline(config, reasoner, timeout, (pipeline, subscription, producer) ->
-        warmUp("pipeline", broker, limit, settledJitShare, batches,
-            questions -> answer(config, subscription, producer, questions, Duration.ZERO, timeout)));
+    return new Warmup(answered, rounds, share);
   }
 
   /**
-   * Runs the pipeline on the configured cluster (topics must exist), answers the {@code firstQuestions} (the first
-   * transactions and fetches of a fresh pipeline take up to a second; a running one does not pay that), then
-   * produces the questions, one every {@code interval} (zero: all at once), and waits for all their answers; a
-   * question's latency runs from its production to its answer being readable. {@code broker} says where the broker
-   * runs, for the report.
+   * A pipeline that runs for the whole benchmark, as in a serving process, with a subscription to its output and a
+   * producer of questions. Every warm-up batch and measured run goes through this one pipeline: a new pipeline per
+   * run (new topics, a new Streams instance, new clients) had the JVM compile part of Kafka's code again in every
+   * measured run.
    */
-  public static Result endToEnd(MemreasonConfig config, Reasoner reasoner, MeterRegistry engineMeters,
-                                List<Question> firstQuestions, List<Question> questions, Duration interval,
-                                Duration timeout, String broker) throws InterruptedException {
-    return onRunningPipeline(config, reasoner, timeout, (pipeline, subscription, producer) -> {
-      answer(config, subscription, producer, firstQuestions, Duration.ZERO, timeout);
+  public static final class RunningPipeline implements AutoCloseable {
+    private final MemreasonConfig config;
+    private final String broker;
+    private final InferencePipeline pipeline;
+    private final TraceSubscription subscription;
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    private RunningPipeline(MemreasonConfig config, String broker, InferencePipeline pipeline,
+                            TraceSubscription subscription, KafkaProducer<byte[], byte[]> producer) {
+      this.config = config;
+      this.broker = broker;
+      this.pipeline = pipeline;
+      this.subscription = subscription;
+      this.producer = producer;
+    }
+
+    /**
+     * Runs the pipeline on the configured cluster (topics must exist) and answers the {@code firstQuestions}
+     * unmeasured: the first transactions and fetches of a fresh pipeline take up to a second, which a running one
+     * does not pay. {@code broker} says where the broker runs, for the report.
+     */
+    public static RunningPipeline start(MemreasonConfig config, Reasoner reasoner, String broker,
+                                        List<Question> firstQuestions, Duration timeout) throws InterruptedException {
+      InferencePipeline pipeline = InferencePipeline.start(config, reasoner, new SimpleMeterRegistry());
+      RunningPipeline running = null;
+      try {
+        running = new RunningPipeline(config, broker, pipeline, TraceSubscription.fromNow(config),
+            new KafkaProducer<>(ClientProperties.producer(config)));
+        pipeline.awaitRunning(timeout);
+        running.answer(firstQuestions, Duration.ZERO, timeout);
+        return running;
+      } catch (InterruptedException | RuntimeException e) {
+        if (running != null) {
+          running.close();
+        } else {
+          pipeline.close();
+        }
+        throw e;
+      }
+    }
+
+    /** Answers the questions, unmeasured. */
+    public void answerUnmeasured(List<Question> questions, Duration timeout) {
+      answer(questions, Duration.ZERO, timeout);
+    }
+
+    /**
+     * Produces the questions, one every {@code interval} (zero: all at once), and waits for all their answers; a
+     * question's latency runs from its production to its answer being readable.
+     */
+    public Result measure(MeterRegistry engineMeters, List<Question> questions, Duration interval, Duration timeout) {
       String applicationId = config.kafka().applicationId();
       PipelineProfile.Snapshot before = PipelineProfile.snapshot(pipeline, applicationId);
       EngineSteps stepsBefore = EngineSteps.of(engineMeters);
       long start = System.nanoTime();
-      List<Long> latencies = answer(config, subscription, producer, questions, interval, timeout);
+      List<Long> latencies = answer(questions, interval, timeout);
       long elapsed = System.nanoTime() - start;
       PipelineProfile profile = PipelineProfile.between(before, PipelineProfile.snapshot(pipeline, applicationId),
           questions.size());
       Map<String, Object> cost = new LinkedHashMap<>(profile.fields());
       cost.putAll(EngineSteps.of(engineMeters).since(stepsBefore, questions.size()));
       return result("pipeline", broker, latencies, elapsed, cost);
-    });
-  }
+    }
 
-  /** Work on a running pipeline, with a subscription to its output and a producer of questions. */
-  private interface PipelineWork<T> {
-    T run(InferencePipeline pipeline, TraceSubscription subscription, KafkaProducer<byte[], byte[]> producer)
-        throws InterruptedException;
-  }
+    private List<Long> answer(List<Question> questions, Duration interval, Duration timeout) {
+      return PipelineBenchmark.answer(config, subscription, producer, questions, interval, timeout);
+    }
 
-  private static <T> T onRunningPipeline(MemreasonConfig config, Reasoner reasoner, Duration timeout,
-                                         PipelineWork<T> work) throws InterruptedException {
-    try (InferencePipeline pipeline = InferencePipeline.start(config, reasoner, new SimpleMeterRegistry());
-         TraceSubscription subscription = TraceSubscription.fromNow(config);
-         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ClientProperties.producer(config))) {
-      pipeline.awaitRunning(timeout);
-      return work.run(pipeline, subscription, producer);
+    @Override
+    public void close() {
+      try {
+        producer.close();
+        subscription.close();
+      } finally {
+        pipeline.close();
+      }
     }
   }
 

@@ -12,6 +12,7 @@ import io.memreason.kafka.EmbeddedKafkaExtension;
 import io.memreason.reasoning.Reasoner;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -26,16 +27,24 @@ class PipelineBenchmarkIT {
     List<Question> questions = PipelineFixture.questions("b", 40);
     Duration timeout = Duration.ofSeconds(120);
     SimpleMeterRegistry engineMeters = new SimpleMeterRegistry();
-    try (Reasoner reasoner = PipelineFixture.reasoner(engineMeters)) {
-      // Warm-up answers whole batches, every one of their questions, and stops at its limit at the latest.
-      PipelineBenchmark.Warmup warmup = PipelineBenchmark.warmUpPipeline(config, reasoner, "in-process", 8, 0.03,
-          i -> PipelineFixture.questions("warm" + i + "-", 4), timeout);
-      assertTrue(warmup.questions() == 4 || warmup.questions() == 8, warmup.json());
+    try (Reasoner reasoner = PipelineFixture.reasoner(engineMeters);
+         PipelineBenchmark.RunningPipeline running = PipelineBenchmark.RunningPipeline.start(config, reasoner,
+             "in-process", PipelineFixture.questions("w", 4), timeout)) {
+      // Warm-up answers whole rounds, every one of their questions each way, and stops at its limit at the latest.
+      List<String> warmedUp = new ArrayList<>();
+      PipelineBenchmark.Warmup warmup = PipelineBenchmark.warmUp(8, 0.03,
+          i -> PipelineFixture.questions("warm" + i + "-", 4), batch -> {
+            PipelineBenchmark.direct(reasoner, engineMeters, batch, config.engine(), Duration.ZERO, timeout);
+            running.answerUnmeasured(batch, timeout);
+            batch.forEach(q -> warmedUp.add(q.getId()));
+          });
+      assertTrue(warmup.questionsPerPath() == 4 && warmup.rounds() == 1
+          || warmup.questionsPerPath() == 8 && warmup.rounds() == 2, warmup.json());
+      assertEquals(warmup.questionsPerPath(), warmedUp.size());
       assertTrue(warmup.lastJitShare() >= 0 && warmup.lastJitShare() <= 1, warmup.json());
       PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, engineMeters, questions, config.engine(),
           Duration.ZERO, timeout);
-      PipelineBenchmark.Result endToEnd = PipelineBenchmark.endToEnd(config, reasoner, engineMeters,
-          PipelineFixture.questions("w", 4), questions, Duration.ZERO, timeout, "in-process");
+      PipelineBenchmark.Result endToEnd = running.measure(engineMeters, questions, Duration.ZERO, timeout);
       System.out.println(direct.json());
       System.out.println(endToEnd.json());
       System.out.println(PipelineBenchmark.comparison(direct, endToEnd));
