@@ -48,10 +48,11 @@ final class BenchPipelineCommand implements Callable<Integer> {
   /** The JIT compiler's share of the CPU under which a warm-up batch counts as compiled code. */
   private static final double SETTLED_JIT_SHARE = 0.03;
 
-  @Option(names = "--warmup", defaultValue = "40000", description = "At most this many questions answered first,"
-      + " unmeasured, directly and through a pipeline on each broker, in batches of --questions, until the JIT"
-      + " compiler takes under 3 %% of the CPU in a batch: the measured runs then execute compiled code, as a serving"
-      + " process does (on two cores the JVM compiles Kafka's code for minutes). 0: no warm-up. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--warmup", defaultValue = "40000", description = "At most this many questions per path answered"
+      + " first, unmeasured, in rounds of --questions that go directly and through each broker's pipeline as the"
+      + " measured rounds do, until the JIT compiler takes under 3 %% of a round's CPU: the measured runs then execute"
+      + " compiled code, as a serving process does (on two cores the JVM compiles Kafka's code for minutes). 0: no"
+      + " warm-up. Default: ${DEFAULT-VALUE}.")
   int warmup;
 
   @Option(names = "--timeout-s", defaultValue = "3600", description = "Give up on a run after this long. Default: ${DEFAULT-VALUE}.")
