@@ -45,7 +45,10 @@ record CpuUse(long processNanos, Map<Long, Long> threadNanos, Map<Long, String> 
     return new CpuUse(process, cpu, names, compile, gc);
   }
 
-  /** The JIT compiler's share of the process's CPU from {@code before} to this (0 when nothing ran). */
+  /**
+   * The JIT compiler's time over the process's CPU from {@code before} to this (0 when nothing ran); the compiler's
+   * time is its threads' elapsed time, so while they wait for a core this can exceed 1.
+   */
   double jitShareSince(CpuUse before) {
     double cpuMs = (processNanos - before.processNanos) / 1e6;
     return cpuMs <= 0 ? 0 : (compileMs - before.compileMs) / cpuMs;

@@ -41,7 +41,8 @@ class PipelineBenchmarkIT {
       assertTrue(warmup.questionsPerPath() == 4 && warmup.rounds() == 1
           || warmup.questionsPerPath() == 8 && warmup.rounds() == 2, warmup.json());
       assertEquals(warmup.questionsPerPath(), warmedUp.size());
-      assertTrue(warmup.lastJitShare() >= 0 && warmup.lastJitShare() <= 1, warmup.json());
+      // The compiler's time is that of its threads, which run beside the others: it can exceed the process's CPU.
+      assertTrue(warmup.lastJitShare() >= 0, warmup.json());
       PipelineBenchmark.Result direct = PipelineBenchmark.direct(reasoner, engineMeters, questions, config.engine(),
           Duration.ZERO, timeout);
       PipelineBenchmark.Result endToEnd = running.measure(engineMeters, questions, Duration.ZERO, timeout);
